@@ -1,0 +1,44 @@
+# vrrpd: see README.md. Every target installs nothing on the host network; namespace tests
+# create and remove their own namespaces.
+CARGO ?= cargo
+BIN := target/release/vrrpd
+SHARED ?= ../shared
+# The seeded random-input test runs this many loader inputs (CI sets it to 100000 or more).
+FUZZ_ITERATIONS ?= 100000
+
+.PHONY: build release test lint demo samples bench msrv clean
+
+build:
+	$(CARGO) build
+
+release:
+	$(CARGO) build --release
+
+# All tests: unit, simulated and config tests, the loader fuzz loop, lint, and the
+# keepalived sample corpus when ../shared is present.
+test: lint
+	VRRPD_FUZZ_ITERATIONS=$(FUZZ_ITERATIONS) $(CARGO) test --release
+	@if [ -d "$(SHARED)/reference/keepalived-samples" ]; then $(MAKE) --no-print-directory samples; \
+	else echo "*** SKIPPED: keepalived sample corpus ($(SHARED)/reference/keepalived-samples not present)"; fi
+
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+# Every keepalived sample config loads with its interfaces present: no fatal error, all
+# vrrp_instances present (tests/samples.rs, ignored unless pointed at the corpus).
+samples:
+	VRRPD_SAMPLES_DIR=$(abspath $(SHARED)/reference/keepalived-samples) $(CARGO) test --release --test samples -- --ignored
+
+demo: release
+	BIN=$(BIN) sh tests/netns/demo-config.sh
+
+bench:
+	$(CARGO) run --release --example config_load_bench
+
+# The armv7 toolchain is 1.92: make sure nothing newer slipped in.
+msrv:
+	$(CARGO) +1.92.0 build --release
+
+clean:
+	$(CARGO) clean

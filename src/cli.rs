@@ -1,0 +1,372 @@
+//! keepalived's command line, parsed by hand with getopt_long's rules: bundled short flags
+//! (`-nlD`), `-fFILE` / `-f FILE`, `--opt=VALUE` / `--opt VALUE`, optional values only attached
+//! (`-t=FILE` is not valid for getopt, `-tFILE` and `--config-test=FILE` are), unique long
+//! prefixes (`--use` for `--use-file`), and `--` ending the options.
+use std::fmt;
+use std::path::PathBuf;
+
+pub const DEFAULT_CONFIG: &str = "/etc/keepalived/keepalived.conf";
+pub const DEFAULT_PID_FILE: &str = "/run/keepalived.pid";
+pub const DEFAULT_VRRP_PID_FILE: &str = "/run/keepalived_vrrp.pid";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    pub config_file: PathBuf,
+    /// `-t[FILE]`: test the configuration; Some(Some(f)) writes the report to f.
+    pub config_test: Option<Option<PathBuf>>,
+    pub dump_conf: bool,
+    pub config_id: Option<String>,
+    pub all_config: bool,
+    pub dont_fork: bool,
+    pub log_console: bool,
+    pub log_detail: bool,
+    pub log_facility: u8,
+    pub log_file: Option<PathBuf>,
+    pub flush_log_file: bool,
+    pub no_syslog: bool,
+    pub release_vips: bool,
+    pub dont_release_vrrp: bool,
+    pub dont_respawn: bool,
+    pub pid_file: PathBuf,
+    pub vrrp_pid_file: PathBuf,
+    pub address_monitoring: bool,
+    pub namespace: Option<String>,
+    pub umask: Option<u32>,
+    pub core_dump: bool,
+    pub signum: Option<String>,
+    pub version: bool,
+    pub help: bool,
+    /// Options accepted for compatibility that have no effect in vrrpd (LVS, BFD, SNMP...).
+    pub ignored: Vec<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            config_file: PathBuf::from(DEFAULT_CONFIG),
+            config_test: None,
+            dump_conf: false,
+            config_id: None,
+            all_config: false,
+            dont_fork: false,
+            log_console: false,
+            log_detail: false,
+            log_facility: 3, // LOG_DAEMON >> 3, keepalived's default
+            log_file: None,
+            flush_log_file: false,
+            no_syslog: false,
+            release_vips: false,
+            dont_release_vrrp: false,
+            dont_respawn: false,
+            pid_file: PathBuf::from(DEFAULT_PID_FILE),
+            vrrp_pid_file: PathBuf::from(DEFAULT_VRRP_PID_FILE),
+            address_monitoring: false,
+            namespace: None,
+            umask: None,
+            core_dump: false,
+            signum: None,
+            version: false,
+            help: false,
+            ignored: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CliError {
+    UnknownOption(String),
+    AmbiguousOption(String),
+    MissingValue(String),
+    UnexpectedValue(String),
+    BadValue { option: String, value: String, expected: &'static str },
+    UnexpectedArgument(String),
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CliError::UnknownOption(o) => write!(f, "unrecognized option '{o}'"),
+            CliError::AmbiguousOption(o) => write!(f, "option '{o}' is ambiguous"),
+            CliError::MissingValue(o) => write!(f, "option '{o}' requires an argument"),
+            CliError::UnexpectedValue(o) => write!(f, "option '{o}' doesn't allow an argument"),
+            CliError::BadValue { option, value, expected } => {
+                write!(f, "invalid value '{value}' for option '{option}': expected {expected}")
+            }
+            CliError::UnexpectedArgument(a) => write!(f, "unexpected argument '{a}'"),
+        }
+    }
+}
+
+impl std::error::Error for CliError {}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Arg {
+    None,
+    Required,
+    Optional,
+}
+
+/// (long name, short letter, argument kind). The one table of options.
+const OPTIONS: &[(&str, Option<char>, Arg)] = &[
+    ("use-file", Some('f'), Arg::Required),
+    ("config-test", Some('t'), Arg::Optional),
+    ("dump-conf", Some('d'), Arg::None),
+    ("config-id", Some('i'), Arg::Required),
+    ("all-config", Some('e'), Arg::None),
+    ("dont-fork", Some('n'), Arg::None),
+    ("log-console", Some('l'), Arg::None),
+    ("log-detail", Some('D'), Arg::None),
+    ("log-facility", Some('S'), Arg::Required),
+    ("log-file", Some('g'), Arg::Optional),
+    ("flush-log-file", None, Arg::None),
+    ("no-syslog", Some('G'), Arg::None),
+    ("release-vips", Some('X'), Arg::None),
+    ("dont-release-vrrp", Some('V'), Arg::None),
+    ("dont-release-ipvs", Some('I'), Arg::None),
+    ("dont-respawn", Some('R'), Arg::None),
+    ("pid", Some('p'), Arg::Required),
+    ("vrrp_pid", Some('r'), Arg::Required),
+    ("checkers_pid", Some('c'), Arg::Required),
+    ("bfd_pid", Some('b'), Arg::Required),
+    ("address-monitoring", Some('a'), Arg::None),
+    ("namespace", Some('s'), Arg::Required),
+    ("umask", Some('u'), Arg::Required),
+    ("core-dump", Some('m'), Arg::None),
+    ("core-dump-pattern", Some('M'), Arg::Optional),
+    ("vrrp", Some('P'), Arg::None),
+    ("check", Some('C'), Arg::None),
+    ("no_bfd", Some('B'), Arg::None),
+    ("all", None, Arg::None),
+    ("snmp", Some('x'), Arg::None),
+    ("snmp-agent-socket", Some('A'), Arg::Required),
+    ("signum", None, Arg::Required),
+    ("version", Some('v'), Arg::None),
+    ("help", Some('h'), Arg::None),
+    ("debug", None, Arg::Optional),
+    ("no-mem-check", None, Arg::None),
+    ("ignore-sigint", None, Arg::None),
+    ("perf", None, Arg::Optional),
+];
+
+pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Options, CliError> {
+    let mut o = Options::default();
+    let mut it = args.into_iter();
+    while let Some(a) = it.next() {
+        if a == "--" {
+            if let Some(extra) = it.next() {
+                return Err(CliError::UnexpectedArgument(extra));
+            }
+            break;
+        }
+        if let Some(long) = a.strip_prefix("--") {
+            let (name, attached) = match long.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_string())),
+                None => (long, None),
+            };
+            let (full, kind) = find_long(name)?;
+            let value = match (kind, attached) {
+                (Arg::None, Some(_)) => return Err(CliError::UnexpectedValue(format!("--{full}"))),
+                (Arg::None, None) => None,
+                (Arg::Optional, v) => v,
+                (Arg::Required, Some(v)) => Some(v),
+                (Arg::Required, None) => Some(it.next().ok_or_else(|| CliError::MissingValue(format!("--{full}")))?),
+            };
+            apply(&mut o, full, value)?;
+        } else if a.len() > 1 && a.starts_with('-') {
+            let chars: Vec<char> = a[1..].chars().collect();
+            let mut i = 0;
+            while i < chars.len() {
+                let c = chars[i];
+                let (full, kind) = OPTIONS
+                    .iter()
+                    .find(|(_, s, _)| *s == Some(c))
+                    .map(|(l, _, k)| (*l, *k))
+                    .ok_or_else(|| CliError::UnknownOption(format!("-{c}")))?;
+                let rest: String = chars[i + 1..].iter().collect();
+                match kind {
+                    Arg::None => {
+                        apply(&mut o, full, None)?;
+                        i += 1;
+                        continue;
+                    }
+                    Arg::Optional => apply(&mut o, full, (!rest.is_empty()).then_some(rest))?,
+                    Arg::Required => {
+                        let v = if rest.is_empty() {
+                            it.next().ok_or_else(|| CliError::MissingValue(format!("-{c}")))?
+                        } else {
+                            rest
+                        };
+                        apply(&mut o, full, Some(v))?;
+                    }
+                }
+                break;
+            }
+        } else {
+            return Err(CliError::UnexpectedArgument(a));
+        }
+    }
+    Ok(o)
+}
+
+fn find_long(name: &str) -> Result<(&'static str, Arg), CliError> {
+    if let Some((l, _, k)) = OPTIONS.iter().find(|(l, _, _)| *l == name) {
+        return Ok((l, *k));
+    }
+    let mut hits = OPTIONS.iter().filter(|(l, _, _)| !name.is_empty() && l.starts_with(name));
+    match (hits.next(), hits.next()) {
+        (Some((l, _, k)), None) => Ok((l, *k)),
+        (Some(_), Some(_)) => Err(CliError::AmbiguousOption(format!("--{name}"))),
+        _ => Err(CliError::UnknownOption(format!("--{name}"))),
+    }
+}
+
+/// keepalived -S: 0-7 (local0-7), or a name.
+fn facility(v: &str) -> Option<u8> {
+    match v {
+        "user" => return Some(1),
+        "daemon" => return Some(3),
+        _ => {}
+    }
+    let n = v.strip_prefix("local").unwrap_or(v);
+    match n.parse::<u8>() {
+        Ok(x) if x <= 7 => Some(16 + x),
+        _ => None,
+    }
+}
+
+fn apply(o: &mut Options, name: &'static str, value: Option<String>) -> Result<(), CliError> {
+    let v = || value.clone().unwrap_or_default();
+    match name {
+        "use-file" => o.config_file = PathBuf::from(v()),
+        "config-test" => o.config_test = Some(value.map(PathBuf::from)),
+        "dump-conf" => o.dump_conf = true,
+        "config-id" => o.config_id = Some(v()),
+        "all-config" => o.all_config = true,
+        "dont-fork" => o.dont_fork = true,
+        "log-console" => o.log_console = true,
+        "log-detail" => o.log_detail = true,
+        "log-facility" => {
+            o.log_facility = facility(&v()).ok_or(CliError::BadValue {
+                option: "-S".into(),
+                value: v(),
+                expected: "0-7, local0-7, user or daemon",
+            })?
+        }
+        "log-file" => o.log_file = value.map(PathBuf::from),
+        "flush-log-file" => o.flush_log_file = true,
+        "no-syslog" => o.no_syslog = true,
+        "release-vips" => o.release_vips = true,
+        "dont-release-vrrp" => o.dont_release_vrrp = true,
+        "dont-respawn" => o.dont_respawn = true,
+        "pid" => o.pid_file = PathBuf::from(v()),
+        "vrrp_pid" => o.vrrp_pid_file = PathBuf::from(v()),
+        "address-monitoring" => o.address_monitoring = true,
+        "namespace" => o.namespace = Some(v()),
+        "umask" => {
+            let s = v();
+            let parsed = match s.strip_prefix("0x") {
+                Some(h) => u32::from_str_radix(h, 16),
+                None if s.starts_with('0') && s.len() > 1 => u32::from_str_radix(&s[1..], 8),
+                None => s.parse(),
+            };
+            o.umask = Some(parsed.ok().filter(|m| *m <= 0o777).ok_or(CliError::BadValue {
+                option: "-u".into(),
+                value: s,
+                expected: "a mode such as 0177",
+            })?);
+        }
+        "core-dump" => o.core_dump = true,
+        "signum" => o.signum = Some(v()),
+        "version" => o.version = true,
+        "help" => o.help = true,
+        // Subsystem selection and debugging options of keepalived builds: vrrpd is VRRP only.
+        other => o.ignored.push(other.to_string()),
+    }
+    Ok(())
+}
+
+pub const USAGE: &str = "Usage: vrrpd [OPTION...]
+A keepalived-compatible VRRP agent. Options use keepalived's spelling.
+  -f, --use-file=FILE          Use the specified configuration file
+                                (default /etc/keepalived/keepalived.conf)
+  -t, --config-test[=LOG_FILE] Check the configuration for obvious errors, output to
+                                stderr (or LOG_FILE) and exit: 0 OK, 4 cannot run,
+                                5 something is not used as written, 6 scripts run
+                                without enable_script_security
+  -d, --dump-conf              Print the effective configuration (after defaults and
+                                corrections) to stdout
+  -i, --config-id ID           Select @ID configuration lines (default: host name up to
+                                the first dot)
+  -e, --all-config             A missing include file is an error
+  -n, --dont-fork              Don't fork the daemon process
+  -l, --log-console            Log messages to the console as well
+  -D, --log-detail             Detailed log messages
+  -S, --log-facility=[0-7]     Syslog facility LOG_LOCAL[0-7] (default LOG_DAEMON)
+  -G, --no-syslog              Don't log via syslog
+  -X, --release-vips           Drop VIP on transition from signal
+  -V, --dont-release-vrrp      Don't remove VRRP VIPs and VROUTEs on daemon stop
+  -R, --dont-respawn           Don't respawn child processes (accepted)
+  -p, --pid=FILE               Use specified pidfile (default /run/keepalived.pid)
+  -r, --vrrp_pid=FILE          Use specified pidfile for the VRRP process
+  -a, --address-monitoring     Report all address additions/deletions notified by netlink
+  -s, --namespace=NAME         Run in network namespace NAME
+  -u, --umask=MASK             Umask for file creation (default 0177)
+  -m, --core-dump              Produce core dump if terminate abnormally
+      --signum=SIGFUNC         Print the signal number for STOP, RELOAD, DATA, STATS,
+                                STATS_CLEAR, JSON
+  -P, -C, -B, --all, -x, -I    Accepted for compatibility (vrrpd is VRRP only)
+  -v, --version                Display the version number
+  -h, --help                   Display this help message
+";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(args: &[&str]) -> Result<Options, CliError> {
+        parse(args.iter().map(|s| s.to_string()))
+    }
+
+    #[test]
+    fn keepalived_spellings() {
+        let o = p(&["-t", "-f", "/x.conf", "-d"]).unwrap();
+        assert_eq!(o.config_test, Some(None));
+        assert_eq!(o.config_file, PathBuf::from("/x.conf"));
+        assert!(o.dump_conf);
+        let o = p(&["--use-file=/y.conf", "--config-test=/tmp/log", "--config-id", "r1"]).unwrap();
+        assert_eq!(o.config_file, PathBuf::from("/y.conf"));
+        assert_eq!(o.config_test, Some(Some(PathBuf::from("/tmp/log"))));
+        assert_eq!(o.config_id.as_deref(), Some("r1"));
+    }
+
+    #[test]
+    fn bundles_and_attached_values() {
+        let o = p(&["-nlDf/z.conf"]).unwrap();
+        assert!(o.dont_fork && o.log_console && o.log_detail);
+        assert_eq!(o.config_file, PathBuf::from("/z.conf"));
+        let o = p(&["-tlog"]).unwrap();
+        assert_eq!(o.config_test, Some(Some(PathBuf::from("log"))));
+        assert_eq!(p(&["-S", "local3"]).unwrap().log_facility, 19);
+        assert_eq!(p(&["-u", "0177"]).unwrap().umask, Some(0o177));
+    }
+
+    #[test]
+    fn long_prefixes_and_errors() {
+        assert!(p(&["--dump"]).unwrap().dump_conf);
+        assert_eq!(p(&["--d"]), Err(CliError::AmbiguousOption("--d".into())));
+        assert_eq!(p(&["-Z"]), Err(CliError::UnknownOption("-Z".into())));
+        assert_eq!(p(&["-f"]), Err(CliError::MissingValue("-f".into())));
+        assert_eq!(p(&["--dump-conf=x"]), Err(CliError::UnexpectedValue("--dump-conf".into())));
+        assert_eq!(p(&["stray"]), Err(CliError::UnexpectedArgument("stray".into())));
+        assert!(matches!(p(&["-S", "9"]), Err(CliError::BadValue { .. })));
+    }
+
+    #[test]
+    fn compatibility_options_are_accepted() {
+        let o =
+            p(&["-P", "-C", "--all", "-x", "-I", "-R", "-V", "-X", "-p", "/run/a.pid", "-r", "/run/b.pid"]).unwrap();
+        assert!(o.dont_respawn && o.dont_release_vrrp && o.release_vips);
+        assert_eq!(o.pid_file, PathBuf::from("/run/a.pid"));
+        assert_eq!(o.ignored, ["vrrp", "check", "all", "snmp", "dont-release-ipvs"]);
+    }
+}

@@ -1,0 +1,693 @@
+//! Completion and validation (keepalived: vrrp_complete_instance(), validate_config()):
+//! defaults that depend on other keywords, cross-references between blocks, keepalived's
+//! auto-corrections (each reported), and the errors that stop keepalived from running.
+use super::build::{AuthDraft, Drafts, GarpDraft, InstanceDraft, TrackDraft};
+use super::diag::{Diagnostics, Effect};
+use super::model::*;
+use super::{Host, ScriptLookup};
+use std::net::IpAddr;
+
+pub fn complete(d: Drafts, host: &dyn Host, diags: &mut Diagnostics) -> Config {
+    let mut global = d.global;
+    apply_min_garp(&mut global, &d.global_set);
+    if global.strict {
+        // keepalived vrrp_strict: RFC behaviour for lower-priority adverts.
+        global.lower_prio_no_advert = true;
+        global.higher_prio_send_advert = false;
+        global.garp.lower_prio_repeat = 0;
+    } else {
+        if !d.global_set.contains("vrrp_garp_lower_prio_delay") {
+            global.garp.lower_prio_delay = global.garp.master_delay;
+        }
+        if !d.global_set.contains("vrrp_garp_lower_prio_repeat") {
+            global.garp.lower_prio_repeat = global.garp.master_repeat;
+        }
+    }
+
+    let mut scripts = Vec::new();
+    let mut disabled_scripts = Vec::new();
+    for s in d.scripts {
+        let Some(mut command) = s.command else {
+            diags.corrected(s.loc, format!("vrrp_script {} has no script - removing it", s.name));
+            disabled_scripts.push(s.name);
+            continue;
+        };
+        if !check_script(&mut command, host, diags, &format!("vrrp_script {}", s.name)) {
+            disabled_scripts.push(s.name);
+            continue;
+        }
+        if s.user.is_some() {
+            command.run_as = s.user;
+        }
+        if scripts.iter().any(|x: &VrrpScript| x.name == s.name) {
+            diags.corrected(s.loc, format!("vrrp_script {} defined twice - using the first", s.name));
+            continue;
+        }
+        scripts.push(VrrpScript {
+            timeout: s.timeout.unwrap_or(s.interval),
+            name: s.name,
+            loc: s.loc,
+            command,
+            interval: s.interval,
+            weight: s.weight,
+            weight_reverse: s.reverse,
+            rise: s.rise,
+            fall: s.fall,
+            init_fail: s.init_fail,
+        });
+    }
+
+    let mut track_files = Vec::new();
+    for t in d.track_files {
+        match t.path {
+            Some(path) => track_files.push(TrackFile {
+                name: t.name,
+                loc: t.loc,
+                path,
+                weight: t.weight,
+                weight_reverse: t.reverse,
+                init: t.init,
+            }),
+            None => diags.corrected(t.loc, format!("track_file {} has no file - removing it", t.name)),
+        }
+    }
+
+    let trackers = Trackers {
+        scripts: &scripts,
+        disabled: &disabled_scripts,
+        files: &track_files,
+        host,
+        dynamic: global.dynamic_interfaces,
+    };
+    let mut instances: Vec<Instance> = Vec::new();
+    for draft in d.instances {
+        if let Some(i) = complete_instance(draft, &global, &trackers, host, diags) {
+            instances.push(i);
+        }
+    }
+    check_duplicate_vrids(&instances, diags);
+
+    let mut sync_groups = Vec::new();
+    for g in d.groups {
+        let mut members = Vec::new();
+        for (m, loc) in g.members {
+            match instances.iter_mut().find(|i| i.name == m) {
+                None => diags.corrected(
+                    loc,
+                    format!("Virtual router {m} specified in sync group {} doesn't exist - ignoring", g.name),
+                ),
+                Some(i) if i.sync_group.is_some() => diags.corrected(
+                    loc,
+                    format!(
+                        "VRRP instance {m} is already in sync group {} - ignoring",
+                        i.sync_group.as_deref().unwrap_or("")
+                    ),
+                ),
+                Some(i) => {
+                    i.sync_group = Some(g.name.clone());
+                    // keepalived: members' trackers must not have weights unless
+                    // sync_group_tracking_weight is set; their weights are zeroed.
+                    if !g.tracking_weight {
+                        zero_member_weights(i, diags);
+                    }
+                    members.push(m);
+                }
+            }
+        }
+        if members.is_empty() {
+            diags.corrected(g.loc, format!("Sync group {} has no virtual router(s) - removing", g.name));
+            continue;
+        }
+        if members.len() == 1 {
+            diags.push(
+                Some(g.loc),
+                Effect::Note,
+                format!("Sync group {} has only 1 virtual router(s) - this probably isn't what you want", g.name),
+            );
+        }
+        let mut notify = g.notify;
+        check_notifies(&mut notify, host, diags, &format!("sync group {}", g.name));
+        sync_groups.push(SyncGroup {
+            track_scripts: trackers.scripts(&g.track_scripts, diags, &g.name),
+            track_interfaces: trackers.interfaces(&g.track_interfaces, diags, &g.name),
+            track_files: trackers.files(&g.track_files, diags, &g.name),
+            name: g.name,
+            loc: g.loc,
+            members,
+            notify,
+            tracking_weight: g.tracking_weight,
+        });
+    }
+
+    if let Some(f) = global.notify_fifo.as_mut() {
+        check_fifo_script(f, host, diags);
+    }
+    if let Some(f) = global.vrrp_notify_fifo.as_mut() {
+        check_fifo_script(f, host, diags);
+    }
+
+    let config = Config { global, scripts, track_files, instances, sync_groups, interface_delays: d.delays };
+    if !config.global.enable_script_security && uses_scripts(&config) {
+        // keepalived -t exits 6 for this; the scripts still run.
+        diags.push(
+            None,
+            Effect::Insecure,
+            "SECURITY VIOLATION - scripts are being executed but script_security not enabled.",
+        );
+    }
+    config
+}
+
+/// keepalived vrrp_min_garp: one GARP, no delayed batch, no refresh, unless set explicitly.
+fn apply_min_garp(g: &mut GlobalDefs, set: &std::collections::HashSet<&'static str>) {
+    if !g.min_garp {
+        return;
+    }
+    if !set.contains("vrrp_garp_master_repeat") {
+        g.garp.master_repeat = 1;
+    }
+    if !set.contains("vrrp_garp_master_delay") {
+        g.garp.master_delay = 0;
+    }
+    if !set.contains("vrrp_garp_master_refresh") {
+        g.garp.master_refresh = 0;
+    }
+}
+
+fn uses_scripts(c: &Config) -> bool {
+    let notifies = |n: &Notifies| {
+        n.master.is_some()
+            || n.backup.is_some()
+            || n.fault.is_some()
+            || n.stop.is_some()
+            || n.generic.is_some()
+            || n.master_rx_lower_pri.is_some()
+    };
+    !c.scripts.is_empty()
+        || c.instances.iter().any(|i| notifies(&i.notify))
+        || c.sync_groups.iter().any(|g| notifies(&g.notify))
+        || [&c.global.notify_fifo, &c.global.vrrp_notify_fifo]
+            .iter()
+            .any(|f| f.as_ref().is_some_and(|f| f.script.is_some()))
+}
+
+/// Resolves argv[0] like keepalived at load time: a missing or non-executable script is
+/// disabled. Returns false when disabled.
+fn check_script(cmd: &mut Command, host: &dyn Host, diags: &mut Diagnostics, what: &str) -> bool {
+    match host.find_script(&cmd.argv[0]) {
+        ScriptLookup::Executable(path) => {
+            cmd.argv[0] = path;
+            true
+        }
+        ScriptLookup::NotExecutable(path) => {
+            diags.corrected(cmd.loc, format!("{what}: WARNING - script '{path}' is not executable - disabling"));
+            false
+        }
+        ScriptLookup::NotFound => {
+            diags.corrected(cmd.loc, format!("{what}: Cannot find script '{}' - disabling", cmd.argv[0]));
+            false
+        }
+    }
+}
+
+fn check_notifies(n: &mut Notifies, host: &dyn Host, diags: &mut Diagnostics, owner: &str) {
+    let slots: [(&str, &mut Option<Command>); 6] = [
+        ("notify_master", &mut n.master),
+        ("notify_backup", &mut n.backup),
+        ("notify_fault", &mut n.fault),
+        ("notify_stop", &mut n.stop),
+        ("notify", &mut n.generic),
+        ("notify_master_rx_lower_pri", &mut n.master_rx_lower_pri),
+    ];
+    for (kw, slot) in slots {
+        if let Some(cmd) = slot.as_mut() {
+            if !check_script(cmd, host, diags, &format!("{owner} {kw}")) {
+                *slot = None;
+            }
+        }
+    }
+    if let Some(Some(cmd)) = n.deleted.as_mut() {
+        if !check_script(cmd, host, diags, &format!("{owner} notify_deleted")) {
+            n.deleted = Some(None);
+        }
+    }
+}
+
+fn check_fifo_script(f: &mut NotifyFifo, host: &dyn Host, diags: &mut Diagnostics) {
+    if let Some(cmd) = f.script.as_mut() {
+        if !check_script(cmd, host, diags, "notify fifo script") {
+            f.script = None;
+        }
+    }
+}
+
+struct Trackers<'a> {
+    scripts: &'a [VrrpScript],
+    disabled: &'a [String],
+    files: &'a [TrackFile],
+    host: &'a dyn Host,
+    dynamic: bool,
+}
+
+impl Trackers<'_> {
+    fn scripts(&self, refs: &[TrackDraft], diags: &mut Diagnostics, owner: &str) -> Vec<TrackRef> {
+        let mut out = Vec::new();
+        for r in refs {
+            match self.scripts.iter().find(|s| s.name == r.name) {
+                Some(s) => push_unique(
+                    &mut out,
+                    TrackRef {
+                        name: r.name.clone(),
+                        weight: r.weight.unwrap_or(s.weight),
+                        reverse: r.reverse.unwrap_or(s.weight_reverse),
+                        loc: r.loc,
+                    },
+                    diags,
+                ),
+                None if self.disabled.contains(&r.name) => {
+                    diags.corrected(r.loc, format!("({owner}) track_script {} is disabled - not tracking it", r.name))
+                }
+                None => diags.corrected(r.loc, format!("({owner}) track_script {} not found, ignoring...", r.name)),
+            }
+        }
+        out
+    }
+
+    fn interfaces(&self, refs: &[TrackDraft], diags: &mut Diagnostics, owner: &str) -> Vec<TrackRef> {
+        let mut out = Vec::new();
+        for r in refs {
+            if !self.dynamic && !self.host.interface_exists(&r.name) {
+                diags.corrected(r.loc, format!("({owner}) tracked interface {} doesn't exist - ignoring", r.name));
+                continue;
+            }
+            push_unique(
+                &mut out,
+                TrackRef {
+                    name: r.name.clone(),
+                    weight: r.weight.unwrap_or(0),
+                    reverse: r.reverse.unwrap_or(false),
+                    loc: r.loc,
+                },
+                diags,
+            );
+        }
+        out
+    }
+
+    fn files(&self, refs: &[TrackDraft], diags: &mut Diagnostics, owner: &str) -> Vec<TrackRef> {
+        let mut out = Vec::new();
+        for r in refs {
+            match self.files.iter().find(|f| f.name == r.name) {
+                Some(f) => push_unique(
+                    &mut out,
+                    TrackRef {
+                        name: r.name.clone(),
+                        weight: r.weight.unwrap_or(f.weight),
+                        reverse: r.reverse.unwrap_or(f.weight_reverse),
+                        loc: r.loc,
+                    },
+                    diags,
+                ),
+                None => diags.corrected(r.loc, format!("({owner}) track_file {} not found, ignoring...", r.name)),
+            }
+        }
+        out
+    }
+}
+
+fn push_unique(out: &mut Vec<TrackRef>, t: TrackRef, diags: &mut Diagnostics) {
+    if out.iter().any(|x| x.name == t.name) {
+        diags.corrected(t.loc, format!("{} is tracked twice - using the first", t.name));
+    } else {
+        out.push(t);
+    }
+}
+
+fn zero_member_weights(i: &mut Instance, diags: &mut Diagnostics) {
+    let name = i.name.clone();
+    for t in i.track_scripts.iter_mut().chain(i.track_interfaces.iter_mut()).chain(i.track_files.iter_mut()) {
+        if t.weight != 0 {
+            diags.corrected(
+                t.loc,
+                format!("({name}) weight {} of tracker {} ignored: instance is in a sync group without sync_group_tracking_weight", t.weight, t.name),
+            );
+            t.weight = 0;
+        }
+    }
+}
+
+fn resolve_garp(g: &Garp, o: &GarpDraft, strict: bool) -> Garp {
+    let mut r = *g;
+    if let Some(v) = o.master_delay {
+        r.master_delay = v;
+    }
+    if let Some(v) = o.master_repeat {
+        r.master_repeat = v;
+    }
+    if let Some(v) = o.master_refresh {
+        r.master_refresh = v;
+    }
+    if let Some(v) = o.master_refresh_repeat {
+        r.master_refresh_repeat = v;
+    }
+    if let Some(v) = o.lower_prio_delay {
+        r.lower_prio_delay = v;
+    }
+    if let Some(v) = o.lower_prio_repeat {
+        r.lower_prio_repeat = v;
+    }
+    // keepalived: a repeat count of 0 means 1 for the master batches.
+    r.master_repeat = r.master_repeat.max(1);
+    r.master_refresh_repeat = r.master_refresh_repeat.max(1);
+    if strict {
+        r.lower_prio_repeat = 0;
+    }
+    r
+}
+
+fn complete_instance(
+    d: InstanceDraft,
+    g: &GlobalDefs,
+    t: &Trackers,
+    host: &dyn Host,
+    diags: &mut Diagnostics,
+) -> Option<Instance> {
+    let name = d.name.clone();
+    let strict = d.strict.unwrap_or(g.strict);
+
+    // Family: the first VIP decides (keepalived), then the source address, then the peers.
+    let family = d
+        .vips
+        .first()
+        .map(|v| v.addr)
+        .or(d.unicast_src.map(|s| s.0))
+        .or(d.unicast_peers.first().map(|p| p.0.addr))
+        .map(|a| if a.is_ipv4() { Family::V4 } else { Family::V6 })
+        .unwrap_or(if d.native_ipv6 { Family::V6 } else { Family::V4 });
+    let same_family = |a: &IpAddr| a.is_ipv4() == (family == Family::V4);
+
+    let mut vips = Vec::new();
+    for v in d.vips {
+        if same_family(&v.addr) {
+            vips.push(v);
+        } else {
+            diags.corrected(
+                v.loc,
+                format!(
+                    "({name}) address family must match VRRP instance - ignoring {} (use virtual_ipaddress_excluded)",
+                    v.addr
+                ),
+            );
+        }
+    }
+
+    let Some(vrid) = d.vrid else {
+        diags.fatal(Some(d.loc), format!("({name}) the virtual router id must be set (virtual_router_id 1-255)"));
+        return None;
+    };
+
+    // Version: the instance's, else vrrp_version; IPv6 is always VRRPv3.
+    let mut version = d.version.map(|v| v.0).unwrap_or(g.vrrp_version);
+    if family == Family::V6 && version == 2 {
+        if let Some((_, loc)) = d.version {
+            diags.corrected(loc, format!("({name}) VRRPv2 over IPv6 is not supported - using version 3"));
+        }
+        version = 3;
+    }
+    if strict && version == 2 && family == Family::V6 {
+        version = 3;
+    }
+
+    // Priority: 100, or 255 when `state MASTER` gives none (keepalived).
+    let initial_state = d.state.map(|s| s.0).unwrap_or(InitialState::Backup);
+    let priority = match d.priority {
+        Some((p, _)) => p,
+        None if initial_state == InitialState::Master => 255,
+        None => 100,
+    };
+    if strict && initial_state == InitialState::Master && priority != 255 {
+        if let Some((_, loc)) = d.state {
+            diags.corrected(
+                loc,
+                format!("({name}) Strict mode requires state MASTER to have priority 255 - starting as BACKUP"),
+            );
+        }
+    }
+
+    // Advert interval: v2 whole seconds 1-255, v3 centiseconds 1-4095.
+    let advert_int = match d.advert_int {
+        None => SECOND,
+        Some((us, loc)) if version == 2 => {
+            // Round half up to whole seconds, at least 1.
+            let secs = ((us + SECOND / 2) / SECOND).max(1);
+            if us % SECOND != 0 || us == 0 {
+                diags.corrected(
+                    loc,
+                    format!(
+                        "({name}) VRRPv2 advertisement interval {}s must be an integer. rounding to {secs}s",
+                        super::value::format_seconds(us)
+                    ),
+                );
+            }
+            secs * SECOND
+        }
+        Some((us, loc)) => {
+            let cs = ((us + 5_000) / 10_000).clamp(1, 4095);
+            if us % 10_000 != 0 || !(10_000..=40_950_000).contains(&us) {
+                diags.corrected(
+                    loc,
+                    format!(
+                        "({name}) VRRPv3 advertisement interval {}s is not a multiple of 0.01s within 0.01-40.95 - using {}s",
+                        super::value::format_seconds(us),
+                        super::value::format_seconds(cs * 10_000)
+                    ),
+                );
+            }
+            cs * 10_000
+        }
+    };
+
+    // Authentication: VRRPv2 only (RFC 5798 removed it), never in strict mode.
+    let auth = match d.auth {
+        None => Auth::None,
+        Some((_, loc)) if version == 3 || strict => {
+            diags.corrected(loc, format!("({name}) Cannot use authentication with VRRPv3 or strict mode - ignoring"));
+            Auth::None
+        }
+        Some((AuthDraft::Ah, loc)) => {
+            diags
+                .corrected(loc, format!("({name}) auth_type AH is not implemented by vrrpd - authentication disabled"));
+            Auth::None
+        }
+        Some((AuthDraft::Pass(p), _)) => Auth::Pass(p),
+    };
+
+    // nopreempt / preempt_delay: cleared by state MASTER and priority 255.
+    let mut nopreempt = d.nopreempt.is_some();
+    if let Some(loc) = d.nopreempt {
+        if initial_state == InitialState::Master {
+            diags.corrected(
+                loc,
+                format!("({name}) Warning - nopreempt will not work with initial state MASTER - clearing"),
+            );
+            nopreempt = false;
+        } else if priority == 255 {
+            diags.corrected(loc, format!("({name}) Warning - nopreempt will not work with priority 255 - clearing"));
+            nopreempt = false;
+        }
+    }
+    let mut preempt_delay = d.preempt_delay.map(|p| p.0).unwrap_or(0);
+    if let Some((_, loc)) = d.preempt_delay {
+        let why = if initial_state == InitialState::Master {
+            Some("initial state MASTER")
+        } else if nopreempt {
+            Some("nopreempt")
+        } else if strict {
+            Some("strict mode")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            diags.corrected(loc, format!("({name}) Warning - preempt_delay will not work with {why} - clearing"));
+            preempt_delay = 0;
+        }
+    }
+
+    // VIPs: required for VRRPv3 and strict mode.
+    if vips.is_empty() && !d.no_virtual_ipaddress {
+        if version == 3 || strict {
+            diags.fatal(Some(d.loc), format!("({name}) No VIP specified; VRRPv3 and strict mode require at least one"));
+            return None;
+        }
+        diags.push(Some(d.loc), Effect::Note, format!("({name}) No VIP specified; adverts will carry no address"));
+    }
+
+    // Unicast peers of the instance's family; an empty list falls back to multicast.
+    let mut unicast_peers = Vec::new();
+    for (p, loc) in d.unicast_peers {
+        if !same_family(&p.addr) {
+            diags.corrected(
+                loc,
+                format!("({name}) unicast peer {} is not of the instance's address family - ignoring", p.addr),
+            );
+        } else if unicast_peers.iter().any(|x: &UnicastPeer| x.addr == p.addr) {
+            diags.corrected(loc, format!("({name}) unicast peer {} listed twice - ignoring", p.addr));
+        } else {
+            unicast_peers.push(p);
+        }
+    }
+    if let Some(loc) = d.unicast_block {
+        if unicast_peers.is_empty() && !d.unicast_fault_no_peer {
+            diags.corrected(loc, format!("({name}) No unicast peers configured - using multicast (deprecated; set unicast_fault_no_peer to be FAULT instead)"));
+        }
+    }
+    if strict && !unicast_peers.is_empty() {
+        diags.fatal(Some(d.loc), format!("({name}) Unicast peers are not supported in strict mode"));
+        return None;
+    }
+    let unicast_src = match d.unicast_src {
+        Some((a, loc)) if !same_family(&a) => {
+            diags.corrected(
+                loc,
+                format!("({name}) source address {a} is not of the instance's address family - ignoring"),
+            );
+            None
+        }
+        other => other.map(|s| s.0),
+    };
+
+    // Interface: required unless unicast with a source address; must exist unless
+    // dynamic_interfaces.
+    let interface = match d.interface {
+        Some((ifname, loc)) => {
+            if ifname == "lo" {
+                diags.fatal(Some(loc), format!("({name}) interface lo is loopback; VRRP cannot run on it"));
+                return None;
+            }
+            if !host.interface_exists(&ifname) {
+                if g.dynamic_interfaces {
+                    diags.push(
+                        Some(loc),
+                        Effect::Note,
+                        format!("({name}) interface {ifname} does not exist yet (dynamic_interfaces)"),
+                    );
+                } else {
+                    diags.fatal(
+                        Some(loc),
+                        format!("({name}) WARNING - interface {ifname} for vrrp instance doesn't exist"),
+                    );
+                    return None;
+                }
+            }
+            Some(ifname)
+        }
+        None if !unicast_peers.is_empty() && unicast_src.is_some() => None,
+        None => {
+            diags.fatal(Some(d.loc), format!("({name}) Unknown interface ! (no 'interface' configured)"));
+            return None;
+        }
+    };
+
+    let mcast_dst = match d.mcast_dst {
+        Some((a, loc)) if !same_family(&a) => {
+            diags.corrected(
+                loc,
+                format!("({name}) mcast_dst_ip {a} is not of the instance's address family - ignoring"),
+            );
+            default_group(g, family)
+        }
+        Some((a, _)) => a,
+        None => default_group(g, family),
+    };
+
+    let mut notify = d.notify;
+    check_notifies(&mut notify, host, diags, &format!("({name})"));
+
+    let owner = priority == 255;
+    Some(Instance {
+        track_scripts: t.scripts(&d.track_scripts, diags, &name),
+        track_interfaces: t.interfaces(&d.track_interfaces, diags, &name),
+        track_files: t.files(&d.track_files, diags, &name),
+        name,
+        loc: d.loc,
+        initial_state,
+        interface,
+        vrid,
+        priority,
+        advert_int,
+        version,
+        family,
+        auth,
+        vips,
+        excluded_vips: d.excluded_vips,
+        dont_track_primary: d.dont_track_primary,
+        nopreempt,
+        preempt_delay,
+        unicast_peers,
+        unicast_src,
+        unicast_fault_no_peer: d.unicast_fault_no_peer,
+        unicast_ttl: d.unicast_ttl.unwrap_or(255),
+        check_unicast_src: d.check_unicast_src.unwrap_or(g.check_unicast_src),
+        mcast_dst,
+        track_src_ip: d.track_src_ip,
+        notify,
+        notify_priority_changes: d.notify_priority_changes.unwrap_or(g.notify_priority_changes),
+        garp: resolve_garp(&g.garp, &d.garp, strict),
+        lower_prio_no_advert: if strict { true } else { d.lower_prio_no_advert.unwrap_or(g.lower_prio_no_advert) },
+        higher_prio_send_advert: if strict {
+            false
+        } else {
+            d.higher_prio_send_advert.unwrap_or(g.higher_prio_send_advert)
+        },
+        down_timer_adverts: d.down_timer_adverts.unwrap_or(g.down_timer_adverts),
+        strict,
+        accept: d.accept.unwrap_or(!strict || owner),
+        skip_check_adv_addr: d.skip_check_adv_addr.unwrap_or(g.skip_check_adv_addr),
+        v3_checksum_as_v2: d.v3_checksum_as_v2.unwrap_or(g.v3_checksum_as_v2),
+        owner_ignore_adverts: d.owner_ignore_adverts.unwrap_or(g.owner_ignore_adverts || (strict && owner)),
+        routes: d.routes,
+        rules: d.rules,
+        promote_secondaries: d.promote_secondaries,
+        sync_group: None,
+    })
+}
+
+fn default_group(g: &GlobalDefs, family: Family) -> IpAddr {
+    match family {
+        Family::V4 => IpAddr::V4(g.mcast_group4),
+        Family::V6 => IpAddr::V6(g.mcast_group6),
+    }
+}
+
+/// keepalived refuses two instances with the same VRID on one interface and family, unless
+/// both are unicast with disjoint peer sets.
+fn check_duplicate_vrids(instances: &[Instance], diags: &mut Diagnostics) {
+    for (i, a) in instances.iter().enumerate() {
+        for b in &instances[..i] {
+            if a.vrid != b.vrid || a.family != b.family || a.interface != b.interface {
+                continue;
+            }
+            let a_uni = !a.unicast_peers.is_empty();
+            let b_uni = !b.unicast_peers.is_empty();
+            let clash = match (a_uni, b_uni) {
+                (false, false) => true,
+                (true, true) => a.unicast_peers.iter().any(|p| b.unicast_peers.iter().any(|q| q.addr == p.addr)),
+                _ => false,
+            };
+            if clash {
+                let fam = if a.family == Family::V4 { "IPv4" } else { "IPv6" };
+                diags.fatal(
+                    Some(a.loc),
+                    format!(
+                        "{} and {} both use VRID {} with {} on interface {}",
+                        b.name,
+                        a.name,
+                        a.vrid,
+                        fam,
+                        a.interface.as_deref().unwrap_or("(none)")
+                    ),
+                );
+            }
+        }
+    }
+}

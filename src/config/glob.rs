@@ -1,0 +1,257 @@
+//! `include` patterns: `{a,b}` brace expansion, then `*`, `?` and `[...]` per path component,
+//! matched against directory listings, results sorted as glob(3) sorts them.
+//!
+//! Pure matching lives in [`expand_braces`] and [`matches`]; [`glob`] reads directories
+//! (the one filesystem access the config layer makes besides reading the files themselves).
+use std::path::{Path, PathBuf};
+
+/// At most this many alternatives from brace expansion, so `{a,b}{a,b}...` cannot explode.
+pub const MAX_BRACE_EXPANSIONS: usize = 256;
+/// At most this many files matched by one include line.
+pub const MAX_MATCHES: usize = 256;
+
+/// Expands `{a,b}` alternatives (nested allowed). Returns `None` past
+/// [`MAX_BRACE_EXPANSIONS`]. An unbalanced brace is taken literally.
+pub fn expand_braces(pattern: &str) -> Option<Vec<String>> {
+    let chars: Vec<char> = pattern.chars().collect();
+    // Find the first top-level '{' with a matching '}' and at least one ',' inside.
+    let mut depth = 0usize;
+    let mut open = None;
+    for (i, &c) in chars.iter().enumerate() {
+        match c {
+            '{' => {
+                if depth == 0 {
+                    open = Some(i);
+                }
+                depth += 1;
+            }
+            '}' if depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    let start = open.expect("open set at depth 0");
+                    let inner = &chars[start + 1..i];
+                    let alts = split_top_level_commas(inner);
+                    if alts.len() < 2 {
+                        continue;
+                    }
+                    let prefix: String = chars[..start].iter().collect();
+                    let suffix: String = chars[i + 1..].iter().collect();
+                    let mut out = Vec::new();
+                    for alt in alts {
+                        for tail in expand_braces(&format!("{prefix}{alt}{suffix}"))? {
+                            out.push(tail);
+                            if out.len() > MAX_BRACE_EXPANSIONS {
+                                return None;
+                            }
+                        }
+                    }
+                    return Some(out);
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(vec![pattern.to_string()])
+}
+
+fn split_top_level_commas(chars: &[char]) -> Vec<String> {
+    let mut parts = vec![String::new()];
+    let mut depth = 0usize;
+    for &c in chars {
+        match c {
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                parts.push(String::new());
+                continue;
+            }
+            _ => {}
+        }
+        parts.last_mut().expect("never empty").push(c);
+    }
+    parts
+}
+
+/// True if the pattern component has a glob metacharacter.
+pub fn has_wildcard(s: &str) -> bool {
+    s.contains(['*', '?', '['])
+}
+
+/// Shell-style match of one path component: `*`, `?`, `[abc]`, `[a-z]`, `[!x]`.
+/// Iterative with a single backtrack point, so it is linear-ish and never recurses.
+pub fn matches(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    // A leading dot must be matched explicitly, as glob(3) does.
+    if n.first() == Some(&'.') && p.first() != Some(&'.') {
+        return false;
+    }
+    let (mut pi, mut ni) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        if pi < p.len() {
+            match p[pi] {
+                '*' => {
+                    star = Some((pi, ni));
+                    pi += 1;
+                    continue;
+                }
+                '?' => {
+                    pi += 1;
+                    ni += 1;
+                    continue;
+                }
+                '[' => {
+                    if let Some((ok, next)) = class_match(&p, pi, n[ni]) {
+                        if ok {
+                            pi = next;
+                            ni += 1;
+                            continue;
+                        }
+                    } else if n[ni] == '[' {
+                        pi += 1;
+                        ni += 1;
+                        continue;
+                    }
+                }
+                c if c == n[ni] => {
+                    pi += 1;
+                    ni += 1;
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        match star {
+            Some((sp, sn)) => {
+                pi = sp + 1;
+                ni = sn + 1;
+                star = Some((sp, sn + 1));
+            }
+            None => return false,
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+/// Matches `c` against the class starting at `p[start] == '['`. Returns (matched, index after
+/// the class), or `None` if the class is not closed (then '[' is literal).
+fn class_match(p: &[char], start: usize, c: char) -> Option<(bool, usize)> {
+    let mut i = start + 1;
+    let negate = matches!(p.get(i), Some('!') | Some('^'));
+    if negate {
+        i += 1;
+    }
+    let mut matched = false;
+    let mut first = true;
+    while i < p.len() {
+        if p[i] == ']' && !first {
+            return Some((matched != negate, i + 1));
+        }
+        first = false;
+        if i + 2 < p.len() && p[i + 1] == '-' && p[i + 2] != ']' {
+            if p[i] <= c && c <= p[i + 2] {
+                matched = true;
+            }
+            i += 3;
+        } else {
+            if p[i] == c {
+                matched = true;
+            }
+            i += 1;
+        }
+    }
+    None
+}
+
+/// Expands an include pattern to existing files, sorted. `base` is the including file's
+/// directory for relative patterns. Returns `None` when brace expansion is too large.
+pub fn glob(base: &Path, pattern: &str) -> Option<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for alt in expand_braces(pattern)? {
+        let path = if Path::new(&alt).is_absolute() { PathBuf::from(&alt) } else { base.join(&alt) };
+        let mut found = Vec::new();
+        glob_path(&path, &mut found);
+        found.sort();
+        for f in found {
+            if out.len() >= MAX_MATCHES {
+                return Some(out);
+            }
+            if !out.contains(&f) {
+                out.push(f);
+            }
+        }
+    }
+    Some(out)
+}
+
+fn glob_path(path: &Path, out: &mut Vec<PathBuf>) {
+    // Walk components; literal prefixes are joined, wildcard components are listed.
+    let mut candidates = vec![PathBuf::new()];
+    let comps: Vec<_> = path.components().collect();
+    for (idx, comp) in comps.iter().enumerate() {
+        let last = idx + 1 == comps.len();
+        let s = comp.as_os_str().to_string_lossy();
+        let mut next = Vec::new();
+        for dir in &candidates {
+            if has_wildcard(&s) {
+                let listing = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+                let Ok(entries) = std::fs::read_dir(listing) else { continue };
+                for e in entries.flatten() {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    if matches(&s, &name) {
+                        next.push(dir.join(&name));
+                        if next.len() > MAX_MATCHES * 4 {
+                            break;
+                        }
+                    }
+                }
+            } else {
+                next.push(dir.join(comp.as_os_str()));
+            }
+        }
+        if !last {
+            next.retain(|p| p.is_dir());
+        }
+        candidates = next;
+        if candidates.is_empty() {
+            return;
+        }
+    }
+    out.extend(candidates.into_iter().filter(|p| p.is_file()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn braces_expand_in_order_and_nest() {
+        assert_eq!(expand_braces("a{b,c}d").unwrap(), vec!["abd", "acd"]);
+        assert_eq!(expand_braces("{x,y{1,2}}").unwrap(), vec!["x", "y1", "y2"]);
+        assert_eq!(expand_braces("no{brace").unwrap(), vec!["no{brace"]);
+        assert_eq!(expand_braces("{single}").unwrap(), vec!["{single}"]);
+    }
+
+    #[test]
+    fn brace_bomb_is_refused() {
+        let bomb = "{a,b}".repeat(12);
+        assert!(expand_braces(&bomb).is_none());
+    }
+
+    #[test]
+    fn wildcards_match_like_glob() {
+        assert!(matches("*.conf", "a.conf"));
+        assert!(!matches("*.conf", "a.conf.bak"));
+        assert!(!matches("*.conf", ".hidden.conf"));
+        assert!(matches("v?.conf", "v1.conf"));
+        assert!(matches("[ab]*", "beta"));
+        assert!(!matches("[!ab]*", "beta"));
+        assert!(matches("[a-c]x", "bx"));
+        assert!(matches("*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaab"));
+        assert!(!matches("*a*a*a*b", &"a".repeat(5000)));
+    }
+}

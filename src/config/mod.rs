@@ -1,0 +1,153 @@
+//! keepalived.conf: lexing, the keyword tree, the typed model, validation and the dump.
+//!
+//! Pure apart from reading the configuration files themselves (and listing directories for
+//! include globs). Everything else the loader needs to know about the machine (interfaces,
+//! where a script is, environment variables) comes through the [`Host`] trait, so tests can
+//! describe any machine.
+pub mod argv;
+pub mod build;
+pub mod complete;
+pub mod diag;
+pub mod dump;
+pub mod glob;
+pub mod lexer;
+pub mod model;
+pub mod tree;
+pub mod value;
+
+pub use diag::{Diagnostic, Diagnostics, Effect, Location, SourceMap};
+pub use model::Config;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// What the loader asks about the machine it configures.
+pub trait Host {
+    fn interface_exists(&self, name: &str) -> bool;
+    /// Resolves a script's argv[0]: an absolute or relative path is checked as is, a bare
+    /// name is searched in PATH.
+    fn find_script(&self, cmd: &str) -> ScriptLookup;
+    /// For `${_ENV NAME}`.
+    fn env(&self, name: &str) -> Option<String>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScriptLookup {
+    /// Found and executable; the resolved path.
+    Executable(String),
+    NotExecutable(String),
+    NotFound,
+}
+
+/// A described machine, for tests and for checking a config meant for another host.
+#[derive(Debug, Default, Clone)]
+pub struct StaticHost {
+    pub interfaces: Vec<String>,
+    /// Executable scripts by path (or bare name).
+    pub scripts: Vec<String>,
+    /// When set, every interface and every script exists.
+    pub everything_exists: bool,
+}
+
+impl StaticHost {
+    pub fn with_interfaces(names: &[&str]) -> Self {
+        StaticHost { interfaces: names.iter().map(|s| s.to_string()).collect(), ..Default::default() }
+    }
+}
+
+impl Host for StaticHost {
+    fn interface_exists(&self, name: &str) -> bool {
+        self.everything_exists || self.interfaces.iter().any(|i| i == name)
+    }
+    fn find_script(&self, cmd: &str) -> ScriptLookup {
+        if self.everything_exists || self.scripts.iter().any(|s| s == cmd) {
+            ScriptLookup::Executable(cmd.to_string())
+        } else {
+            ScriptLookup::NotFound
+        }
+    }
+    fn env(&self, _name: &str) -> Option<String> {
+        None
+    }
+}
+
+/// Errors that stop loading before any configuration is read.
+#[derive(Debug)]
+pub enum LoadError {
+    Read { path: PathBuf, error: std::io::Error },
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::Read { path, error } => write!(f, "{}: cannot read configuration: {}", path.display(), error),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+#[derive(Debug, Default)]
+pub struct LoadOptions {
+    /// `-i/--config-id`; defaults to the host name up to the first dot (chosen by the caller).
+    pub config_id: String,
+    /// `-e/--all-config`.
+    pub all_config: bool,
+}
+
+/// The result of reading a configuration: the model (absent only when a fatal error made
+/// some instance unusable), the diagnostics, and the files they refer to.
+pub struct Loaded {
+    pub config: Config,
+    pub diagnostics: Diagnostics,
+    pub sources: SourceMap,
+}
+
+impl Loaded {
+    /// True when keepalived would refuse to run this configuration.
+    pub fn is_fatal(&self) -> bool {
+        self.diagnostics.worst() == Some(Effect::Fatal)
+    }
+
+    /// keepalived's `-t` exit code: 4 cannot run, 5 something not used as written, 6 scripts
+    /// without enable_script_security, 0 otherwise.
+    pub fn config_test_status(&self) -> i32 {
+        exit_code_for(self.diagnostics.worst())
+    }
+}
+
+pub fn exit_code_for(worst: Option<Effect>) -> i32 {
+    match worst {
+        Some(Effect::Fatal) => 4,
+        Some(Effect::Corrected) => 5,
+        Some(Effect::Insecure) => 6,
+        Some(Effect::Note) | None => 0,
+    }
+}
+
+/// Reads `path` and everything it includes into a validated [`Config`].
+pub fn load(path: &Path, opts: &LoadOptions, host: &dyn Host) -> Result<Loaded, LoadError> {
+    load_with(path, None, opts, host)
+}
+
+/// Loads configuration text given in memory as if it were the file `path`.
+pub fn load_bytes(path: &Path, bytes: Vec<u8>, opts: &LoadOptions, host: &dyn Host) -> Loaded {
+    load_with(path, Some(bytes), opts, host).expect("in-memory text cannot fail to read")
+}
+
+fn load_with(path: &Path, bytes: Option<Vec<u8>>, opts: &LoadOptions, host: &dyn Host) -> Result<Loaded, LoadError> {
+    let mut sources = SourceMap::default();
+    let mut diagnostics = Diagnostics::default();
+    let lex_opts = lexer::LexOptions { config_id: opts.config_id.clone(), all_config: opts.all_config };
+    let lexer = lexer::Lexer::new(&lex_opts, host, &mut sources, &mut diagnostics);
+    let lexed = match bytes {
+        Some(b) => lexer.run_bytes(path, b),
+        None => lexer.run(path)?,
+    };
+    let stmts = tree::build(lexed.lines, lexed.eof, &mut diagnostics);
+    let mut builder = build::Builder::new(&mut diagnostics);
+    builder.top(&stmts);
+    let drafts = builder.d;
+    let config = complete::complete(drafts, host, &mut diagnostics);
+    Ok(Loaded { config, diagnostics, sources })
+}

@@ -1,0 +1,354 @@
+//! The typed, validated configuration: what the daemon runs. Every field holds its effective
+//! value after keepalived's defaults and auto-corrections; nothing is left for consumers to
+//! default again. Times are integer microseconds (DESIGN rule 2).
+use super::diag::Location;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// A duration in integer microseconds.
+pub type Micros = u64;
+pub const SECOND: Micros = 1_000_000;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub global: GlobalDefs,
+    pub scripts: Vec<VrrpScript>,
+    pub track_files: Vec<TrackFile>,
+    pub instances: Vec<Instance>,
+    pub sync_groups: Vec<SyncGroup>,
+    pub interface_delays: Vec<InterfaceDelay>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    V4,
+    V6,
+}
+
+/// Run-as identity of a script: `user USER [[:]GROUP]` / `script_user`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunAs {
+    pub user: String,
+    pub group: Option<String>,
+}
+
+/// A command to fork/exec without a shell: argv already split as keepalived splits script
+/// strings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Command {
+    pub argv: Vec<String>,
+    pub run_as: Option<RunAs>,
+    pub loc: Location,
+}
+
+/// GARP schedule (keepalived: vrrp_garp_master_* / garp_master_*).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Garp {
+    pub master_delay: Micros,
+    pub master_repeat: u32,
+    pub master_refresh: Micros,
+    pub master_refresh_repeat: u32,
+    pub lower_prio_delay: Micros,
+    pub lower_prio_repeat: u32,
+    /// Gap between successive GARPs / unsolicited NAs on one interface.
+    pub interval: Micros,
+    pub na_interval: Micros,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotifyFifo {
+    pub path: String,
+    pub run_as: Option<RunAs>,
+    pub script: Option<Command>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GlobalDefs {
+    pub router_id: Option<String>,
+    pub script_user: Option<RunAs>,
+    pub enable_script_security: bool,
+    pub vrrp_version: u8,
+    pub mcast_group4: Ipv4Addr,
+    pub mcast_group6: Ipv6Addr,
+    pub garp: Garp,
+    pub min_garp: bool,
+    pub lower_prio_no_advert: bool,
+    pub higher_prio_send_advert: bool,
+    pub down_timer_adverts: u32,
+    pub check_unicast_src: bool,
+    pub skip_check_adv_addr: bool,
+    pub strict: bool,
+    pub v3_checksum_as_v2: bool,
+    pub owner_ignore_adverts: bool,
+    pub startup_delay: Micros,
+    pub delay_after_boot: Micros,
+    pub dynamic_interfaces: bool,
+    pub default_interface: Option<String>,
+    /// `notify_fifo` (all processes) and `vrrp_notify_fifo` (the VRRP process only).
+    pub notify_fifo: Option<NotifyFifo>,
+    pub vrrp_notify_fifo: Option<NotifyFifo>,
+    pub notify_priority_changes: bool,
+    pub fifo_write_states_on_reload: bool,
+    pub log_unknown_vrids: bool,
+}
+
+impl Default for GlobalDefs {
+    fn default() -> Self {
+        GlobalDefs {
+            router_id: None,
+            script_user: None,
+            enable_script_security: false,
+            vrrp_version: 2,
+            mcast_group4: Ipv4Addr::new(224, 0, 0, 18),
+            mcast_group6: Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12),
+            garp: Garp {
+                master_delay: 5 * SECOND,
+                master_repeat: 5,
+                master_refresh: 0,
+                master_refresh_repeat: 1,
+                lower_prio_delay: 5 * SECOND,
+                lower_prio_repeat: 5,
+                interval: 0,
+                na_interval: 0,
+            },
+            min_garp: false,
+            lower_prio_no_advert: false,
+            higher_prio_send_advert: false,
+            down_timer_adverts: 3,
+            check_unicast_src: false,
+            skip_check_adv_addr: false,
+            strict: false,
+            v3_checksum_as_v2: false,
+            owner_ignore_adverts: false,
+            startup_delay: 0,
+            delay_after_boot: 0,
+            dynamic_interfaces: false,
+            default_interface: None,
+            notify_fifo: None,
+            vrrp_notify_fifo: None,
+            notify_priority_changes: false,
+            fifo_write_states_on_reload: false,
+            log_unknown_vrids: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VrrpScript {
+    pub name: String,
+    pub loc: Location,
+    pub command: Command,
+    pub interval: Micros,
+    pub timeout: Micros,
+    pub weight: i32,
+    pub weight_reverse: bool,
+    pub rise: u32,
+    pub fall: u32,
+    pub init_fail: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackFile {
+    pub name: String,
+    pub loc: Location,
+    pub path: String,
+    pub weight: i32,
+    pub weight_reverse: bool,
+    /// `init_file [VALUE] [overwrite]`: create the file with VALUE at start.
+    pub init: Option<(i64, bool)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InterfaceDelay {
+    pub interface: String,
+    pub down: Micros,
+    pub up: Micros,
+}
+
+/// A tracker reference in an instance or sync group with its effective weight.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackRef {
+    pub name: String,
+    pub weight: i32,
+    pub reverse: bool,
+    pub loc: Location,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InitialState {
+    Backup,
+    Master,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Auth {
+    None,
+    /// PASS: exactly the 8 bytes on the wire, zero-padded.
+    Pass([u8; 8]),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Global,
+    Site,
+    Link,
+    Host,
+    Nowhere,
+}
+
+impl Scope {
+    pub fn parse(s: &str) -> Option<Scope> {
+        Some(match s {
+            "global" | "universe" => Scope::Global,
+            "site" => Scope::Site,
+            "link" => Scope::Link,
+            "host" => Scope::Host,
+            "nowhere" => Scope::Nowhere,
+            _ => return None,
+        })
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Scope::Global => "global",
+            Scope::Site => "site",
+            Scope::Link => "link",
+            Scope::Host => "host",
+            Scope::Nowhere => "nowhere",
+        }
+    }
+}
+
+/// `brd IP|+|-` of a VIP line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Broadcast {
+    Addr(Ipv4Addr),
+    /// `+`: host bits set.
+    Auto,
+    /// `-`: none.
+    None,
+}
+
+/// One line of virtual_ipaddress / virtual_ipaddress_excluded (keepalived vrrp_ipaddress.c).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vip {
+    pub addr: IpAddr,
+    pub prefix: u8,
+    pub dev: Option<String>,
+    pub brd: Option<Broadcast>,
+    pub scope: Scope,
+    pub label: Option<String>,
+    pub peer: Option<(IpAddr, Option<u8>)>,
+    pub no_track: bool,
+    /// IPv6 flags: `-nodad` is default for VIPs, `home`, `mngtmpaddr`, `noprefixroute`, `autojoin`.
+    pub flags: Vec<String>,
+    /// None: keepalived's default (0 for an IPv6 /128, forever otherwise).
+    pub preferred_lft: Option<u32>,
+    pub loc: Location,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnicastPeer {
+    pub addr: IpAddr,
+    pub min_ttl: u8,
+    pub max_ttl: u8,
+}
+
+/// virtual_routes entry: kept as parsed fields; installed by the daemon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub kind: Option<String>,
+    pub dst: (IpAddr, u8),
+    pub src: Option<IpAddr>,
+    pub via: Option<IpAddr>,
+    pub dev: Option<String>,
+    pub table: Option<u32>,
+    pub metric: Option<u32>,
+    pub scope: Option<Scope>,
+    pub protocol: Option<String>,
+    pub onlink: bool,
+    pub no_track: bool,
+    pub loc: Location,
+}
+
+/// virtual_rules entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    pub from: Option<(IpAddr, u8)>,
+    pub to: Option<(IpAddr, u8)>,
+    pub table: Option<u32>,
+    pub priority: Option<u32>,
+    pub iif: Option<String>,
+    pub oif: Option<String>,
+    pub fwmark: Option<(u32, Option<u32>)>,
+    pub tos: Option<u8>,
+    pub action: Option<String>,
+    pub no_track: bool,
+    pub loc: Location,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Notifies {
+    pub master: Option<Command>,
+    pub backup: Option<Command>,
+    pub fault: Option<Command>,
+    pub stop: Option<Command>,
+    /// Generic `notify`: called with `INSTANCE|GROUP name STATE priority` appended.
+    pub generic: Option<Command>,
+    pub master_rx_lower_pri: Option<Command>,
+    pub deleted: Option<Option<Command>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Instance {
+    pub name: String,
+    pub loc: Location,
+    pub initial_state: InitialState,
+    pub interface: Option<String>,
+    pub vrid: u8,
+    pub priority: u8,
+    pub advert_int: Micros,
+    pub version: u8,
+    pub family: Family,
+    pub auth: Auth,
+    pub vips: Vec<Vip>,
+    pub excluded_vips: Vec<Vip>,
+    pub track_scripts: Vec<TrackRef>,
+    pub track_interfaces: Vec<TrackRef>,
+    pub track_files: Vec<TrackRef>,
+    pub dont_track_primary: bool,
+    pub nopreempt: bool,
+    pub preempt_delay: Micros,
+    pub unicast_peers: Vec<UnicastPeer>,
+    pub unicast_src: Option<IpAddr>,
+    pub unicast_fault_no_peer: bool,
+    pub unicast_ttl: u8,
+    pub check_unicast_src: bool,
+    pub mcast_dst: IpAddr,
+    pub track_src_ip: bool,
+    pub notify: Notifies,
+    pub notify_priority_changes: bool,
+    pub garp: Garp,
+    pub lower_prio_no_advert: bool,
+    pub higher_prio_send_advert: bool,
+    pub down_timer_adverts: u32,
+    pub strict: bool,
+    pub accept: bool,
+    pub skip_check_adv_addr: bool,
+    pub v3_checksum_as_v2: bool,
+    pub owner_ignore_adverts: bool,
+    pub routes: Vec<Route>,
+    pub rules: Vec<Rule>,
+    pub promote_secondaries: bool,
+    pub sync_group: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncGroup {
+    pub name: String,
+    pub loc: Location,
+    pub members: Vec<String>,
+    pub track_scripts: Vec<TrackRef>,
+    pub track_interfaces: Vec<TrackRef>,
+    pub track_files: Vec<TrackRef>,
+    pub notify: Notifies,
+    pub tracking_weight: bool,
+}

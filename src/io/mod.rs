@@ -1,0 +1,3 @@
+//! The shell around the pure layers: everything that asks the operating system.
+pub mod host;
+pub mod signals;

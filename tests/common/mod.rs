@@ -1,0 +1,82 @@
+//! Helpers shared by the config tests: load text on a described machine and find diagnostics.
+#![allow(dead_code)]
+use std::path::{Path, PathBuf};
+use vrrpd::config::{self, Diagnostic, Effect, LoadOptions, Loaded, StaticHost};
+
+pub fn host() -> StaticHost {
+    StaticHost {
+        interfaces: ["eth0", "eth1", "enp0s3", "veth1"].iter().map(|s| s.to_string()).collect(),
+        scripts: vec!["/etc/keepalived/check_nginx.sh".into(), "/bin/true".into(), "/usr/local/bin/notify.sh".into()],
+        everything_exists: false,
+    }
+}
+
+pub fn load_as(name: &str, text: &str, id: &str) -> Loaded {
+    let opts = LoadOptions { config_id: id.into(), all_config: false };
+    config::load_bytes(Path::new(name), text.as_bytes().to_vec(), &opts, &host())
+}
+
+pub fn load(text: &str) -> Loaded {
+    load_as("t.conf", text, "r1")
+}
+
+pub fn load_file(path: &Path) -> Loaded {
+    let opts = LoadOptions { config_id: "r1".into(), all_config: false };
+    config::load(path, &opts, &host()).expect("readable")
+}
+
+/// The one diagnostic whose message contains `needle`; panics listing all of them otherwise.
+pub fn diag<'a>(l: &'a Loaded, needle: &str) -> &'a Diagnostic {
+    let hits: Vec<&Diagnostic> = l.diagnostics.list.iter().filter(|d| d.message.contains(needle)).collect();
+    assert_eq!(hits.len(), 1, "expected one diagnostic containing {needle:?}, got: {:#?}", l.diagnostics.list);
+    hits[0]
+}
+
+/// Asserts a diagnostic containing `needle` at line:col with `effect`.
+pub fn expect(l: &Loaded, needle: &str, line: u32, col: u32, effect: Effect) {
+    let d = diag(l, needle);
+    let loc = d.loc.unwrap_or_else(|| panic!("{needle:?} has no location"));
+    assert_eq!((loc.line, loc.col, d.effect), (line, col, effect), "location/effect of {:?}", d.message);
+}
+
+pub fn no_diagnostics(l: &Loaded) {
+    assert!(l.diagnostics.list.is_empty(), "unexpected diagnostics: {:#?}", l.diagnostics.list);
+}
+
+pub fn messages(l: &Loaded) -> Vec<String> {
+    l.diagnostics.list.iter().map(|d| d.message.clone()).collect()
+}
+
+pub fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+}
+
+/// A temporary directory removed on drop (no extra crates).
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        let n = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+        let p = std::env::temp_dir().join(format!("vrrpd-test-{tag}-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.0.join(name);
+        if let Some(d) = p.parent() {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A minimal valid instance to embed in tests.
+pub const VI: &str =
+    "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n  10.0.0.1\n }\n}\n";
