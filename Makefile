@@ -6,7 +6,7 @@ SHARED ?= ../shared
 # The seeded random-input test runs this many loader inputs (CI sets it to 100000 or more).
 FUZZ_ITERATIONS ?= 100000
 
-.PHONY: build release test lint demo samples bench msrv clean
+.PHONY: build release test lint netns-test demo samples bench msrv clean
 
 build:
 	$(CARGO) build
@@ -18,6 +18,8 @@ release:
 # keepalived sample corpus when ../shared is present.
 test: lint
 	VRRPD_FUZZ_ITERATIONS=$(FUZZ_ITERATIONS) $(CARGO) test --release
+	@if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory netns-test; \
+	else echo "*** SKIPPED: network-namespace tests (tests/netns_*.rs) need root; CI runs them"; fi
 	@if [ -d "$(SHARED)/reference/keepalived-samples" ]; then $(MAKE) --no-print-directory samples; \
 	else echo "*** SKIPPED: keepalived sample corpus ($(SHARED)/reference/keepalived-samples not present)"; fi
 
@@ -29,6 +31,10 @@ lint:
 # vrrp_instances present (tests/samples.rs, ignored unless pointed at the corpus).
 samples:
 	VRRPD_SAMPLES_DIR=$(abspath $(SHARED)/reference/keepalived-samples) $(CARGO) test --release --test samples -- --ignored
+
+# Tests that create network namespaces (root only; each removes its namespaces on drop).
+netns-test:
+	$(CARGO) test --release --test netns_config -- --ignored --test-threads=1
 
 demo: release
 	BIN=$(BIN) sh tests/netns/demo-config.sh

@@ -217,6 +217,39 @@ const IGNORED_GLOBALS: &[&str] = &[
     "vrrp_startup_delay_disabled",
 ];
 
+/// Options of virtual_routes / virtual_rules entries that take a value.
+const ROUTE_OPTIONS: &[&str] = &[
+    "src",
+    "via",
+    "gw",
+    "or",
+    "dev",
+    "oif",
+    "table",
+    "metric",
+    "preference",
+    "priority",
+    "scope",
+    "proto",
+    "protocol",
+    "to",
+];
+const RULE_OPTIONS: &[&str] = &[
+    "from",
+    "to",
+    "table",
+    "lookup",
+    "priority",
+    "preference",
+    "pref",
+    "iif",
+    "dev",
+    "oif",
+    "fwmark",
+    "tos",
+    "dsfield",
+];
+
 pub fn unsupported_subsystem(keyword: &str) -> Option<&'static str> {
     UNSUPPORTED_PREFIXES.iter().find(|(p, _)| keyword == *p || keyword.starts_with(p)).map(|(_, what)| *what)
 }
@@ -1181,6 +1214,25 @@ impl<'d> Builder<'d> {
         }
     }
 
+    /// Reports why a route/rule word was refused: a bad value of a known option, or a word
+    /// that is not an option.
+    fn bad_entry(
+        &mut self,
+        block: &str,
+        what: &str,
+        w: &super::lexer::Token,
+        val: Option<&super::lexer::Token>,
+        options: &[&str],
+    ) {
+        match val {
+            Some(v) if options.contains(&w.text.as_str()) => self.corrected(
+                v.loc,
+                format!("{block}: invalid value '{}' for '{}' - ignoring this {what}", v.text, w.text),
+            ),
+            _ => self.corrected(w.loc, format!("{block}: cannot use '{}' here - ignoring this {what}", w.text)),
+        }
+    }
+
     /// virtual_routes entry in `ip route` syntax. An entry with an unknown word is dropped
     /// whole: installing a different route than written is worse than none.
     fn route(&mut self, s: &Stmt) -> Option<Route> {
@@ -1190,7 +1242,7 @@ impl<'d> Builder<'d> {
             kind: None,
             dst: (IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), 0),
             src: None,
-            via: None,
+            via: Vec::new(),
             dev: None,
             table: None,
             metric: None,
@@ -1208,7 +1260,8 @@ impl<'d> Builder<'d> {
             let mut consumed = 2;
             let ok = match (w.text.as_str(), val) {
                 ("src", Some(v)) => value::addr(&v.text).map(|a| r.src = Some(a)).is_ok(),
-                ("via" | "gw", Some(v)) => value::addr(&v.text).map(|a| r.via = Some(a)).is_ok(),
+                ("via" | "gw", Some(v)) => value::addr(&v.text).map(|a| r.via.push(a)).is_ok(),
+                ("or", Some(v)) if !r.via.is_empty() => value::addr(&v.text).map(|a| r.via.push(a)).is_ok(),
                 ("dev" | "oif", Some(v)) => {
                     r.dev = Some(v.text.clone());
                     true
@@ -1265,7 +1318,7 @@ impl<'d> Builder<'d> {
                 _ => false,
             };
             if !ok {
-                self.corrected(w.loc, format!("virtual_routes: cannot use '{}' here - ignoring this route", w.text));
+                self.bad_entry("virtual_routes", "route", w, val, ROUTE_OPTIONS);
                 return None;
             }
             i += consumed;
@@ -1352,7 +1405,7 @@ impl<'d> Builder<'d> {
                 _ => false,
             };
             if !ok {
-                self.corrected(w.loc, format!("virtual_rules: cannot use '{}' here - ignoring this rule", w.text));
+                self.bad_entry("virtual_rules", "rule", w, val, RULE_OPTIONS);
                 return None;
             }
             i += consumed;
@@ -1405,7 +1458,12 @@ impl<'d> Builder<'d> {
                 }
                 name => match unsupported_subsystem(name) {
                     Some(what) => self.unsupported(k, what),
-                    None => self.unknown(k, "vrrp_sync_group"),
+                    None => {
+                        self.unknown(k, "vrrp_sync_group");
+                        if let Some(d) = self.diags.list.last_mut() {
+                            d.message.push_str(" (members belong inside 'group { ... }')");
+                        }
+                    }
                 },
             }
         }

@@ -166,3 +166,36 @@ impl fmt::Display for Location {
         write!(f, "{}:{}", self.line, self.col)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_location_line_and_caret() {
+        let mut map = SourceMap::default();
+        let f = map.add(PathBuf::from("k.conf"), "global_defs {\n\trouter_id  x\n}\n".into());
+        let d = Diagnostic {
+            loc: Some(Location { file: f, line: 2, col: 13 }),
+            effect: Effect::Corrected,
+            message: "bad".into(),
+        };
+        assert_eq!(map.render(&d, false), "k.conf:2:13: warning: bad");
+        // The caret keeps the line's tab so it lines up under column 13.
+        assert_eq!(map.render(&d, true), "k.conf:2:13: warning: bad\n  \trouter_id  x\n  \t           ^");
+        let fatal = Diagnostic { loc: None, effect: Effect::Fatal, message: "no".into() };
+        assert_eq!(map.render(&fatal, true), "error: no");
+    }
+
+    #[test]
+    fn stored_diagnostics_are_bounded_but_the_worst_effect_is_kept() {
+        let mut d = Diagnostics::default();
+        let loc = Location { file: 0, line: 1, col: 1 };
+        for _ in 0..5000 {
+            d.corrected(loc, "x");
+        }
+        d.fatal(None, "late fatal");
+        assert_eq!(d.list.len(), MAX_STORED_DIAGNOSTICS + 1);
+        assert_eq!(d.worst(), Some(Effect::Fatal));
+    }
+}

@@ -148,8 +148,8 @@ fn route_string(r: &Route) -> String {
     if let Some(a) = r.src {
         let _ = write!(s, " src {a}");
     }
-    if let Some(a) = r.via {
-        let _ = write!(s, " via {a}");
+    for (n, a) in r.via.iter().enumerate() {
+        let _ = write!(s, " {} {a}", if n == 0 { "via" } else { "or" });
     }
     if let Some(d) = &r.dev {
         let _ = write!(s, " dev {d}");

@@ -1,8 +1,9 @@
 //! `include` patterns: `{a,b}` brace expansion, then `*`, `?` and `[...]` per path component,
 //! matched against directory listings, results sorted as glob(3) sorts them.
 //!
-//! Pure matching lives in [`expand_braces`] and [`matches`]; [`glob`] reads directories
-//! (the one filesystem access the config layer makes besides reading the files themselves).
+//! Pure matching lives in [`expand_braces`] and [`matches`]; [`glob`] lists directories
+//! through [`Host`], like every other filesystem access of the config layer.
+use super::Host;
 use std::path::{Path, PathBuf};
 
 /// At most this many alternatives from brace expansion, so `{a,b}{a,b}...` cannot explode.
@@ -169,12 +170,12 @@ fn class_match(p: &[char], start: usize, c: char) -> Option<(bool, usize)> {
 
 /// Expands an include pattern to existing files, sorted. `base` is the including file's
 /// directory for relative patterns. Returns `None` when brace expansion is too large.
-pub fn glob(base: &Path, pattern: &str) -> Option<Vec<PathBuf>> {
+pub fn glob(base: &Path, pattern: &str, host: &dyn Host) -> Option<Vec<PathBuf>> {
     let mut out = Vec::new();
     for alt in expand_braces(pattern)? {
         let path = if Path::new(&alt).is_absolute() { PathBuf::from(&alt) } else { base.join(&alt) };
         let mut found = Vec::new();
-        glob_path(&path, &mut found);
+        glob_path(&path, host, &mut found);
         found.sort();
         for f in found {
             if out.len() >= MAX_MATCHES {
@@ -188,7 +189,7 @@ pub fn glob(base: &Path, pattern: &str) -> Option<Vec<PathBuf>> {
     Some(out)
 }
 
-fn glob_path(path: &Path, out: &mut Vec<PathBuf>) {
+fn glob_path(path: &Path, host: &dyn Host, out: &mut Vec<PathBuf>) {
     // Walk components; literal prefixes are joined, wildcard components are listed.
     let mut candidates = vec![PathBuf::new()];
     let comps: Vec<_> = path.components().collect();
@@ -199,9 +200,8 @@ fn glob_path(path: &Path, out: &mut Vec<PathBuf>) {
         for dir in &candidates {
             if has_wildcard(&s) {
                 let listing = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
-                let Ok(entries) = std::fs::read_dir(listing) else { continue };
-                for e in entries.flatten() {
-                    let name = e.file_name().to_string_lossy().into_owned();
+                let Ok(entries) = host.list_dir(listing) else { continue };
+                for (name, _) in entries {
                     if matches(&s, &name) {
                         next.push(dir.join(&name));
                         if next.len() > MAX_MATCHES * 4 {
@@ -214,14 +214,14 @@ fn glob_path(path: &Path, out: &mut Vec<PathBuf>) {
             }
         }
         if !last {
-            next.retain(|p| p.is_dir());
+            next.retain(|p| host.file_kind(p) == Some(true));
         }
         candidates = next;
         if candidates.is_empty() {
             return;
         }
     }
-    out.extend(candidates.into_iter().filter(|p| p.is_file()));
+    out.extend(candidates.into_iter().filter(|p| host.file_kind(p) == Some(false)));
 }
 
 #[cfg(test)]

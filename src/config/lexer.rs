@@ -139,7 +139,10 @@ impl<'a> Lexer<'a> {
 
     /// Lexes the main configuration file and everything it includes.
     pub fn run(self, path: &Path) -> Result<Lexed, LoadError> {
-        let text = read_bounded(path).map_err(|e| LoadError::Read { path: path.to_path_buf(), error: e })?;
+        let text = self
+            .host
+            .read_config(path, MAX_FILE_BYTES)
+            .map_err(|e| LoadError::Read { path: path.to_path_buf(), error: e })?;
         Ok(self.run_bytes(path, text))
     }
 
@@ -151,7 +154,7 @@ impl<'a> Lexer<'a> {
 
     fn lex_file(&mut self, path: &Path, bytes: Vec<u8>) {
         self.total_bytes += bytes.len() as u64;
-        let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let canonical = self.host.canonical(path);
         let mut text = match String::from_utf8(bytes) {
             Ok(t) => t,
             Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
@@ -319,7 +322,7 @@ impl<'a> Lexer<'a> {
             return;
         }
         let base = self.sources.path(file).parent().map(Path::to_path_buf).unwrap_or_default();
-        let Some(paths) = glob::glob(&base, pattern) else {
+        let Some(paths) = glob::glob(&base, pattern, self.host) else {
             self.diags.corrected(
                 loc,
                 format!("include '{pattern}' expands to more than {} patterns - ignoring", glob::MAX_BRACE_EXPANSIONS),
@@ -336,7 +339,7 @@ impl<'a> Lexer<'a> {
             return;
         }
         for path in paths {
-            let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+            let canonical = self.host.canonical(&path);
             if let Some(pos) = self.stack.iter().position(|p| *p == canonical) {
                 let chain: Vec<String> = self.stack[pos..].iter().map(|p| p.display().to_string()).collect();
                 self.diags.corrected(
@@ -349,7 +352,7 @@ impl<'a> Lexer<'a> {
                 self.diags.corrected(loc, format!("more than {MAX_FILES} files included - ignoring the rest"));
                 return;
             }
-            match read_bounded(&path) {
+            match self.host.read_config(&path, MAX_FILE_BYTES) {
                 Ok(bytes) if self.total_bytes + bytes.len() as u64 <= MAX_TOTAL_BYTES => self.lex_file(&path, bytes),
                 Ok(_) => self.diags.corrected(
                     loc,
@@ -490,25 +493,6 @@ impl<'a> Lexer<'a> {
         }
         tokens
     }
-}
-
-/// Reads a file, refusing ones over [`MAX_FILE_BYTES`] before reading them.
-fn read_bounded(path: &Path) -> Result<Vec<u8>, std::io::Error> {
-    use std::io::Read;
-    let f = std::fs::File::open(path)?;
-    let meta = f.metadata()?;
-    if meta.is_dir() {
-        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "is a directory"));
-    }
-    let mut buf = Vec::new();
-    f.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf)?;
-    if buf.len() as u64 > MAX_FILE_BYTES {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("larger than {MAX_FILE_BYTES} bytes"),
-        ));
-    }
-    Ok(buf)
 }
 
 /// Cuts the line at the first `#` or `!` outside double quotes; `\#` and `\!` stand for the

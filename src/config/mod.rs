@@ -29,6 +29,47 @@ pub trait Host {
     fn find_script(&self, cmd: &str) -> ScriptLookup;
     /// For `${_ENV NAME}`.
     fn env(&self, name: &str) -> Option<String>;
+
+    /// Reads a configuration file, refusing one larger than `limit` bytes before reading it
+    /// all. The default reads the real filesystem.
+    fn read_config(&self, path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+        read_bounded(path, limit)
+    }
+
+    /// Directory entries for include globs: (name, is_dir). Default: the real filesystem.
+    fn list_dir(&self, dir: &Path) -> std::io::Result<Vec<(String, bool)>> {
+        let mut out = Vec::new();
+        for e in std::fs::read_dir(dir)?.flatten() {
+            let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
+            out.push((e.file_name().to_string_lossy().into_owned(), is_dir));
+        }
+        Ok(out)
+    }
+
+    /// What `path` is: `Some(true)` a directory, `Some(false)` a file, `None` nothing.
+    fn file_kind(&self, path: &Path) -> Option<bool> {
+        std::fs::metadata(path).ok().map(|m| m.is_dir())
+    }
+
+    /// The canonical form of `path` for include-loop detection.
+    fn canonical(&self, path: &Path) -> PathBuf {
+        std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+    }
+}
+
+/// Reads at most `limit` bytes of `path`; larger files are an error, not truncated.
+pub fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let f = std::fs::File::open(path)?;
+    if f.metadata()?.is_dir() {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "is a directory"));
+    }
+    let mut buf = Vec::new();
+    f.take(limit + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > limit {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, format!("larger than {limit} bytes")));
+    }
+    Ok(buf)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

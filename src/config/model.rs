@@ -258,7 +258,8 @@ pub struct Route {
     pub kind: Option<String>,
     pub dst: (IpAddr, u8),
     pub src: Option<IpAddr>,
-    pub via: Option<IpAddr>,
+    /// Gateways: `via A` and keepalived's multipath `via A or B`.
+    pub via: Vec<IpAddr>,
     pub dev: Option<String>,
     pub table: Option<u32>,
     pub metric: Option<u32>,

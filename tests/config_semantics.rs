@@ -1,0 +1,285 @@
+//! keepalived's defaults, auto-corrections (each reported where the value was written) and the
+//! errors that stop it from running.
+mod common;
+use common::*;
+use vrrpd::config::{model::*, Effect};
+
+fn inst(body: &str) -> String {
+    format!("vrrp_instance VI_1 {{\n{body}}}\n")
+}
+
+const BASE: &str = " interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n 10.0.0.1\n }\n";
+
+#[test]
+fn defaults_match_keepalived() {
+    let l = load(VI);
+    no_diagnostics(&l);
+    let i = &l.config.instances[0];
+    assert_eq!((i.priority, i.advert_int, i.version, i.initial_state), (100, SECOND, 2, InitialState::Backup));
+    assert_eq!((i.nopreempt, i.preempt_delay, i.accept, i.unicast_ttl, i.down_timer_adverts), (false, 0, true, 255, 3));
+    assert_eq!(i.mcast_dst.to_string(), "224.0.0.18");
+    assert_eq!(
+        i.garp,
+        Garp {
+            master_delay: 5 * SECOND,
+            master_repeat: 5,
+            master_refresh: 0,
+            master_refresh_repeat: 1,
+            lower_prio_delay: 5 * SECOND,
+            lower_prio_repeat: 5,
+            interval: 0,
+            na_interval: 0
+        }
+    );
+    assert_eq!(i.vips[0].prefix, 32);
+}
+
+#[test]
+fn state_master_without_priority_is_the_owner() {
+    let l = load(&inst(&format!(" state MASTER\n{BASE}")));
+    assert_eq!(l.config.instances[0].priority, 255);
+    let l = load(&inst(&format!(" state MASTER\n priority 101\n{BASE}")));
+    assert_eq!(l.config.instances[0].priority, 101);
+}
+
+#[test]
+fn out_of_range_priority_becomes_100() {
+    for (p, col) in [("0", 11), ("256", 11), ("abc", 11)] {
+        let l = load(&inst(&format!(" state MASTER\n priority {p}\n{BASE}")));
+        expect(&l, "(VI_1) Priority not valid! must be between 1 & 255. Using default 100", 3, col, Effect::Corrected);
+        assert_eq!(l.config.instances[0].priority, 100, "{p}");
+    }
+}
+
+#[test]
+fn nopreempt_cleared_by_master_and_by_255() {
+    let l = load(&inst(&format!(" state MASTER\n priority 150\n nopreempt\n{BASE}")));
+    expect(
+        &l,
+        "(VI_1) Warning - nopreempt will not work with initial state MASTER - clearing",
+        4,
+        2,
+        Effect::Corrected,
+    );
+    assert!(!l.config.instances[0].nopreempt);
+    let l = load(&inst(&format!(" priority 255\n nopreempt\n{BASE}")));
+    expect(&l, "nopreempt will not work with priority 255", 3, 2, Effect::Corrected);
+    let l = load(&inst(&format!(" priority 150\n nopreempt\n{BASE}")));
+    no_diagnostics(&l);
+    assert!(l.config.instances[0].nopreempt);
+}
+
+#[test]
+fn preempt_delay_cleared_with_nopreempt() {
+    let l = load(&inst(&format!(" nopreempt\n preempt_delay 30\n{BASE}")));
+    expect(&l, "preempt_delay will not work with nopreempt - clearing", 3, 2, Effect::Corrected);
+    assert_eq!(l.config.instances[0].preempt_delay, 0);
+    let l = load(&inst(&format!(" preempt_delay 2.5\n{BASE}")));
+    assert_eq!(l.config.instances[0].preempt_delay, 2_500_000);
+}
+
+#[test]
+fn v2_advert_int_is_rounded_to_whole_seconds() {
+    let l = load(&inst(&format!(" advert_int 1.5\n{BASE}")));
+    expect(
+        &l,
+        "(VI_1) VRRPv2 advertisement interval 1.5s must be an integer. rounding to 2s",
+        2,
+        13,
+        Effect::Corrected,
+    );
+    assert_eq!(l.config.instances[0].advert_int, 2 * SECOND);
+    let l = load(&inst(&format!(" advert_int 0.3\n{BASE}")));
+    assert_eq!(l.config.instances[0].advert_int, SECOND, "never below 1 s");
+}
+
+#[test]
+fn v3_advert_int_in_centiseconds() {
+    let l = load(&inst(&format!(" version 3\n advert_int 0.01\n{BASE}")));
+    no_diagnostics(&l);
+    assert_eq!(l.config.instances[0].advert_int, 10_000);
+    let l = load(&inst(&format!(" version 3\n advert_int 0.015\n{BASE}")));
+    expect(&l, "not a multiple of 0.01s", 3, 13, Effect::Corrected);
+    assert_eq!(l.config.instances[0].advert_int, 20_000);
+}
+
+#[test]
+fn authentication_pass_truncated_and_ignored_under_v3() {
+    let l = load(&inst(&format!(" authentication {{\n  auth_type PASS\n  auth_pass 0123456789\n }}\n{BASE}")));
+    expect(&l, "(VI_1) Truncating auth_pass to 8 characters", 4, 13, Effect::Corrected);
+    assert_eq!(l.config.instances[0].auth, Auth::Pass(*b"01234567"));
+    let l = load(&inst(&format!(" version 3\n authentication {{\n  auth_type PASS\n  auth_pass x\n }}\n{BASE}")));
+    expect(&l, "Cannot use authentication with VRRPv3", 3, 2, Effect::Corrected);
+    assert_eq!(l.config.instances[0].auth, Auth::None);
+    let v3_global = format!(
+        "global_defs {{\n vrrp_version 3\n}}\n{}",
+        inst(&format!(" authentication {{\n auth_type PASS\n auth_pass x\n }}\n{BASE}"))
+    );
+    let l = load(&v3_global);
+    diag(&l, "Cannot use authentication with VRRPv3");
+}
+
+#[test]
+fn ipv6_instances_are_version_3() {
+    let l = load(&inst(
+        " interface eth0\n virtual_router_id 5\n virtual_ipaddress {\n fe80::5\n 2001:db8::5/64\n 10.0.0.1\n }\n",
+    ));
+    let i = &l.config.instances[0];
+    assert_eq!((i.family, i.version, i.vips.len()), (Family::V6, 3, 2));
+    assert_eq!(i.mcast_dst.to_string(), "ff02::12");
+    expect(&l, "address family must match VRRP instance - ignoring 10.0.0.1", 7, 2, Effect::Corrected);
+    let l = load(&inst(" version 2\n interface eth0\n virtual_router_id 5\n virtual_ipaddress {\n fe80::5\n }\n"));
+    expect(&l, "VRRPv2 over IPv6 is not supported - using version 3", 2, 2, Effect::Corrected);
+}
+
+#[test]
+fn script_weights_and_track_overrides() {
+    let text = format!(
+        "vrrp_script a {{\n script /bin/true\n weight 300\n}}\nvrrp_script b {{\n script /bin/true\n weight -20 reverse\n rise 3\n fall 2\n timeout 5\n interval 0\n}}\n{}",
+        inst(&format!(" track_script {{\n  a\n  b weight 10 noreverse\n  missing\n }}\n track_interface {{\n  eth1 weight -30\n  eth9\n }}\n{BASE}"))
+    );
+    let l = load(&text);
+    expect(&l, "weight 300 must be in [-253, 253] - using 253", 3, 9, Effect::Corrected);
+    expect(&l, "(VI_1) track_script missing not found, ignoring...", 17, 3, Effect::Corrected);
+    expect(&l, "(VI_1) tracked interface eth9 doesn't exist - ignoring", 21, 3, Effect::Corrected);
+    let b = &l.config.scripts[1];
+    assert_eq!(
+        (b.weight, b.weight_reverse, b.rise, b.fall, b.timeout, b.interval),
+        (-20, true, 3, 2, 5 * SECOND, SECOND)
+    );
+    let i = &l.config.instances[0];
+    let t: Vec<_> = i.track_scripts.iter().map(|t| (t.name.as_str(), t.weight, t.reverse)).collect();
+    assert_eq!(t, [("a", 253, false), ("b", 10, false)]);
+    assert_eq!((i.track_interfaces[0].name.as_str(), i.track_interfaces[0].weight), ("eth1", -30));
+}
+
+#[test]
+fn unicast_peers_and_fallback_to_multicast() {
+    let l = load(&inst(&format!(
+        " unicast_src_ip 10.0.0.10\n unicast_peer {{\n  10.0.0.11 min_ttl 250\n  10.0.0.12\n  fe80::1\n }}\n{BASE}"
+    )));
+    expect(&l, "unicast peer fe80::1 is not of the instance's address family", 6, 3, Effect::Corrected);
+    let i = &l.config.instances[0];
+    assert_eq!(i.unicast_peers.len(), 2);
+    assert_eq!(i.unicast_peers[0].min_ttl, 250);
+    let l = load(&inst(&format!(" unicast_peer {{\n }}\n{BASE}")));
+    expect(&l, "No unicast peers configured - using multicast", 2, 2, Effect::Corrected);
+}
+
+#[test]
+fn garp_globals_min_garp_and_strict() {
+    let l = load(&("global_defs {\n vrrp_garp_master_delay 10\n vrrp_garp_master_repeat 3\n}\n".to_string() + VI));
+    let g = l.config.instances[0].garp;
+    assert_eq!(
+        (g.master_delay, g.master_repeat, g.lower_prio_delay, g.lower_prio_repeat),
+        (10 * SECOND, 3, 10 * SECOND, 3)
+    );
+    let l = load(&("global_defs {\n vrrp_min_garp\n}\n".to_string() + VI));
+    let g = l.config.instances[0].garp;
+    assert_eq!((g.master_delay, g.master_repeat), (0, 1));
+    let l = load(&("global_defs {\n vrrp_strict\n}\n".to_string() + VI));
+    let i = &l.config.instances[0];
+    assert_eq!((i.strict, i.lower_prio_no_advert, i.garp.lower_prio_repeat, i.accept), (true, true, 0, false));
+    let l = load(&inst(&format!(" garp_master_repeat 0\n{BASE}")));
+    assert_eq!(l.config.instances[0].garp.master_repeat, 1, "repeat 0 means 1");
+}
+
+#[test]
+fn sync_groups_reference_instances_and_zero_member_weights() {
+    let text = format!(
+        "vrrp_script s {{\n script /bin/true\n weight -10\n}}\n{}vrrp_instance VI_2 {{\n interface eth1\n virtual_router_id 52\n virtual_ipaddress {{\n 10.0.1.1\n }}\n}}\n\
+         vrrp_sync_group G {{\n group {{\n  VI_1\n  VI_2\n  VI_X\n }}\n notify_master \"/usr/local/bin/notify.sh G\"\n}}\n",
+        inst(&format!(" track_script {{\n  s\n }}\n{BASE}"))
+    );
+    let l = load(&text);
+    expect(&l, "Virtual router VI_X specified in sync group G doesn't exist - ignoring", 26, 3, Effect::Corrected);
+    expect(&l, "weight -10 of tracker s ignored", 7, 3, Effect::Corrected);
+    let g = &l.config.sync_groups[0];
+    assert_eq!(g.members, ["VI_1", "VI_2"]);
+    assert!(g.notify.master.is_some());
+    assert_eq!(l.config.instances[0].sync_group.as_deref(), Some("G"));
+    assert_eq!(l.config.instances[0].track_scripts[0].weight, 0);
+}
+
+#[test]
+fn track_file_and_interface_delays_and_routes() {
+    let text = format!(
+        "track_file tf {{\n file \"/run/prio\"\n weight -2 reverse\n init_file 5 overwrite\n}}\ninterface_up_down_delays {{\n eth0 2 0.5\n eth1 3\n}}\n{}",
+        inst(&format!(
+            " track_file {{\n  tf\n }}\n virtual_routes {{\n  default via 10.0.0.254 dev eth0 table 100\n  src 10.0.0.1 to 192.168.0.0/16 via 10.0.0.254 metric 5\n  blackhole 10.9.0.0/16\n  10.8.0.0/16 frobnicate 1\n  10.7.0.0/16 via 10.0.0.1 or 10.0.0.2\n  10.6.0.0/16 via 10.0.0\n }}\n virtual_rules {{\n  from 10.0.0.1/32 table 100 priority 100\n  to 10.1.0.0/16 fwmark 0x10/0xff lookup main\n }}\n{BASE}"
+        ))
+    );
+    let l = load(&text);
+    expect(&l, "virtual_routes: cannot use 'frobnicate' here - ignoring this route", 18, 15, Effect::Corrected);
+    expect(&l, "virtual_routes: invalid value '10.0.0' for 'via' - ignoring this route", 20, 19, Effect::Corrected);
+    assert_eq!(l.diagnostics.list.len(), 2, "{:#?}", l.diagnostics.list);
+    let tf = &l.config.track_files[0];
+    assert_eq!((tf.path.as_str(), tf.weight, tf.weight_reverse, tf.init), ("/run/prio", -2, true, Some((5, true))));
+    let d = &l.config.interface_delays;
+    assert_eq!((d[0].down, d[0].up, d[1].down, d[1].up), (2 * SECOND, 500_000, 3 * SECOND, 3 * SECOND));
+    let i = &l.config.instances[0];
+    assert_eq!(i.routes.len(), 4);
+    assert_eq!(i.routes[3].via.len(), 2, "multipath via A or B");
+    assert_eq!((i.routes[0].dst.1, i.routes[0].table, i.routes[1].metric), (0, Some(100), Some(5)));
+    assert_eq!(i.routes[2].kind.as_deref(), Some("blackhole"));
+    assert_eq!(
+        (i.rules[0].priority, i.rules[1].fwmark, i.rules[1].table),
+        (Some(100), Some((0x10, Some(0xff))), Some(254))
+    );
+    assert_eq!(i.track_files[0].weight, -2);
+}
+
+// ---- fatal errors: keepalived refuses to run ----
+
+#[test]
+fn missing_vrid_is_fatal() {
+    let l = load(&inst(" interface eth0\n virtual_ipaddress {\n 10.0.0.1\n }\n"));
+    expect(&l, "(VI_1) the virtual router id must be set", 1, 1, Effect::Fatal);
+    assert_eq!(l.config_test_status(), 4);
+}
+
+#[test]
+fn duplicate_vrid_per_interface_and_family_is_fatal() {
+    let two = |second_if: &str, second_vip: &str| {
+        format!("{VI}vrrp_instance VI_2 {{\n interface {second_if}\n virtual_router_id 51\n virtual_ipaddress {{\n {second_vip}\n }}\n}}\n")
+    };
+    let l = load(&two("eth0", "10.0.0.2"));
+    expect(&l, "VI_1 and VI_2 both use VRID 51 with IPv4 on interface eth0", 8, 1, Effect::Fatal);
+    no_diagnostics(&load(&two("eth1", "10.0.0.2")));
+    no_diagnostics(&load(&two("eth0", "fe80::2")));
+}
+
+#[test]
+fn v3_instance_without_vips_is_fatal() {
+    let l = load(&inst(" version 3\n interface eth0\n virtual_router_id 5\n"));
+    expect(&l, "No VIP specified", 1, 1, Effect::Fatal);
+    let l = load(&inst(" interface eth0\n virtual_router_id 5\n"));
+    expect(&l, "No VIP specified", 1, 1, Effect::Note);
+    assert_eq!(l.config_test_status(), 0);
+}
+
+#[test]
+fn missing_interface_is_fatal_unless_dynamic_interfaces() {
+    let text = inst(" interface eth7\n virtual_router_id 5\n virtual_ipaddress {\n 10.0.0.1\n }\n");
+    let l = load(&text);
+    expect(&l, "(VI_1) WARNING - interface eth7 for vrrp instance doesn't exist", 2, 2, Effect::Fatal);
+    let l = load(&format!("global_defs {{\n dynamic_interfaces\n}}\n{text}"));
+    expect(&l, "interface eth7 does not exist yet (dynamic_interfaces)", 5, 2, Effect::Note);
+    assert_eq!(l.config_test_status(), 0);
+    let l = load(&inst(" virtual_router_id 5\n virtual_ipaddress {\n 10.0.0.1\n }\n"));
+    expect(&l, "no 'interface' configured", 1, 1, Effect::Fatal);
+}
+
+#[test]
+fn exit_code_ranking() {
+    assert_eq!(load(VI).config_test_status(), 0);
+    assert_eq!(load(&format!("{VI}junk 1\n")).config_test_status(), 5);
+    assert_eq!(load(&format!("vrrp_script s {{\n script /bin/true\n}}\n{VI}")).config_test_status(), 6);
+    assert_eq!(load(&format!("vrrp_script s {{\n script /bin/true\n}}\n{VI}junk\n")).config_test_status(), 5);
+    assert_eq!(
+        load(&format!("global_defs {{\n enable_script_security\n}}\nvrrp_script s {{\n script /bin/true\n}}\n{VI}"))
+            .config_test_status(),
+        0
+    );
+    assert_eq!(load(&format!("{VI}junk\nvrrp_instance X {{\n}}\n")).config_test_status(), 4);
+}
