@@ -63,6 +63,26 @@ fn seed_configs_through_the_binary_in_a_namespace() {
         assert!(!plain_err.contains("U+00A0"));
         assert!(dump.contains("Virtual IP = 1\n     192.168.31.240/32 scope global\n"), "{dump}");
     }
+    // Once /etc/keepalived/check_nginx.sh exists the check runs, and without
+    // enable_script_security that is keepalived's 6. The script lives on a tmpfs mounted over
+    // /etc in a private mount namespace: nothing is created or changed in the host's /etc.
+    let with_script = format!(
+        "mount -t tmpfs vrrpd-test /etc && mkdir /etc/keepalived && \
+         printf '#!/bin/sh\\nexit 0\\n' > /etc/keepalived/check_nginx.sh && chmod 755 /etc/keepalived/check_nginx.sh && \
+         exec {} -t -f {}",
+        env!("CARGO_BIN_EXE_vrrpd"),
+        data("master.conf").display()
+    );
+    let out = Command::new("ip")
+        .args(["netns", "exec", &ns.0, "unshare", "--mount", "--propagation", "private", "sh", "-c", &with_script])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(6), "{err}");
+    assert!(err.contains("SECURITY VIOLATION - scripts are being executed but script_security not enabled."), "{err}");
+    assert!(!err.contains("Cannot find script"), "{err}");
+    assert!(!std::path::Path::new("/etc/keepalived/check_nginx.sh").exists(), "the host's /etc is untouched");
+
     // Without the interface the seed cannot run: 4.
     let empty = Netns::new("noif");
     assert_eq!(empty.vrrpd(&["-t", "-f", data("master.conf").to_str().unwrap()]).0, 4);
