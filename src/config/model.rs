@@ -18,11 +18,7 @@ pub struct Config {
     pub interface_delays: Vec<InterfaceDelay>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
-    V4,
-    V6,
-}
+pub use crate::wire::Family;
 
 /// Run-as identity of a script: `user USER [[:]GROUP]` / `script_user`.
 #[derive(Debug, Clone, PartialEq, Eq)]

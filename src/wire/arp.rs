@@ -1,0 +1,85 @@
+//! ARP over Ethernet (RFC 826) and keepalived's gratuitous ARP: an ARP *request* broadcast
+//! from the interface MAC with sender = target = VIP and target hardware address
+//! ff:ff:ff:ff:ff:ff (vrrp_arp.c), 42 bytes on the wire before the NIC pads it.
+use super::{be16, ethernet, put16, Error, Result};
+use std::net::Ipv4Addr;
+
+pub const PACKET_LEN: usize = 28;
+pub const FRAME_LEN: usize = ethernet::HEADER_LEN + PACKET_LEN;
+pub const OP_REQUEST: u16 = 1;
+pub const OP_REPLY: u16 = 2;
+const HTYPE_ETHERNET: u16 = 1;
+const PTYPE_IPV4: u16 = 0x0800;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Repr {
+    pub operation: u16,
+    pub sender_mac: [u8; 6],
+    pub sender_ip: Ipv4Addr,
+    pub target_mac: [u8; 6],
+    pub target_ip: Ipv4Addr,
+}
+
+impl Repr {
+    /// keepalived's gratuitous ARP for `vip` from `mac`.
+    pub fn gratuitous(mac: [u8; 6], vip: Ipv4Addr) -> Repr {
+        Repr { operation: OP_REQUEST, sender_mac: mac, sender_ip: vip, target_mac: ethernet::BROADCAST, target_ip: vip }
+    }
+
+    /// Parses the 28-byte ARP packet (Ethernet/IPv4 only).
+    pub fn parse(b: &[u8]) -> Result<Repr> {
+        if b.len() < PACKET_LEN {
+            return Err(Error::Truncated);
+        }
+        if be16(b, 0) != HTYPE_ETHERNET || be16(b, 2) != PTYPE_IPV4 || b[4] != 6 || b[5] != 4 {
+            return Err(Error::Malformed);
+        }
+        let mac = |at: usize| -> [u8; 6] { b[at..at + 6].try_into().expect("6 bytes") };
+        let ip = |at: usize| -> Ipv4Addr { <[u8; 4]>::try_from(&b[at..at + 4]).expect("4 bytes").into() };
+        Ok(Repr {
+            operation: be16(b, 6),
+            sender_mac: mac(8),
+            sender_ip: ip(14),
+            target_mac: mac(18),
+            target_ip: ip(24),
+        })
+    }
+
+    pub const fn buffer_len(&self) -> usize {
+        PACKET_LEN
+    }
+
+    pub fn emit(&self, b: &mut [u8]) -> Result<()> {
+        if b.len() != PACKET_LEN {
+            return Err(Error::BufferSize);
+        }
+        put16(b, 0, HTYPE_ETHERNET);
+        put16(b, 2, PTYPE_IPV4);
+        b[4] = 6;
+        b[5] = 4;
+        put16(b, 6, self.operation);
+        b[8..14].copy_from_slice(&self.sender_mac);
+        b[14..18].copy_from_slice(&self.sender_ip.octets());
+        b[18..24].copy_from_slice(&self.target_mac);
+        b[24..28].copy_from_slice(&self.target_ip.octets());
+        Ok(())
+    }
+
+    /// The whole Ethernet frame of a gratuitous ARP: broadcast from the sender MAC.
+    pub fn emit_frame(&self, b: &mut [u8]) -> Result<()> {
+        if b.len() != FRAME_LEN {
+            return Err(Error::BufferSize);
+        }
+        ethernet::Repr { dst: ethernet::BROADCAST, src: self.sender_mac, ethertype: ethernet::ETHERTYPE_ARP }.emit(b);
+        self.emit(&mut b[ethernet::HEADER_LEN..])
+    }
+
+    /// Parses a frame: Ethernet header with the ARP ethertype, then the packet.
+    pub fn parse_frame(b: &[u8]) -> Result<(ethernet::Repr, Repr)> {
+        let eth = ethernet::Repr::parse(b)?;
+        if eth.ethertype != ethernet::ETHERTYPE_ARP {
+            return Err(Error::Malformed);
+        }
+        Ok((eth, Repr::parse(&b[ethernet::HEADER_LEN..])?))
+    }
+}

@@ -1,0 +1,521 @@
+//! VRRP advertisements: version 2 (RFC 3768 §5) over IPv4 and version 3 (RFC 5798 §5) over
+//! IPv4 and IPv6, byte-compatible with keepalived 2.2.7.
+//!
+//! ```text
+//! v2:  | 2|1 | VRID | prio | count | auth type | adver int (s) | checksum | addrs.. | auth data (8) |
+//! v3:  | 3|1 | VRID | prio | count | rsvd(4) max adver int (12, cs) | checksum | addrs.. |
+//! ```
+//! Checksums: v2 covers the VRRP bytes only (auth data included); v3 over IPv4 adds the IPv4
+//! pseudo-header (RFC 5798 §5.2.8, keepalived's default) unless `v3_checksum_as_v2`
+//! (RFC 9568 practice); v3 over IPv6 adds the IPv6 pseudo-header.
+//!
+//! [`validate`] applies keepalived's receive checks in keepalived's order (vrrp.c
+//! vrrp_check_packet) and names each drop after the counter keepalived increments.
+use super::{be16, checksum, put16, Error, Result};
+use crate::wire::Family;
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+pub const PROTOCOL: u8 = 112;
+pub const TYPE_ADVERTISEMENT: u8 = 1;
+pub const HEADER_LEN: usize = 8;
+pub const V2_AUTH_LEN: usize = 8;
+pub const AUTH_NONE: u8 = 0;
+pub const AUTH_PASS: u8 = 1;
+pub const AUTH_AH: u8 = 2;
+/// 12-bit Max Adver Int field of VRRPv3, centiseconds.
+pub const V3_MAX_INTERVAL: u16 = 0x0fff;
+
+mod field {
+    pub const VER_TYPE: usize = 0;
+    pub const VRID: usize = 1;
+    pub const PRIORITY: usize = 2;
+    pub const COUNT: usize = 3;
+    pub const V2_AUTH_TYPE: usize = 4;
+    pub const V2_INTERVAL: usize = 5;
+    pub const V3_INTERVAL: usize = 4;
+    pub const CHECKSUM: usize = 6;
+    pub const ADDRS: usize = 8;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    V2,
+    V3,
+}
+
+impl Version {
+    pub fn number(self) -> u8 {
+        match self {
+            Version::V2 => 2,
+            Version::V3 => 3,
+        }
+    }
+}
+
+/// The v2 authentication fields: type and the 8 data bytes (zero for none, the zero-padded
+/// password for PASS). Absent in v3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct V2Auth {
+    pub kind: u8,
+    pub data: [u8; 8],
+}
+
+impl V2Auth {
+    pub const NONE: V2Auth = V2Auth { kind: AUTH_NONE, data: [0; 8] };
+    pub fn pass(data: [u8; 8]) -> V2Auth {
+        V2Auth { kind: AUTH_PASS, data }
+    }
+}
+
+/// The address list of an advert: either the raw bytes of a received packet (no copy), or
+/// addresses to send.
+#[derive(Debug, Clone, Copy)]
+pub enum Addrs<'a> {
+    Raw { family: Family, bytes: &'a [u8] },
+    V4(&'a [Ipv4Addr]),
+    V6(&'a [Ipv6Addr]),
+}
+
+impl<'a> Addrs<'a> {
+    pub fn family(&self) -> Family {
+        match self {
+            Addrs::Raw { family, .. } => *family,
+            Addrs::V4(_) => Family::V4,
+            Addrs::V6(_) => Family::V6,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Addrs::Raw { family, bytes } => bytes.len() / family.addr_len(),
+            Addrs::V4(a) => a.len(),
+            Addrs::V6(a) => a.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn get(&self, i: usize) -> Option<IpAddr> {
+        match self {
+            Addrs::Raw { family: Family::V4, bytes } => {
+                let b: [u8; 4] = bytes.get(i * 4..i * 4 + 4)?.try_into().ok()?;
+                Some(IpAddr::V4(b.into()))
+            }
+            Addrs::Raw { family: Family::V6, bytes } => {
+                let b: [u8; 16] = bytes.get(i * 16..i * 16 + 16)?.try_into().ok()?;
+                Some(IpAddr::V6(b.into()))
+            }
+            Addrs::V4(a) => a.get(i).map(|a| IpAddr::V4(*a)),
+            Addrs::V6(a) => a.get(i).map(|a| IpAddr::V6(*a)),
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = IpAddr> + '_ {
+        (0..self.len()).map_while(|i| self.get(i))
+    }
+
+    fn byte_len(&self) -> usize {
+        self.len() * self.family().addr_len()
+    }
+
+    fn write(&self, out: &mut [u8]) {
+        match self {
+            Addrs::Raw { bytes, .. } => out.copy_from_slice(bytes),
+            Addrs::V4(a) => {
+                for (chunk, addr) in out.chunks_exact_mut(4).zip(a.iter()) {
+                    chunk.copy_from_slice(&addr.octets());
+                }
+            }
+            Addrs::V6(a) => {
+                for (chunk, addr) in out.chunks_exact_mut(16).zip(a.iter()) {
+                    chunk.copy_from_slice(&addr.octets());
+                }
+            }
+        }
+    }
+}
+
+impl Eq for Addrs<'_> {}
+
+impl PartialEq for Addrs<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.family() == other.family() && self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+/// How the checksum is computed, which depends on version, family and keepalived options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChecksumMode {
+    /// v2, and v3/IPv4 with `v3_checksum_as_v2`: the VRRP bytes only.
+    Plain,
+    /// v3/IPv4 default: with the IPv4 pseudo-header. In unicast the destination is the peer.
+    PseudoV4 { src: Ipv4Addr, dst: Ipv4Addr },
+    /// v3/IPv6: with the IPv6 pseudo-header.
+    PseudoV6 { src: Ipv6Addr, dst: Ipv6Addr },
+}
+
+impl ChecksumMode {
+    /// The mode for an advert of `version` between `src` and `dst`.
+    pub fn for_packet(version: Version, src: IpAddr, dst: IpAddr, v3_checksum_as_v2: bool) -> ChecksumMode {
+        match (version, src, dst) {
+            (Version::V2, _, _) => ChecksumMode::Plain,
+            (Version::V3, IpAddr::V4(s), IpAddr::V4(d)) if !v3_checksum_as_v2 => {
+                ChecksumMode::PseudoV4 { src: s, dst: d }
+            }
+            (Version::V3, IpAddr::V6(s), IpAddr::V6(d)) => ChecksumMode::PseudoV6 { src: s, dst: d },
+            _ => ChecksumMode::Plain,
+        }
+    }
+
+    fn initial(&self, len: usize) -> u32 {
+        match *self {
+            ChecksumMode::Plain => 0,
+            ChecksumMode::PseudoV4 { src, dst } => checksum::pseudo_v4(src, dst, PROTOCOL, len as u16),
+            ChecksumMode::PseudoV6 { src, dst } => checksum::pseudo_v6(src, dst, PROTOCOL, len as u32),
+        }
+    }
+
+    /// The checksum over `bytes` with this mode (field included as it is in `bytes`).
+    pub fn compute(&self, bytes: &[u8]) -> u16 {
+        checksum::finish(checksum::sum(self.initial(bytes.len()), bytes))
+    }
+}
+
+/// A checked view of VRRP bytes: long enough for the header and for the address count and
+/// authentication its version implies. Trailing bytes are allowed here (Ethernet padding);
+/// [`validate`] decides whether they are acceptable.
+#[derive(Debug, Clone, Copy)]
+pub struct Packet<T: AsRef<[u8]>> {
+    buffer: T,
+    family: Family,
+}
+
+impl<T: AsRef<[u8]>> Packet<T> {
+    pub fn new_checked(buffer: T, family: Family) -> Result<Packet<T>> {
+        let b = buffer.as_ref();
+        if b.len() < HEADER_LEN {
+            return Err(Error::Truncated);
+        }
+        let p = Packet { buffer, family };
+        if p.buffer.as_ref().len() < p.expected_len() {
+            return Err(Error::Truncated);
+        }
+        Ok(p)
+    }
+
+    /// The raw version nibble.
+    pub fn version_number(&self) -> u8 {
+        self.buffer.as_ref()[field::VER_TYPE] >> 4
+    }
+    pub fn version(&self) -> Option<Version> {
+        match self.version_number() {
+            2 => Some(Version::V2),
+            3 => Some(Version::V3),
+            _ => None,
+        }
+    }
+    pub fn kind(&self) -> u8 {
+        self.buffer.as_ref()[field::VER_TYPE] & 0x0f
+    }
+    pub fn vrid(&self) -> u8 {
+        self.buffer.as_ref()[field::VRID]
+    }
+    pub fn priority(&self) -> u8 {
+        self.buffer.as_ref()[field::PRIORITY]
+    }
+    pub fn count(&self) -> u8 {
+        self.buffer.as_ref()[field::COUNT]
+    }
+    /// v2: seconds; v3: centiseconds (low 12 bits).
+    pub fn interval(&self) -> u16 {
+        let b = self.buffer.as_ref();
+        match self.version() {
+            Some(Version::V3) => be16(b, field::V3_INTERVAL) & V3_MAX_INTERVAL,
+            _ => b[field::V2_INTERVAL] as u16,
+        }
+    }
+    pub fn checksum(&self) -> u16 {
+        be16(self.buffer.as_ref(), field::CHECKSUM)
+    }
+    /// Length implied by version and count: header, addresses, and v2 auth data.
+    pub fn expected_len(&self) -> usize {
+        let auth = if self.version_number() == 3 { 0 } else { V2_AUTH_LEN };
+        HEADER_LEN + self.count() as usize * self.family.addr_len() + auth
+    }
+    pub fn addrs(&self) -> Addrs<'_> {
+        Addrs::Raw { family: self.family, bytes: &self.buffer.as_ref()[self.addr_range()] }
+    }
+    fn addr_range(&self) -> std::ops::Range<usize> {
+        field::ADDRS..field::ADDRS + self.count() as usize * self.family.addr_len()
+    }
+    pub fn v2_auth(&self) -> V2Auth {
+        let b = self.buffer.as_ref();
+        let start = field::ADDRS + self.count() as usize * self.family.addr_len();
+        let mut data = [0u8; 8];
+        data.copy_from_slice(&b[start..start + V2_AUTH_LEN]);
+        V2Auth { kind: b[field::V2_AUTH_TYPE], data }
+    }
+    /// The bytes the checksum covers.
+    pub fn covered(&self) -> &[u8] {
+        &self.buffer.as_ref()[..self.expected_len()]
+    }
+    pub fn verify_checksum(&self, mode: ChecksumMode) -> bool {
+        mode.compute(self.covered()) == 0
+    }
+}
+
+/// An advertisement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Repr<'a> {
+    pub version: Version,
+    pub vrid: u8,
+    pub priority: u8,
+    /// v2: Adver Int in seconds (8 bits); v3: Max Adver Int in centiseconds (12 bits).
+    pub interval: u16,
+    /// v2 only; ignored when emitting v3.
+    pub auth: V2Auth,
+    pub addrs: Addrs<'a>,
+}
+
+impl<'a> Packet<&'a [u8]> {
+    /// The address list borrowing the underlying bytes rather than the view.
+    pub fn addrs_ref(&self) -> Addrs<'a> {
+        let bytes: &'a [u8] = self.buffer;
+        Addrs::Raw { family: self.family, bytes: &bytes[self.addr_range()] }
+    }
+}
+
+impl<'a> Repr<'a> {
+    /// Structural parse plus checksum; protocol checks are [`validate`]'s.
+    pub fn parse(p: &Packet<&'a [u8]>, mode: ChecksumMode) -> Result<Repr<'a>> {
+        let version = p.version().ok_or(Error::Malformed)?;
+        if p.kind() != TYPE_ADVERTISEMENT {
+            return Err(Error::Malformed);
+        }
+        if !p.verify_checksum(mode) {
+            return Err(Error::Checksum);
+        }
+        Ok(Repr {
+            version,
+            vrid: p.vrid(),
+            priority: p.priority(),
+            interval: p.interval(),
+            auth: if version == Version::V2 { p.v2_auth() } else { V2Auth::NONE },
+            addrs: p.addrs_ref(),
+        })
+    }
+
+    pub fn buffer_len(&self) -> usize {
+        HEADER_LEN + self.addrs.byte_len() + if self.version == Version::V2 { V2_AUTH_LEN } else { 0 }
+    }
+
+    /// Writes the advert with its checksum into `b`, which must be `buffer_len()` bytes.
+    pub fn emit(&self, b: &mut [u8], mode: ChecksumMode) -> Result<()> {
+        if b.len() != self.buffer_len() || self.addrs.len() > 255 {
+            return Err(Error::BufferSize);
+        }
+        b[field::VER_TYPE] = (self.version.number() << 4) | TYPE_ADVERTISEMENT;
+        b[field::VRID] = self.vrid;
+        b[field::PRIORITY] = self.priority;
+        b[field::COUNT] = self.addrs.len() as u8;
+        match self.version {
+            Version::V2 => {
+                b[field::V2_AUTH_TYPE] = self.auth.kind;
+                b[field::V2_INTERVAL] = self.interval as u8;
+                let start = field::ADDRS + self.addrs.byte_len();
+                b[start..start + V2_AUTH_LEN].copy_from_slice(&self.auth.data);
+            }
+            Version::V3 => put16(b, field::V3_INTERVAL, self.interval & V3_MAX_INTERVAL),
+        }
+        put16(b, field::CHECKSUM, 0);
+        self.addrs.write(&mut b[field::ADDRS..field::ADDRS + self.addrs.byte_len()]);
+        let c = mode.compute(b);
+        put16(b, field::CHECKSUM, c);
+        Ok(())
+    }
+}
+
+/// Why an advert was dropped; each maps to the keepalived statistic it increments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Drop {
+    /// Shorter or longer than its header says (`packet_len_err`).
+    PacketLength { got: usize, expected: usize },
+    /// TTL / hop limit not 255 in multicast, or outside a unicast peer's min/max (`ip_ttl_err`).
+    IpTtl { got: u8 },
+    /// Not the configured VRRP version (`version` in keepalived's log; no stat).
+    Version { got: u8 },
+    /// v2 auth type not 0, 1 or 2 (`invalid_authtype`).
+    InvalidAuthType { got: u8 },
+    /// v2 auth type differs from ours (`authtype_mismatch`).
+    AuthTypeMismatch { got: u8, expected: u8 },
+    /// v2 password differs (`auth_failure`).
+    AuthFailure,
+    /// v2 advert interval differs from ours (`advert_interval_err`).
+    AdvertInterval { got: u16, expected: u16 },
+    /// Type is not ADVERTISEMENT (`invalid_type_rcvd`).
+    InvalidType { got: u8 },
+    /// Checksum does not verify (`checksum` in the log).
+    Checksum,
+}
+
+impl Drop {
+    /// The keepalived statistic (keepalived.stats / JSON `stats`) this drop counts in.
+    pub fn counter(&self) -> &'static str {
+        match self {
+            Drop::PacketLength { .. } => "packet_len_err",
+            Drop::IpTtl { .. } => "ip_ttl_err",
+            Drop::Version { .. } => "version",
+            Drop::InvalidAuthType { .. } => "invalid_authtype",
+            Drop::AuthTypeMismatch { .. } => "authtype_mismatch",
+            Drop::AuthFailure => "auth_failure",
+            Drop::AdvertInterval { .. } => "advert_interval_err",
+            Drop::InvalidType { .. } => "invalid_type_rcvd",
+            Drop::Checksum => "checksum",
+        }
+    }
+}
+
+impl fmt::Display for Drop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Drop::PacketLength { got, expected } => write!(f, "packet length {got}, expected {expected}"),
+            Drop::IpTtl { got } => write!(f, "invalid TTL/HL. Received {got} and expect 255"),
+            Drop::Version { got } => write!(f, "wrong VRRP version {got}"),
+            Drop::InvalidAuthType { got } => write!(f, "Invalid auth type: {got}"),
+            Drop::AuthTypeMismatch { got, expected } => write!(f, "received a {got} auth, expecting {expected}!"),
+            Drop::AuthFailure => write!(f, "bad password"),
+            Drop::AdvertInterval { got, expected } => {
+                write!(f, "advertisement interval mismatch mine={expected} sec rcv'd={got} sec")
+            }
+            Drop::InvalidType { got } => write!(f, "Invalid packet type: {got}"),
+            Drop::Checksum => write!(f, "Invalid VRRP checksum"),
+        }
+    }
+}
+
+/// What the receiving instance expects (its configuration).
+#[derive(Debug, Clone, Copy)]
+pub struct Expect<'a> {
+    pub version: Version,
+    /// Multicast instance: the TTL / hop limit must be 255 (RFC 5798 §7.1).
+    pub multicast: bool,
+    /// Unicast: the peer's `min_ttl`/`max_ttl`, if any.
+    pub ttl_range: Option<(u8, u8)>,
+    /// v2: our authentication; compared in constant time.
+    pub auth: V2Auth,
+    /// v2: our Adver Int in seconds (a mismatch drops, RFC 3768 §7.1).
+    pub v2_interval: u16,
+    pub v3_checksum_as_v2: bool,
+    /// Our VIPs, to report an address-list mismatch (logged and counted, not dropped).
+    pub vips: Addrs<'a>,
+}
+
+/// Where and how the advert arrived (from the IPv4 header, or IPv6 ancillary data).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RxMeta {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub ttl: u8,
+    /// Bytes of the received frame before the VRRP payload (IP header plus any extension),
+    /// used for the Ethernet minimum-frame padding allowance.
+    pub header_len: usize,
+}
+
+/// An accepted advert and the non-fatal findings keepalived logs about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Accepted<'a> {
+    pub repr: Repr<'a>,
+    /// The VIP count or list differs from ours (`addr_list_err`).
+    pub addr_list_mismatch: bool,
+    /// v3: the master's interval differs from ours (the backup adopts it).
+    pub interval_differs: bool,
+}
+
+/// Smallest Ethernet payload: a frame shorter than this is padded by the sender.
+const ETHERNET_MIN_PAYLOAD: usize = 46;
+
+/// Receive validation in keepalived's order (vrrp.c vrrp_check_packet): length, TTL,
+/// version, v2 auth and interval, type, checksum. `bytes` is the VRRP payload.
+pub fn validate<'a>(
+    bytes: &'a [u8],
+    meta: &RxMeta,
+    expect: &Expect<'_>,
+    our_v3_interval: u16,
+) -> core::result::Result<Accepted<'a>, Drop> {
+    let family = if meta.src.is_ipv4() { Family::V4 } else { Family::V6 };
+    // 1. Length: exactly header + addresses (+ v2 auth), allowing Ethernet padding.
+    if bytes.len() < HEADER_LEN {
+        return Err(Drop::PacketLength { got: bytes.len(), expected: HEADER_LEN });
+    }
+    let view = Packet { buffer: bytes, family };
+    let expected = view.expected_len();
+    let padded = bytes.len() > expected && meta.header_len + bytes.len() <= ETHERNET_MIN_PAYLOAD;
+    if bytes.len() < expected || (bytes.len() > expected && !padded) {
+        return Err(Drop::PacketLength { got: bytes.len(), expected });
+    }
+    // 2. TTL / hop limit.
+    if expect.multicast {
+        if meta.ttl != 255 {
+            return Err(Drop::IpTtl { got: meta.ttl });
+        }
+    } else if let Some((min, max)) = expect.ttl_range {
+        if meta.ttl < min || meta.ttl > max {
+            return Err(Drop::IpTtl { got: meta.ttl });
+        }
+    }
+    // 3. Version.
+    let version = match view.version() {
+        Some(v) if v == expect.version => v,
+        _ => return Err(Drop::Version { got: view.version_number() }),
+    };
+    // 4. v2: authentication and interval.
+    if version == Version::V2 {
+        let auth = view.v2_auth();
+        if auth.kind > AUTH_AH {
+            return Err(Drop::InvalidAuthType { got: auth.kind });
+        }
+        if auth.kind != expect.auth.kind {
+            return Err(Drop::AuthTypeMismatch { got: auth.kind, expected: expect.auth.kind });
+        }
+        if auth.kind == AUTH_PASS && !constant_time_eq(&auth.data, &expect.auth.data) {
+            return Err(Drop::AuthFailure);
+        }
+        if view.interval() != expect.v2_interval {
+            return Err(Drop::AdvertInterval { got: view.interval(), expected: expect.v2_interval });
+        }
+    }
+    // 5. Type.
+    if view.kind() != TYPE_ADVERTISEMENT {
+        return Err(Drop::InvalidType { got: view.kind() });
+    }
+    // 6./7. Checksum (the v3 interval difference is only noted).
+    let mode = ChecksumMode::for_packet(version, meta.src, meta.dst, expect.v3_checksum_as_v2);
+    if !view.verify_checksum(mode) {
+        return Err(Drop::Checksum);
+    }
+    let repr = Repr {
+        version,
+        vrid: view.vrid(),
+        priority: view.priority(),
+        interval: view.interval(),
+        auth: if version == Version::V2 { view.v2_auth() } else { V2Auth::NONE },
+        addrs: view.addrs_ref(),
+    };
+    Ok(Accepted {
+        addr_list_mismatch: repr.addrs != expect.vips,
+        interval_differs: version == Version::V3 && repr.interval != our_v3_interval,
+        repr,
+    })
+}
+
+/// Compares the 8 password bytes without an early exit (keepalived: PASS auth).
+fn constant_time_eq(a: &[u8; 8], b: &[u8; 8]) -> bool {
+    let mut diff = 0u8;
+    for i in 0..8 {
+        diff |= a[i] ^ b[i];
+    }
+    diff == 0
+}
