@@ -184,7 +184,7 @@ mod tests {
 
     #[test]
     fn options_and_padding() {
-        let mut b = vec![0u8; 24 + 20 + 6];
+        let mut b = [0u8; 24 + 20 + 6];
         repr().emit(&mut b[..20]).unwrap();
         // Rewrite as IHL 6 with 4 bytes of options; total length covers the payload only.
         let mut h = b[..20].to_vec();
