@@ -1,1 +1,899 @@
+//! rtnetlink (RFC 3549, linux/netlink.h, linux/rtnetlink.h): message framing, attributes with
+//! 4-byte alignment and nesting, error/ACK (with extended-ack text), multipart dumps ending
+//! in NLMSG_DONE; links, addresses, routes and rules. Unknown message types and attributes
+//! are skipped, never fatal: kernels add attributes every release.
+//!
+//! Parsing borrows the datagram; requests are written into a caller's buffer by [`Writer`]
+//! without allocating.
+use super::{Error, Result};
+use std::net::{IpAddr, Ipv4Addr};
 
+pub const HEADER_LEN: usize = 16;
+pub const ATTR_HEADER_LEN: usize = 4;
+
+pub const NLMSG_NOOP: u16 = 1;
+pub const NLMSG_ERROR: u16 = 2;
+pub const NLMSG_DONE: u16 = 3;
+pub const NLMSG_OVERRUN: u16 = 4;
+pub const RTM_NEWLINK: u16 = 16;
+pub const RTM_DELLINK: u16 = 17;
+pub const RTM_GETLINK: u16 = 18;
+pub const RTM_NEWADDR: u16 = 20;
+pub const RTM_DELADDR: u16 = 21;
+pub const RTM_GETADDR: u16 = 22;
+pub const RTM_NEWROUTE: u16 = 24;
+pub const RTM_DELROUTE: u16 = 25;
+pub const RTM_GETROUTE: u16 = 26;
+pub const RTM_NEWRULE: u16 = 32;
+pub const RTM_DELRULE: u16 = 33;
+
+pub const NLM_F_REQUEST: u16 = 0x1;
+pub const NLM_F_MULTI: u16 = 0x2;
+pub const NLM_F_ACK: u16 = 0x4;
+pub const NLM_F_DUMP: u16 = 0x300;
+pub const NLM_F_REPLACE: u16 = 0x100;
+pub const NLM_F_EXCL: u16 = 0x200;
+pub const NLM_F_CREATE: u16 = 0x400;
+/// In an NLMSG_ERROR: the original request was capped / extended-ack TLVs follow.
+pub const NLM_F_CAPPED: u16 = 0x100;
+pub const NLM_F_ACK_TLVS: u16 = 0x200;
+
+const NLA_F_NESTED: u16 = 0x8000;
+const NLA_TYPE_MASK: u16 = 0x3fff;
+const NLMSGERR_ATTR_MSG: u16 = 1;
+
+pub const AF_INET: u8 = 2;
+pub const AF_INET6: u8 = 10;
+pub const AF_UNSPEC: u8 = 0;
+
+pub const IFF_UP: u32 = 0x1;
+pub const IFF_LOOPBACK: u32 = 0x8;
+pub const IFF_RUNNING: u32 = 0x40;
+pub const IFF_MULTICAST: u32 = 0x1000;
+
+pub const IFLA_ADDRESS: u16 = 1;
+pub const IFLA_BROADCAST: u16 = 2;
+pub const IFLA_IFNAME: u16 = 3;
+pub const IFLA_MTU: u16 = 4;
+pub const IFLA_LINK: u16 = 5;
+pub const IFLA_MASTER: u16 = 10;
+pub const IFLA_OPERSTATE: u16 = 16;
+pub const IFLA_LINKINFO: u16 = 18;
+pub const IFLA_INFO_KIND: u16 = 1;
+pub const IFLA_INFO_DATA: u16 = 2;
+pub const IFLA_MACVLAN_MODE: u16 = 1;
+pub const MACVLAN_MODE_PRIVATE: u32 = 1;
+
+pub const IFA_ADDRESS: u16 = 1;
+pub const IFA_LOCAL: u16 = 2;
+pub const IFA_LABEL: u16 = 3;
+pub const IFA_BROADCAST: u16 = 4;
+pub const IFA_CACHEINFO: u16 = 6;
+pub const IFA_FLAGS: u16 = 8;
+pub const IFA_F_NODAD: u32 = 0x02;
+pub const IFA_F_HOMEADDRESS: u32 = 0x10;
+pub const IFA_F_DEPRECATED: u32 = 0x20;
+pub const IFA_F_TENTATIVE: u32 = 0x40;
+pub const IFA_F_PERMANENT: u32 = 0x80;
+pub const IFA_F_MANAGETEMPADDR: u32 = 0x100;
+pub const IFA_F_NOPREFIXROUTE: u32 = 0x200;
+pub const IFA_F_MCAUTOJOIN: u32 = 0x400;
+
+pub const RTA_DST: u16 = 1;
+pub const RTA_SRC: u16 = 2;
+pub const RTA_OIF: u16 = 4;
+pub const RTA_GATEWAY: u16 = 5;
+pub const RTA_PRIORITY: u16 = 6;
+pub const RTA_PREFSRC: u16 = 7;
+pub const RTA_MULTIPATH: u16 = 9;
+pub const RTA_TABLE: u16 = 15;
+pub const RTNH_F_ONLINK: u8 = 4;
+
+pub const FRA_DST: u16 = 1;
+pub const FRA_SRC: u16 = 2;
+pub const FRA_IIFNAME: u16 = 3;
+pub const FRA_PRIORITY: u16 = 6;
+pub const FRA_FWMARK: u16 = 10;
+pub const FRA_TABLE: u16 = 15;
+pub const FRA_FWMASK: u16 = 16;
+pub const FRA_OIFNAME: u16 = 17;
+pub const FR_ACT_TO_TBL: u8 = 1;
+pub const FR_ACT_NOP: u8 = 3;
+pub const FR_ACT_BLACKHOLE: u8 = 6;
+pub const FR_ACT_UNREACHABLE: u8 = 7;
+pub const FR_ACT_PROHIBIT: u8 = 8;
+
+pub const RTN_UNICAST: u8 = 1;
+pub const RT_SCOPE_UNIVERSE: u8 = 0;
+pub const RT_SCOPE_SITE: u8 = 200;
+pub const RT_SCOPE_LINK: u8 = 253;
+pub const RT_SCOPE_HOST: u8 = 254;
+pub const RT_SCOPE_NOWHERE: u8 = 255;
+pub const RTPROT_BOOT: u8 = 3;
+pub const RT_TABLE_MAIN: u8 = 254;
+
+/// Rounds up to the 4-byte netlink alignment.
+pub const fn align(n: usize) -> usize {
+    (n + 3) & !3
+}
+
+fn ne_u16(b: &[u8], at: usize) -> u16 {
+    u16::from_ne_bytes([b[at], b[at + 1]])
+}
+fn ne_u32(b: &[u8], at: usize) -> u32 {
+    u32::from_ne_bytes(b[at..at + 4].try_into().expect("4 bytes"))
+}
+fn ne_i32(b: &[u8], at: usize) -> i32 {
+    ne_u32(b, at) as i32
+}
+
+/// nlmsghdr (host byte order, as every netlink field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header {
+    pub len: u32,
+    pub kind: u16,
+    pub flags: u16,
+    pub seq: u32,
+    pub pid: u32,
+}
+
+impl Header {
+    pub fn parse(b: &[u8]) -> Result<Header> {
+        if b.len() < HEADER_LEN {
+            return Err(Error::Truncated);
+        }
+        Ok(Header { len: ne_u32(b, 0), kind: ne_u16(b, 4), flags: ne_u16(b, 6), seq: ne_u32(b, 8), pid: ne_u32(b, 12) })
+    }
+    pub fn emit(&self, b: &mut [u8]) {
+        b[0..4].copy_from_slice(&self.len.to_ne_bytes());
+        b[4..6].copy_from_slice(&self.kind.to_ne_bytes());
+        b[6..8].copy_from_slice(&self.flags.to_ne_bytes());
+        b[8..12].copy_from_slice(&self.seq.to_ne_bytes());
+        b[12..16].copy_from_slice(&self.pid.to_ne_bytes());
+    }
+}
+
+/// One message of a datagram: its header and the bytes after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Message<'a> {
+    pub header: Header,
+    pub payload: &'a [u8],
+}
+
+/// The messages of one received datagram (a dump sends several per datagram).
+pub struct Messages<'a> {
+    rest: &'a [u8],
+}
+
+pub fn messages(datagram: &[u8]) -> Messages<'_> {
+    Messages { rest: datagram }
+}
+
+impl<'a> Iterator for Messages<'a> {
+    type Item = Result<Message<'a>>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let header = match Header::parse(self.rest) {
+            Ok(h) => h,
+            Err(e) => {
+                self.rest = &[];
+                return Some(Err(e));
+            }
+        };
+        let len = header.len as usize;
+        if len < HEADER_LEN || len > self.rest.len() {
+            self.rest = &[];
+            return Some(Err(Error::BadLength));
+        }
+        let payload = &self.rest[HEADER_LEN..len];
+        self.rest = &self.rest[align(len).min(self.rest.len())..];
+        Some(Ok(Message { header, payload }))
+    }
+}
+
+/// One attribute: type (flags masked off), whether it is nested, and its payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attr<'a> {
+    pub kind: u16,
+    pub nested: bool,
+    pub payload: &'a [u8],
+}
+
+impl<'a> Attr<'a> {
+    pub fn u8(&self) -> Option<u8> {
+        self.payload.first().copied()
+    }
+    pub fn u32(&self) -> Option<u32> {
+        (self.payload.len() >= 4).then(|| ne_u32(self.payload, 0))
+    }
+    /// A NUL-terminated string (the terminator is optional on input).
+    pub fn str(&self) -> Option<&'a str> {
+        let end = self.payload.iter().position(|&c| c == 0).unwrap_or(self.payload.len());
+        std::str::from_utf8(&self.payload[..end]).ok()
+    }
+    pub fn ip(&self) -> Option<IpAddr> {
+        match self.payload.len() {
+            4 => Some(IpAddr::V4(<[u8; 4]>::try_from(self.payload).ok()?.into())),
+            16 => Some(IpAddr::V6(<[u8; 16]>::try_from(self.payload).ok()?.into())),
+            _ => None,
+        }
+    }
+    pub fn attrs(&self) -> Attrs<'a> {
+        Attrs { rest: self.payload }
+    }
+}
+
+/// Attributes after a fixed header; a malformed tail ends the iteration with an error.
+#[derive(Clone)]
+pub struct Attrs<'a> {
+    rest: &'a [u8],
+}
+
+pub fn attrs(b: &[u8]) -> Attrs<'_> {
+    Attrs { rest: b }
+}
+
+impl<'a> Iterator for Attrs<'a> {
+    type Item = Result<Attr<'a>>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.rest.len() < ATTR_HEADER_LEN {
+            // Fewer than 4 bytes left can only be alignment padding.
+            self.rest = &[];
+            return None;
+        }
+        let len = ne_u16(self.rest, 0) as usize;
+        let raw_kind = ne_u16(self.rest, 2);
+        if len < ATTR_HEADER_LEN || len > self.rest.len() {
+            self.rest = &[];
+            return Some(Err(Error::BadLength));
+        }
+        let attr = Attr {
+            kind: raw_kind & NLA_TYPE_MASK,
+            nested: raw_kind & NLA_F_NESTED != 0,
+            payload: &self.rest[ATTR_HEADER_LEN..len],
+        };
+        self.rest = &self.rest[align(len).min(self.rest.len())..];
+        Some(Ok(attr))
+    }
+}
+
+/// NLMSG_ERROR: errno 0 is the ACK of a request with NLM_F_ACK.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorMsg<'a> {
+    /// Positive errno (the kernel sends it negated), 0 for an ACK.
+    pub errno: i32,
+    /// The header of the request this answers.
+    pub request: Header,
+    /// Extended ACK text (NETLINK_EXT_ACK), when the kernel gives one.
+    pub message: Option<&'a str>,
+}
+
+impl<'a> ErrorMsg<'a> {
+    pub fn parse(m: &Message<'a>) -> Result<ErrorMsg<'a>> {
+        let p = m.payload;
+        if p.len() < 4 + HEADER_LEN {
+            return Err(Error::Truncated);
+        }
+        let errno = -ne_i32(p, 0);
+        let request = Header::parse(&p[4..])?;
+        let mut message = None;
+        if m.header.flags & NLM_F_ACK_TLVS != 0 {
+            // The request is echoed whole unless capped, then the TLVs follow.
+            let echoed =
+                if m.header.flags & NLM_F_CAPPED != 0 { HEADER_LEN } else { (request.len as usize).max(HEADER_LEN) };
+            if let Some(tlvs) = p.get(4 + align(echoed)..) {
+                for a in attrs(tlvs).flatten() {
+                    if a.kind == NLMSGERR_ATTR_MSG {
+                        message = a.str();
+                    }
+                }
+            }
+        }
+        Ok(ErrorMsg { errno, request, message })
+    }
+}
+
+/// RTM_NEWLINK / RTM_DELLINK (ifinfomsg + IFLA_*).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Link<'a> {
+    pub deleted: bool,
+    pub ifindex: u32,
+    pub link_type: u16,
+    pub flags: u32,
+    pub name: Option<&'a str>,
+    pub mac: Option<[u8; 6]>,
+    pub mtu: Option<u32>,
+    pub operstate: Option<u8>,
+    pub master: Option<u32>,
+    /// IFLA_LINKINFO / IFLA_INFO_KIND: "veth", "macvlan", ...
+    pub kind: Option<&'a str>,
+}
+
+impl<'a> Link<'a> {
+    pub const FIXED_LEN: usize = 16;
+
+    pub fn parse(m: &Message<'a>) -> Result<Link<'a>> {
+        let p = m.payload;
+        if p.len() < Self::FIXED_LEN {
+            return Err(Error::Truncated);
+        }
+        let mut l = Link {
+            deleted: m.header.kind == RTM_DELLINK,
+            link_type: ne_u16(p, 2),
+            ifindex: ne_u32(p, 4),
+            flags: ne_u32(p, 8),
+            name: None,
+            mac: None,
+            mtu: None,
+            operstate: None,
+            master: None,
+            kind: None,
+        };
+        for a in attrs(&p[Self::FIXED_LEN..]) {
+            let a = a?;
+            match a.kind {
+                IFLA_IFNAME => l.name = a.str(),
+                IFLA_ADDRESS => l.mac = <[u8; 6]>::try_from(a.payload).ok(),
+                IFLA_MTU => l.mtu = a.u32(),
+                IFLA_OPERSTATE => l.operstate = a.u8(),
+                IFLA_MASTER => l.master = a.u32(),
+                IFLA_LINKINFO => {
+                    for i in a.attrs() {
+                        let i = i?;
+                        if i.kind == IFLA_INFO_KIND {
+                            l.kind = i.str();
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(l)
+    }
+
+    /// keepalived: an interface is up for VRRP when IFF_UP and IFF_RUNNING are both set.
+    pub fn is_up(&self) -> bool {
+        self.flags & (IFF_UP | IFF_RUNNING) == (IFF_UP | IFF_RUNNING)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheInfo {
+    pub preferred: u32,
+    pub valid: u32,
+    pub created: u32,
+    pub updated: u32,
+}
+
+/// RTM_NEWADDR / RTM_DELADDR (ifaddrmsg + IFA_*).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Addr<'a> {
+    pub deleted: bool,
+    pub family: u8,
+    pub prefix_len: u8,
+    pub scope: u8,
+    pub ifindex: u32,
+    /// IFA_FLAGS when present (it carries the bits above 8), else the header's 8 bits.
+    pub flags: u32,
+    pub address: Option<IpAddr>,
+    pub local: Option<IpAddr>,
+    pub broadcast: Option<IpAddr>,
+    pub label: Option<&'a str>,
+    pub cache: Option<CacheInfo>,
+}
+
+impl<'a> Addr<'a> {
+    pub const FIXED_LEN: usize = 8;
+
+    pub fn parse(m: &Message<'a>) -> Result<Addr<'a>> {
+        let p = m.payload;
+        if p.len() < Self::FIXED_LEN {
+            return Err(Error::Truncated);
+        }
+        let mut a = Addr {
+            deleted: m.header.kind == RTM_DELADDR,
+            family: p[0],
+            prefix_len: p[1],
+            flags: p[2] as u32,
+            scope: p[3],
+            ifindex: ne_u32(p, 4),
+            address: None,
+            local: None,
+            broadcast: None,
+            label: None,
+            cache: None,
+        };
+        for at in attrs(&p[Self::FIXED_LEN..]) {
+            let at = at?;
+            match at.kind {
+                IFA_ADDRESS => a.address = at.ip(),
+                IFA_LOCAL => a.local = at.ip(),
+                IFA_BROADCAST => a.broadcast = at.ip(),
+                IFA_LABEL => a.label = at.str(),
+                IFA_FLAGS => a.flags = at.u32().unwrap_or(a.flags),
+                IFA_CACHEINFO if at.payload.len() >= 16 => {
+                    let b = at.payload;
+                    a.cache = Some(CacheInfo {
+                        preferred: ne_u32(b, 0),
+                        valid: ne_u32(b, 4),
+                        created: ne_u32(b, 8),
+                        updated: ne_u32(b, 12),
+                    });
+                }
+                _ => {}
+            }
+        }
+        Ok(a)
+    }
+
+    /// The interface's own address: IFA_LOCAL for IPv4 (IFA_ADDRESS is the peer on
+    /// point-to-point links), IFA_ADDRESS for IPv6.
+    pub fn own_address(&self) -> Option<IpAddr> {
+        self.local.or(self.address)
+    }
+}
+
+/// A received message, classified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parsed<'a> {
+    Error(ErrorMsg<'a>),
+    Done,
+    Link(Link<'a>),
+    Addr(Addr<'a>),
+    /// Anything else (routes, rules, noop): the type is kept, the body skipped.
+    Other(u16),
+}
+
+pub fn parse<'a>(m: &Message<'a>) -> Result<Parsed<'a>> {
+    Ok(match m.header.kind {
+        NLMSG_ERROR => Parsed::Error(ErrorMsg::parse(m)?),
+        NLMSG_DONE => Parsed::Done,
+        RTM_NEWLINK | RTM_DELLINK => Parsed::Link(Link::parse(m)?),
+        RTM_NEWADDR | RTM_DELADDR => Parsed::Addr(Addr::parse(m)?),
+        other => Parsed::Other(other),
+    })
+}
+
+/// Writes one request into a caller's buffer: header, fixed part, attributes (nested ones
+/// through [`Writer::nest_start`] / [`Writer::nest_end`]); [`Writer::finish`] sets the length.
+pub struct Writer<'b> {
+    buf: &'b mut [u8],
+    pos: usize,
+    overflow: bool,
+}
+
+impl<'b> Writer<'b> {
+    pub fn new(buf: &'b mut [u8], kind: u16, flags: u16, seq: u32) -> Writer<'b> {
+        let mut w = Writer { buf, pos: 0, overflow: false };
+        if let Some(h) = w.reserve(HEADER_LEN) {
+            Header { len: 0, kind, flags, seq, pid: 0 }.emit(h);
+        }
+        w
+    }
+
+    fn reserve(&mut self, n: usize) -> Option<&mut [u8]> {
+        let end = self.pos + align(n);
+        if self.overflow || end > self.buf.len() {
+            self.overflow = true;
+            return None;
+        }
+        let start = self.pos;
+        self.buf[start..end].fill(0);
+        self.pos = end;
+        Some(&mut self.buf[start..start + n])
+    }
+
+    /// The fixed header after nlmsghdr (ifaddrmsg, ifinfomsg, rtmsg, fib_rule_hdr).
+    pub fn fixed(&mut self, bytes: &[u8]) {
+        if let Some(b) = self.reserve(bytes.len()) {
+            b.copy_from_slice(bytes);
+        }
+    }
+
+    pub fn attr(&mut self, kind: u16, payload: &[u8]) {
+        if let Some(b) = self.reserve(ATTR_HEADER_LEN + payload.len()) {
+            b[0..2].copy_from_slice(&((ATTR_HEADER_LEN + payload.len()) as u16).to_ne_bytes());
+            b[2..4].copy_from_slice(&kind.to_ne_bytes());
+            b[4..].copy_from_slice(payload);
+        }
+    }
+    pub fn attr_u32(&mut self, kind: u16, v: u32) {
+        self.attr(kind, &v.to_ne_bytes());
+    }
+    pub fn attr_str(&mut self, kind: u16, s: &str) {
+        // With the terminating NUL, as iproute2 sends names.
+        let n = s.len() + 1;
+        if let Some(b) = self.reserve(ATTR_HEADER_LEN + n) {
+            b[0..2].copy_from_slice(&((ATTR_HEADER_LEN + n) as u16).to_ne_bytes());
+            b[2..4].copy_from_slice(&kind.to_ne_bytes());
+            b[4..4 + s.len()].copy_from_slice(s.as_bytes());
+            b[4 + s.len()] = 0;
+        }
+    }
+    pub fn attr_ip(&mut self, kind: u16, ip: IpAddr) {
+        match ip {
+            IpAddr::V4(a) => self.attr(kind, &a.octets()),
+            IpAddr::V6(a) => self.attr(kind, &a.octets()),
+        }
+    }
+
+    /// Opens a nested attribute; returns its offset for [`Writer::nest_end`].
+    pub fn nest_start(&mut self, kind: u16) -> usize {
+        let at = self.pos;
+        if let Some(b) = self.reserve(ATTR_HEADER_LEN) {
+            b[2..4].copy_from_slice(&(kind | NLA_F_NESTED).to_ne_bytes());
+        }
+        at
+    }
+    pub fn nest_end(&mut self, at: usize) {
+        if !self.overflow {
+            let len = (self.pos - at) as u16;
+            self.buf[at..at + 2].copy_from_slice(&len.to_ne_bytes());
+        }
+    }
+
+    /// Sets nlmsg_len; returns the message length, or BufferSize if it did not fit.
+    pub fn finish(self) -> Result<usize> {
+        if self.overflow {
+            return Err(Error::BufferSize);
+        }
+        self.buf[0..4].copy_from_slice(&(self.pos as u32).to_ne_bytes());
+        Ok(self.pos)
+    }
+}
+
+fn family_of(ip: &IpAddr) -> u8 {
+    if ip.is_ipv4() {
+        AF_INET
+    } else {
+        AF_INET6
+    }
+}
+
+/// A dump request: RTM_GETLINK or RTM_GETADDR for `family` (AF_UNSPEC for all).
+pub fn dump_request(buf: &mut [u8], kind: u16, family: u8, seq: u32) -> Result<usize> {
+    let mut w = Writer::new(buf, kind, NLM_F_REQUEST | NLM_F_DUMP, seq);
+    match kind {
+        RTM_GETLINK => w.fixed(&[family, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+        _ => w.fixed(&[family, 0, 0, 0, 0, 0, 0, 0]),
+    }
+    w.finish()
+}
+
+/// An address to add or delete (a VIP): keepalived sets IFA_LOCAL and IFA_ADDRESS (so a
+/// delete removes exactly this address even when a /32 VIP equals an interface's /24,
+/// keepalived PR #155/#353), IFA_BROADCAST, IFA_LABEL, IFA_FLAGS and, for IPv6 lifetimes,
+/// IFA_CACHEINFO.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AddrRequest<'a> {
+    pub ifindex: u32,
+    pub address: IpAddr,
+    pub prefix_len: u8,
+    pub peer: Option<IpAddr>,
+    pub broadcast: Option<Ipv4Addr>,
+    pub scope: u8,
+    pub label: Option<&'a str>,
+    pub flags: u32,
+    /// (preferred, valid) lifetimes in seconds; u32::MAX is forever.
+    pub lifetimes: Option<(u32, u32)>,
+}
+
+pub fn addr_request(buf: &mut [u8], add: bool, r: &AddrRequest, seq: u32) -> Result<usize> {
+    let (kind, flags) = if add {
+        (RTM_NEWADDR, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL)
+    } else {
+        (RTM_DELADDR, NLM_F_REQUEST | NLM_F_ACK)
+    };
+    let mut w = Writer::new(buf, kind, flags, seq);
+    let mut fixed = [0u8; 8];
+    fixed[0] = family_of(&r.address);
+    fixed[1] = r.prefix_len;
+    fixed[2] = r.flags as u8;
+    fixed[3] = r.scope;
+    fixed[4..8].copy_from_slice(&r.ifindex.to_ne_bytes());
+    w.fixed(&fixed);
+    w.attr_ip(IFA_LOCAL, r.address);
+    w.attr_ip(IFA_ADDRESS, r.peer.unwrap_or(r.address));
+    if let Some(b) = r.broadcast {
+        w.attr(IFA_BROADCAST, &b.octets());
+    }
+    if let Some(l) = r.label {
+        w.attr_str(IFA_LABEL, l);
+    }
+    if r.flags > 0xff {
+        w.attr_u32(IFA_FLAGS, r.flags);
+    }
+    if let (true, Some((preferred, valid))) = (add, r.lifetimes) {
+        let mut ci = [0u8; 16];
+        ci[0..4].copy_from_slice(&preferred.to_ne_bytes());
+        ci[4..8].copy_from_slice(&valid.to_ne_bytes());
+        w.attr(IFA_CACHEINFO, &ci);
+    }
+    w.finish()
+}
+
+/// A virtual route to add or delete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteRequest<'a> {
+    pub dst: IpAddr,
+    pub dst_len: u8,
+    pub src: Option<IpAddr>,
+    /// Gateways: one, or several for a multipath route (`via A or B`).
+    pub gateways: &'a [IpAddr],
+    pub oif: Option<u32>,
+    pub table: u32,
+    pub metric: Option<u32>,
+    pub scope: u8,
+    pub protocol: u8,
+    pub route_type: u8,
+    pub onlink: bool,
+}
+
+pub fn route_request(buf: &mut [u8], add: bool, r: &RouteRequest, seq: u32) -> Result<usize> {
+    let (kind, flags) = if add {
+        (RTM_NEWROUTE, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL)
+    } else {
+        (RTM_DELROUTE, NLM_F_REQUEST | NLM_F_ACK)
+    };
+    let mut w = Writer::new(buf, kind, flags, seq);
+    let table_byte = if r.table < 256 { r.table as u8 } else { 252 }; // RT_TABLE_COMPAT
+    let nh_flags: u32 = if r.onlink && r.gateways.len() == 1 { RTNH_F_ONLINK as u32 } else { 0 };
+    let mut fixed = [0u8; 12];
+    fixed[0] = family_of(&r.dst);
+    fixed[1] = r.dst_len;
+    fixed[4] = table_byte;
+    fixed[5] = r.protocol;
+    fixed[6] = r.scope;
+    fixed[7] = r.route_type;
+    fixed[8..12].copy_from_slice(&nh_flags.to_ne_bytes());
+    w.fixed(&fixed);
+    if r.dst_len > 0 {
+        w.attr_ip(RTA_DST, r.dst);
+    }
+    if let Some(s) = r.src {
+        w.attr_ip(RTA_PREFSRC, s);
+    }
+    if let Some(o) = r.oif {
+        w.attr_u32(RTA_OIF, o);
+    }
+    if let Some(m) = r.metric {
+        w.attr_u32(RTA_PRIORITY, m);
+    }
+    w.attr_u32(RTA_TABLE, r.table);
+    match r.gateways {
+        [] => {}
+        [one] => w.attr_ip(RTA_GATEWAY, *one),
+        many => {
+            // RTA_MULTIPATH: rtnexthop {len u16, flags u8, hops u8, ifindex i32} + RTA_GATEWAY.
+            let at = w.nest_start(RTA_MULTIPATH);
+            for gw in many {
+                let gw_len = if gw.is_ipv4() { 4 } else { 16 };
+                let nh_len = 8 + ATTR_HEADER_LEN + gw_len;
+                let mut nh = [0u8; 8];
+                nh[0..2].copy_from_slice(&(nh_len as u16).to_ne_bytes());
+                nh[2] = if r.onlink { RTNH_F_ONLINK } else { 0 };
+                nh[4..8].copy_from_slice(&r.oif.unwrap_or(0).to_ne_bytes());
+                w.fixed(&nh);
+                w.attr_ip(RTA_GATEWAY, *gw);
+            }
+            // RTA_MULTIPATH is not flagged nested in rtnetlink: clear the bit we set.
+            w.nest_end(at);
+            if !w.overflow {
+                w.buf[at + 2..at + 4].copy_from_slice(&RTA_MULTIPATH.to_ne_bytes());
+            }
+        }
+    }
+    w.finish()
+}
+
+/// A virtual rule to add or delete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleRequest<'a> {
+    pub family: u8,
+    pub src: Option<(IpAddr, u8)>,
+    pub dst: Option<(IpAddr, u8)>,
+    pub table: Option<u32>,
+    pub priority: Option<u32>,
+    pub iif: Option<&'a str>,
+    pub oif: Option<&'a str>,
+    pub fwmark: Option<(u32, Option<u32>)>,
+    pub tos: u8,
+    pub action: u8,
+}
+
+pub fn rule_request(buf: &mut [u8], add: bool, r: &RuleRequest, seq: u32) -> Result<usize> {
+    let (kind, flags) = if add {
+        (RTM_NEWRULE, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL)
+    } else {
+        (RTM_DELRULE, NLM_F_REQUEST | NLM_F_ACK)
+    };
+    let mut w = Writer::new(buf, kind, flags, seq);
+    let table = r.table.unwrap_or(0);
+    let mut fixed = [0u8; 12];
+    fixed[0] = r.family;
+    fixed[1] = r.dst.map_or(0, |d| d.1);
+    fixed[2] = r.src.map_or(0, |s| s.1);
+    fixed[3] = r.tos;
+    fixed[4] = if table < 256 { table as u8 } else { 252 };
+    fixed[7] = r.action;
+    w.fixed(&fixed);
+    if let Some((a, _)) = r.dst {
+        w.attr_ip(FRA_DST, a);
+    }
+    if let Some((a, _)) = r.src {
+        w.attr_ip(FRA_SRC, a);
+    }
+    if let Some(p) = r.priority {
+        w.attr_u32(FRA_PRIORITY, p);
+    }
+    if let Some(i) = r.iif {
+        w.attr_str(FRA_IIFNAME, i);
+    }
+    if let Some(o) = r.oif {
+        w.attr_str(FRA_OIFNAME, o);
+    }
+    if let Some((mark, mask)) = r.fwmark {
+        w.attr_u32(FRA_FWMARK, mark);
+        if let Some(m) = mask {
+            w.attr_u32(FRA_FWMASK, m);
+        }
+    }
+    if r.table.is_some() {
+        w.attr_u32(FRA_TABLE, table);
+    }
+    w.finish()
+}
+
+/// A macvlan link for `use_vmac` (private mode, keepalived's default).
+pub fn macvlan_request(buf: &mut [u8], name: &str, parent: u32, mac: [u8; 6], seq: u32) -> Result<usize> {
+    let mut w = Writer::new(buf, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, seq);
+    w.fixed(&[0u8; 16]);
+    w.attr_str(IFLA_IFNAME, name);
+    w.attr_u32(IFLA_LINK, parent);
+    w.attr(IFLA_ADDRESS, &mac);
+    let info = w.nest_start(IFLA_LINKINFO);
+    w.attr_str(IFLA_INFO_KIND, "macvlan");
+    let data = w.nest_start(IFLA_INFO_DATA);
+    w.attr_u32(IFLA_MACVLAN_MODE, MACVLAN_MODE_PRIVATE);
+    w.nest_end(data);
+    w.nest_end(info);
+    w.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn only(bytes: &[u8]) -> Message<'_> {
+        let mut it = messages(bytes);
+        let m = it.next().unwrap().unwrap();
+        assert!(it.next().is_none());
+        m
+    }
+
+    #[test]
+    fn writer_into_dirty_buffer_round_trips_through_the_parser() {
+        let mut buf = [0xa5u8; 128];
+        let req = AddrRequest {
+            ifindex: 7,
+            address: "fe80::62".parse().unwrap(),
+            prefix_len: 64,
+            peer: None,
+            broadcast: None,
+            scope: RT_SCOPE_LINK,
+            label: None,
+            flags: IFA_F_NODAD | IFA_F_NOPREFIXROUTE,
+            lifetimes: Some((0, u32::MAX)),
+        };
+        let n = addr_request(&mut buf, true, &req, 9).unwrap();
+        let m = only(&buf[..n]);
+        assert_eq!((m.header.kind, m.header.seq, m.header.len as usize), (RTM_NEWADDR, 9, n));
+        // Parse it back as if the kernel had echoed it.
+        let a = Addr::parse(&m).unwrap();
+        assert_eq!(
+            (a.ifindex, a.prefix_len, a.scope, a.flags),
+            (7, 64, RT_SCOPE_LINK, IFA_F_NODAD | IFA_F_NOPREFIXROUTE)
+        );
+        assert_eq!((a.local, a.address), (Some(req.address), Some(req.address)));
+        assert_eq!(a.cache.map(|c| (c.preferred, c.valid)), Some((0, u32::MAX)));
+        // Deleting sends no lifetimes and no CREATE flag.
+        let n = addr_request(&mut buf, false, &req, 10).unwrap();
+        let d = only(&buf[..n]);
+        assert_eq!(d.header.flags, NLM_F_REQUEST | NLM_F_ACK);
+        assert!(Addr::parse(&d).unwrap().cache.is_none());
+    }
+
+    #[test]
+    fn nested_attributes_of_a_macvlan_request() {
+        let mut buf = [0u8; 128];
+        let n = macvlan_request(&mut buf, "vrrp.51", 2, [0, 0, 0x5e, 0, 1, 51], 1).unwrap();
+        let m = only(&buf[..n]);
+        let l = Link::parse(&m).unwrap();
+        assert_eq!((l.name, l.kind, l.mac), (Some("vrrp.51"), Some("macvlan"), Some([0, 0, 0x5e, 0, 1, 51])));
+        let info = attrs(&m.payload[Link::FIXED_LEN..]).map(|a| a.unwrap()).find(|a| a.kind == IFLA_LINKINFO).unwrap();
+        assert!(info.nested);
+        let data = info.attrs().map(|a| a.unwrap()).find(|a| a.kind == IFLA_INFO_DATA).unwrap();
+        let mode = data.attrs().next().unwrap().unwrap();
+        assert_eq!((mode.kind, mode.u32()), (IFLA_MACVLAN_MODE, Some(MACVLAN_MODE_PRIVATE)));
+    }
+
+    #[test]
+    fn multipath_route_and_rule_requests() {
+        let gws: [IpAddr; 2] = ["10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap()];
+        let r = RouteRequest {
+            dst: "192.168.0.0".parse().unwrap(),
+            dst_len: 16,
+            src: None,
+            gateways: &gws,
+            oif: Some(3),
+            table: 1000,
+            metric: Some(5),
+            scope: RT_SCOPE_UNIVERSE,
+            protocol: RTPROT_BOOT,
+            route_type: RTN_UNICAST,
+            onlink: false,
+        };
+        let mut buf = [0u8; 256];
+        let n = route_request(&mut buf, true, &r, 3).unwrap();
+        let m = only(&buf[..n]);
+        assert_eq!(m.payload[4], 252, "tables above 255 use RT_TABLE_COMPAT in rtmsg");
+        let found: Vec<u16> = attrs(&m.payload[12..]).map(|a| a.unwrap().kind).collect();
+        assert_eq!(found, [RTA_DST, RTA_OIF, RTA_PRIORITY, RTA_TABLE, RTA_MULTIPATH]);
+        let mp = attrs(&m.payload[12..]).map(|a| a.unwrap()).find(|a| a.kind == RTA_MULTIPATH).unwrap();
+        // Two rtnexthops of 8 + 8 bytes each.
+        assert_eq!(mp.payload.len(), 32);
+        assert_eq!(&mp.payload[12..16], &[10, 0, 0, 1]);
+        assert_eq!(&mp.payload[28..32], &[10, 0, 0, 2]);
+
+        let rule = RuleRequest {
+            family: AF_INET,
+            src: Some(("10.0.0.1".parse().unwrap(), 32)),
+            dst: None,
+            table: Some(100),
+            priority: Some(100),
+            iif: None,
+            oif: None,
+            fwmark: Some((0x10, Some(0xff))),
+            tos: 0,
+            action: FR_ACT_TO_TBL,
+        };
+        let n = rule_request(&mut buf, true, &rule, 4).unwrap();
+        let m = only(&buf[..n]);
+        assert_eq!((m.payload[2], m.payload[4], m.payload[7]), (32, 100, FR_ACT_TO_TBL));
+        let kinds: Vec<u16> = attrs(&m.payload[12..]).map(|a| a.unwrap().kind).collect();
+        assert_eq!(kinds, [FRA_SRC, FRA_PRIORITY, FRA_FWMARK, FRA_FWMASK, FRA_TABLE]);
+    }
+
+    #[test]
+    fn malformed_input_ends_iteration_with_an_error() {
+        assert_eq!(messages(&[0u8; 10]).next(), Some(Err(Error::Truncated)));
+        let mut b = [0u8; 32];
+        Header { len: 64, kind: NLMSG_DONE, flags: 0, seq: 0, pid: 0 }.emit(&mut b);
+        assert_eq!(messages(&b).next(), Some(Err(Error::BadLength)), "length past the datagram");
+        Header { len: 8, kind: NLMSG_DONE, flags: 0, seq: 0, pid: 0 }.emit(&mut b);
+        assert_eq!(messages(&b).next(), Some(Err(Error::BadLength)), "length below the header");
+        // Attribute longer than what is left; attribute shorter than its header.
+        assert_eq!(attrs(&[8, 0, 1, 0, 0, 0]).next(), Some(Err(Error::BadLength)));
+        assert_eq!(attrs(&[2, 0, 1, 0]).next(), Some(Err(Error::BadLength)));
+        assert_eq!(attrs(&[0, 0]).next(), None, "fewer than 4 bytes is padding");
+        // A truncated NLMSG_ERROR and ifinfomsg.
+        let mut e = [0u8; 24];
+        Header { len: 24, kind: NLMSG_ERROR, flags: 0, seq: 0, pid: 0 }.emit(&mut e);
+        assert_eq!(parse(&only(&e)), Err(Error::Truncated));
+        Header { len: 24, kind: RTM_NEWLINK, flags: 0, seq: 0, pid: 0 }.emit(&mut e);
+        assert_eq!(parse(&only(&e)), Err(Error::Truncated));
+        // Unknown message types are kept as Other, not errors.
+        Header { len: 16, kind: 999, flags: 0, seq: 0, pid: 0 }.emit(&mut e);
+        assert_eq!(parse(&only(&e[..16])), Ok(Parsed::Other(999)));
+    }
+
+    #[test]
+    fn requests_that_do_not_fit_are_refused() {
+        let mut small = [0u8; 20];
+        assert_eq!(dump_request(&mut small, RTM_GETLINK, AF_UNSPEC, 1), Err(Error::BufferSize));
+        assert_eq!(dump_request(&mut [0u8; 32], RTM_GETLINK, AF_UNSPEC, 1), Ok(32));
+        assert_eq!(dump_request(&mut [0u8; 32], RTM_GETADDR, AF_INET, 1), Ok(24));
+    }
+}

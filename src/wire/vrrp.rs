@@ -519,3 +519,195 @@ fn constant_time_eq(a: &[u8; 8], b: &[u8; 8]) -> bool {
     }
     diff == 0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// keepalived 2.2.7, VRID 51, priority 255, PASS "secret12", 1 s, VIP 10.9.0.100
+    /// (tests/data/capture/ka-main.pcap, the VRRP part of the first advert).
+    const V2_PASS: [u8; 20] = [
+        0x21, 0x33, 0xff, 0x01, 0x01, 0x01, 0x66, 0xde, 0x0a, 0x09, 0x00, 0x64, b's', b'e', b'c', b'r', b'e', b't',
+        b'1', b'2',
+    ];
+    /// keepalived 2.2.7, VRID 62, IPv6, 50 cs, VIPs fe80::62 and 2001:db8::62.
+    const V3_V6: [u8; 40] = [
+        0x31, 0x3e, 0xff, 0x02, 0x00, 0x32, 0x9b, 0x5f, 0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x62, 0x20,
+        0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x62,
+    ];
+    const VIP: [Ipv4Addr; 1] = [Ipv4Addr::new(10, 9, 0, 100)];
+
+    fn v6_src() -> Ipv6Addr {
+        "fe80::ff:fe00:a01".parse().unwrap()
+    }
+    fn v6_vips() -> [Ipv6Addr; 2] {
+        ["fe80::62".parse().unwrap(), "2001:db8::62".parse().unwrap()]
+    }
+    fn v2_repr() -> Repr<'static> {
+        Repr {
+            version: Version::V2,
+            vrid: 51,
+            priority: 255,
+            interval: 1,
+            auth: V2Auth::pass(*b"secret12"),
+            addrs: Addrs::V4(&VIP),
+        }
+    }
+    fn meta4() -> RxMeta {
+        RxMeta {
+            src: Ipv4Addr::new(10, 9, 0, 1).into(),
+            dst: Ipv4Addr::new(224, 0, 0, 18).into(),
+            ttl: 255,
+            header_len: 20,
+        }
+    }
+    fn expect4() -> Expect<'static> {
+        Expect {
+            version: Version::V2,
+            multicast: true,
+            ttl_range: None,
+            auth: V2Auth::pass(*b"secret12"),
+            v2_interval: 1,
+            v3_checksum_as_v2: false,
+            vips: Addrs::V4(&VIP),
+        }
+    }
+
+    #[test]
+    fn fixture_to_repr() {
+        let p = Packet::new_checked(&V2_PASS[..], Family::V4).unwrap();
+        assert_eq!(Repr::parse(&p, ChecksumMode::Plain).unwrap(), v2_repr());
+        let vips = v6_vips();
+        let p6 = Packet::new_checked(&V3_V6[..], Family::V6).unwrap();
+        let mode = ChecksumMode::PseudoV6 { src: v6_src(), dst: "ff02::12".parse().unwrap() };
+        let r = Repr::parse(&p6, mode).unwrap();
+        assert_eq!((r.version, r.vrid, r.interval, r.addrs), (Version::V3, 62, 50, Addrs::V6(&vips)));
+    }
+
+    #[test]
+    fn repr_to_fixture_into_a_dirty_buffer() {
+        let mut b = [0xa5u8; 20];
+        v2_repr().emit(&mut b, ChecksumMode::Plain).unwrap();
+        assert_eq!(b, V2_PASS);
+        let vips = v6_vips();
+        let r = Repr {
+            version: Version::V3,
+            vrid: 62,
+            priority: 255,
+            interval: 50,
+            auth: V2Auth::NONE,
+            addrs: Addrs::V6(&vips),
+        };
+        let mut b6 = [0xa5u8; 40];
+        r.emit(&mut b6, ChecksumMode::PseudoV6 { src: v6_src(), dst: "ff02::12".parse().unwrap() }).unwrap();
+        assert_eq!(b6, V3_V6);
+        assert_eq!(r.emit(&mut [0u8; 39], ChecksumMode::Plain), Err(Error::BufferSize));
+    }
+
+    #[test]
+    fn parse_emit_parse_round_trip() {
+        let many: Vec<Ipv4Addr> = (1..=8).map(|i| Ipv4Addr::new(192, 0, 2, i)).collect();
+        for version in [Version::V2, Version::V3] {
+            let r =
+                Repr { version, vrid: 200, priority: 1, interval: 0xfff, auth: V2Auth::NONE, addrs: Addrs::V4(&many) };
+            let r = if version == Version::V2 { Repr { interval: 255, ..r } } else { r };
+            let mode = ChecksumMode::for_packet(version, meta4().src, meta4().dst, false);
+            let mut b = vec![0u8; r.buffer_len()];
+            r.emit(&mut b, mode).unwrap();
+            let p = Packet::new_checked(&b[..], Family::V4).unwrap();
+            let back = Repr::parse(&p, mode).unwrap();
+            assert_eq!(back, r);
+            let mut again = vec![0u8; back.buffer_len()];
+            back.emit(&mut again, mode).unwrap();
+            assert_eq!(again, b);
+        }
+    }
+
+    fn drop_of(bytes: &[u8], meta: RxMeta, expect: Expect) -> Drop {
+        validate(bytes, &meta, &expect, 100).unwrap_err()
+    }
+
+    /// Rewrites the v2 checksum after a field change so only the intended check fails.
+    fn fix_sum(mut b: Vec<u8>) -> Vec<u8> {
+        b[6] = 0;
+        b[7] = 0;
+        let c = ChecksumMode::Plain.compute(&b);
+        put16(&mut b, 6, c);
+        b
+    }
+
+    #[test]
+    fn accepted_fixture() {
+        let ok = validate(&V2_PASS, &meta4(), &expect4(), 100).unwrap();
+        assert_eq!(ok.repr, v2_repr());
+        assert!(!ok.addr_list_mismatch);
+    }
+
+    #[test]
+    fn every_drop_reason_in_keepalived_order() {
+        // Length: short, long (beyond Ethernet padding), and count claiming more addresses.
+        assert_eq!(drop_of(&V2_PASS[..7], meta4(), expect4()), Drop::PacketLength { got: 7, expected: 8 });
+        assert_eq!(drop_of(&V2_PASS[..19], meta4(), expect4()), Drop::PacketLength { got: 19, expected: 20 });
+        let mut long = V2_PASS.to_vec();
+        long.extend_from_slice(&[0; 8]);
+        assert_eq!(drop_of(&long, meta4(), expect4()), Drop::PacketLength { got: 28, expected: 20 });
+        let mut padded = long.clone();
+        padded.truncate(26); // 20 IP + 26 = 46: minimum Ethernet payload, padding allowed
+        assert!(validate(&padded, &meta4(), &expect4(), 100).is_ok());
+        // TTL: multicast needs 255; unicast checks only the peer's range.
+        assert_eq!(drop_of(&V2_PASS, RxMeta { ttl: 254, ..meta4() }, expect4()), Drop::IpTtl { got: 254 });
+        let unicast = Expect { multicast: false, ..expect4() };
+        assert!(validate(&V2_PASS, &RxMeta { ttl: 64, ..meta4() }, &unicast, 100).is_ok());
+        let ranged = Expect { multicast: false, ttl_range: Some((250, 255)), ..expect4() };
+        assert_eq!(drop_of(&V2_PASS, RxMeta { ttl: 64, ..meta4() }, ranged), Drop::IpTtl { got: 64 });
+        // Version.
+        assert_eq!(drop_of(&V2_PASS, meta4(), Expect { version: Version::V3, ..expect4() }), Drop::Version { got: 2 });
+        let mut v9 = V2_PASS.to_vec();
+        v9[0] = 0x91;
+        assert_eq!(drop_of(&v9, meta4(), expect4()), Drop::Version { got: 9 });
+        // v2 authentication: unknown type, mismatch, wrong password.
+        let mut bad_type = V2_PASS.to_vec();
+        bad_type[4] = 7;
+        assert_eq!(drop_of(&fix_sum(bad_type), meta4(), expect4()), Drop::InvalidAuthType { got: 7 });
+        let none = Expect { auth: V2Auth::NONE, ..expect4() };
+        assert_eq!(drop_of(&V2_PASS, meta4(), none), Drop::AuthTypeMismatch { got: 1, expected: 0 });
+        let other_pw = Expect { auth: V2Auth::pass(*b"secret13"), ..expect4() };
+        assert_eq!(drop_of(&V2_PASS, meta4(), other_pw), Drop::AuthFailure);
+        // v2 interval mismatch drops (RFC 3768 §7.1).
+        assert_eq!(
+            drop_of(&V2_PASS, meta4(), Expect { v2_interval: 2, ..expect4() }),
+            Drop::AdvertInterval { got: 1, expected: 2 }
+        );
+        // Type.
+        let mut t = V2_PASS.to_vec();
+        t[0] = 0x22;
+        assert_eq!(drop_of(&fix_sum(t), meta4(), expect4()), Drop::InvalidType { got: 2 });
+        // Checksum.
+        let mut c = V2_PASS.to_vec();
+        c[2] = 100;
+        assert_eq!(drop_of(&c, meta4(), expect4()), Drop::Checksum);
+        // Counter names follow keepalived's statistics.
+        assert_eq!(Drop::Checksum.counter(), "checksum");
+        assert_eq!(Drop::AuthFailure.counter(), "auth_failure");
+    }
+
+    #[test]
+    fn address_list_and_v3_interval_differences_are_noted_not_dropped() {
+        let other = [Ipv4Addr::new(10, 9, 0, 99)];
+        let e = Expect { vips: Addrs::V4(&other), ..expect4() };
+        assert!(validate(&V2_PASS, &meta4(), &e, 100).unwrap().addr_list_mismatch);
+        let vips = v6_vips();
+        let meta6 = RxMeta {
+            src: v6_src().into(),
+            dst: "ff02::12".parse::<Ipv6Addr>().unwrap().into(),
+            ttl: 255,
+            header_len: 40,
+        };
+        let e6 = Expect { version: Version::V3, auth: V2Auth::NONE, vips: Addrs::V6(&vips), ..expect4() };
+        let ok = validate(&V3_V6, &meta6, &e6, 100).unwrap();
+        assert!(ok.interval_differs && !ok.addr_list_mismatch);
+        // v3/IPv6 with a different source breaks the pseudo-header checksum.
+        let spoofed = RxMeta { src: "fe80::1".parse::<Ipv6Addr>().unwrap().into(), ..meta6 };
+        assert_eq!(validate(&V3_V6, &spoofed, &e6, 50).unwrap_err(), Drop::Checksum);
+    }
+}
