@@ -89,7 +89,7 @@ fn every_captured_advert_validates_and_re_emits_byte_for_byte() {
                 assert_eq!(meta.dst, "10.9.0.2".parse::<IpAddr>().unwrap(), "unicast goes to the peer");
             }
             // Re-emit from values, not from the captured bytes.
-            let sent = vrrp::Repr { version, vrid, priority: r.priority, interval, auth, addrs: ours };
+            let sent = vrrp::Repr { version, vrid, priority: r.priority, interval, auth, addrs: ours, reserved: 0 };
             let mode = ChecksumMode::for_packet(version, meta.src, meta.dst, false);
             let mut out = vec![0xa5u8; sent.buffer_len()];
             sent.emit(&mut out, mode).unwrap();
@@ -142,6 +142,7 @@ fn v3_checksum_without_pseudo_header_matches_the_reference() {
         interval: 50,
         auth: V2Auth::NONE,
         addrs: Addrs::V4(&addrs),
+        reserved: 0,
     };
     let mut out = [0u8; 12];
     r.emit(&mut out, ChecksumMode::Plain).unwrap();

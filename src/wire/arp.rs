@@ -83,3 +83,38 @@ impl Repr {
         Ok((eth, Repr::parse(&b[ethernet::HEADER_LEN..])?))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MAC: [u8; 6] = [2, 0, 0, 0, 0x0a, 1];
+
+    #[test]
+    fn gratuitous_arp_frame_round_trip() {
+        let g = Repr::gratuitous(MAC, Ipv4Addr::new(10, 9, 0, 100));
+        let mut b = [0xa5u8; FRAME_LEN];
+        g.emit_frame(&mut b).unwrap();
+        assert_eq!(&b[0..6], &[0xff; 6], "broadcast");
+        assert_eq!(&b[20..22], &[0, 1], "an ARP request, as keepalived sends");
+        let (eth, back) = Repr::parse_frame(&b).unwrap();
+        assert_eq!((eth.src, back), (MAC, g));
+        let mut again = [0u8; PACKET_LEN];
+        back.emit(&mut again).unwrap();
+        assert_eq!(&again[..], &b[14..]);
+    }
+
+    #[test]
+    fn malformed_packets_are_refused() {
+        let mut b = [0u8; FRAME_LEN];
+        Repr::gratuitous(MAC, Ipv4Addr::new(10, 9, 0, 100)).emit_frame(&mut b).unwrap();
+        assert_eq!(Repr::parse(&b[14..41]), Err(Error::Truncated));
+        let mut ipv6 = b;
+        ipv6[16..18].copy_from_slice(&[0x86, 0xdd]);
+        assert_eq!(Repr::parse(&ipv6[14..]), Err(Error::Malformed));
+        let mut not_arp = b;
+        not_arp[12..14].copy_from_slice(&[0x08, 0x00]);
+        assert_eq!(Repr::parse_frame(&not_arp).unwrap_err(), Error::Malformed);
+        assert_eq!(Repr::gratuitous(MAC, Ipv4Addr::LOCALHOST).emit(&mut [0u8; 27]), Err(Error::BufferSize));
+    }
+}

@@ -92,9 +92,13 @@ impl Repr {
         Ok(())
     }
 
-    /// Parses a frame carrying an NA with a target link-layer address option; verifies the
-    /// ICMPv6 checksum.
+    /// Parses a frame of the form vrrpd and keepalived send: exactly one NA with one target
+    /// link-layer address option, traffic class and flow label 0, reserved bits clear, and a
+    /// valid ICMPv6 checksum. Anything else is refused, so what parses re-emits identically.
     pub fn parse(b: &[u8]) -> Result<Repr> {
+        if b.len() != FRAME_LEN {
+            return Err(if b.len() < FRAME_LEN { Error::Truncated } else { Error::BadLength });
+        }
         let eth = ethernet::Repr::parse(b)?;
         if eth.ethertype != ethernet::ETHERTYPE_IPV6 {
             return Err(Error::Malformed);
@@ -103,17 +107,20 @@ impl Repr {
         if ip.len() < IPV6_HEADER_LEN {
             return Err(Error::Truncated);
         }
-        if ip[0] >> 4 != 6 || ip[6] != NEXT_HEADER_ICMPV6 {
+        if ip[0..4] != [0x60, 0, 0, 0] || ip[6] != NEXT_HEADER_ICMPV6 {
             return Err(Error::Malformed);
         }
         let payload_len = be16(ip, 4) as usize;
-        if payload_len < ICMP_LEN || ip.len() < IPV6_HEADER_LEN + payload_len {
-            return Err(Error::Truncated);
+        if payload_len != ICMP_LEN {
+            return Err(Error::BadLength);
+        }
+        if eth.dst != Self::multicast_mac(<[u8; 16]>::try_from(&ip[24..40]).expect("16 bytes").into()) {
+            return Err(Error::Malformed);
         }
         let addr = |at: usize| -> Ipv6Addr { <[u8; 16]>::try_from(&ip[at..at + 16]).expect("16 bytes").into() };
         let (src, dst) = (addr(8), addr(24));
         let icmp = &ip[IPV6_HEADER_LEN..IPV6_HEADER_LEN + payload_len];
-        if icmp[0] != ICMPV6_NEIGHBOR_ADVERT || icmp[1] != 0 {
+        if icmp[0] != ICMPV6_NEIGHBOR_ADVERT || icmp[1] != 0 || icmp[4] & 0x1f != 0 || icmp[5..8] != [0, 0, 0] {
             return Err(Error::Malformed);
         }
         if checksum::finish(checksum::sum(checksum::pseudo_v6(src, dst, NEXT_HEADER_ICMPV6, payload_len as u32), icmp))
@@ -121,19 +128,10 @@ impl Repr {
         {
             return Err(Error::Checksum);
         }
-        // Walk the options for the target link-layer address.
-        let mut target_mac = None;
-        let mut opts = &icmp[24..];
-        while opts.len() >= 8 {
-            let len = opts[1] as usize * 8;
-            if len == 0 || len > opts.len() {
-                return Err(Error::BadLength);
-            }
-            if opts[0] == OPT_TARGET_LL_ADDR && len == 8 {
-                target_mac = Some(<[u8; 6]>::try_from(&opts[2..8]).expect("6 bytes"));
-            }
-            opts = &opts[len..];
+        if icmp[24] != OPT_TARGET_LL_ADDR || icmp[25] != 1 {
+            return Err(Error::Malformed);
         }
+        let target_mac = <[u8; 6]>::try_from(&icmp[26..32]).expect("6 bytes");
         let flags = icmp[4];
         Ok(Repr {
             src_mac: eth.src,
@@ -144,7 +142,49 @@ impl Repr {
             solicited: flags & FLAG_SOLICITED != 0,
             override_: flags & FLAG_OVERRIDE != 0,
             target: <[u8; 16]>::try_from(&icmp[8..24]).expect("16 bytes").into(),
-            target_mac: target_mac.ok_or(Error::Malformed)?,
+            target_mac,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MAC: [u8; 6] = [2, 0, 0, 0, 0x0a, 1];
+
+    fn vip() -> Ipv6Addr {
+        "2001:db8::62".parse().unwrap()
+    }
+
+    #[test]
+    fn emit_parse_round_trip_with_router_flag() {
+        let r = Repr::unsolicited(MAC, vip(), true);
+        let mut b = [0xa5u8; FRAME_LEN];
+        r.emit(&mut b).unwrap();
+        assert_eq!(&b[0..6], &[0x33, 0x33, 0, 0, 0, 1]);
+        assert_eq!(b[54 + 4], 0xa0, "Router and Override, not Solicited");
+        let back = Repr::parse(&b).unwrap();
+        assert_eq!(back, r);
+        let mut again = [0u8; FRAME_LEN];
+        back.emit(&mut again).unwrap();
+        assert_eq!(again, b);
+    }
+
+    #[test]
+    fn malformed_frames_are_refused() {
+        let mut b = [0u8; FRAME_LEN];
+        Repr::unsolicited(MAC, vip(), false).emit(&mut b).unwrap();
+        assert_eq!(Repr::parse(&b[..FRAME_LEN - 1]), Err(Error::Truncated));
+        let mut sum = b;
+        sum[FRAME_LEN - 1] ^= 1;
+        assert_eq!(Repr::parse(&sum), Err(Error::Checksum));
+        let mut kind = b;
+        kind[54] = 135; // a solicitation
+        assert_eq!(Repr::parse(&kind), Err(Error::Malformed));
+        let mut v4 = b;
+        v4[12..14].copy_from_slice(&[0x08, 0x00]);
+        assert_eq!(Repr::parse(&v4), Err(Error::Malformed));
+        assert_eq!(Repr::unsolicited(MAC, vip(), false).emit(&mut [0u8; 10]), Err(Error::BufferSize));
     }
 }

@@ -240,6 +240,13 @@ impl<T: AsRef<[u8]>> Packet<T> {
     pub fn checksum(&self) -> u16 {
         be16(self.buffer.as_ref(), field::CHECKSUM)
     }
+    /// v3: the reserved high nibble of the interval field.
+    pub fn reserved(&self) -> u8 {
+        match self.version() {
+            Some(Version::V3) => self.buffer.as_ref()[field::V3_INTERVAL] >> 4,
+            _ => 0,
+        }
+    }
     /// Length implied by version and count: header, addresses, and v2 auth data.
     pub fn expected_len(&self) -> usize {
         let auth = if self.version_number() == 3 { 0 } else { V2_AUTH_LEN };
@@ -278,6 +285,9 @@ pub struct Repr<'a> {
     /// v2 only; ignored when emitting v3.
     pub auth: V2Auth,
     pub addrs: Addrs<'a>,
+    /// v3: the 4 reserved bits before Max Adver Int (RFC 5798 §5.2.5: zero when sent, ignored
+    /// on receive). Kept so that a parsed advert re-emits to the same bytes; 0 to send.
+    pub reserved: u8,
 }
 
 impl<'a> Packet<&'a [u8]> {
@@ -305,6 +315,7 @@ impl<'a> Repr<'a> {
             interval: p.interval(),
             auth: if version == Version::V2 { p.v2_auth() } else { V2Auth::NONE },
             addrs: p.addrs_ref(),
+            reserved: p.reserved(),
         })
     }
 
@@ -328,7 +339,9 @@ impl<'a> Repr<'a> {
                 let start = field::ADDRS + self.addrs.byte_len();
                 b[start..start + V2_AUTH_LEN].copy_from_slice(&self.auth.data);
             }
-            Version::V3 => put16(b, field::V3_INTERVAL, self.interval & V3_MAX_INTERVAL),
+            Version::V3 => {
+                put16(b, field::V3_INTERVAL, ((self.reserved as u16 & 0xf) << 12) | (self.interval & V3_MAX_INTERVAL))
+            }
         }
         put16(b, field::CHECKSUM, 0);
         self.addrs.write(&mut b[field::ADDRS..field::ADDRS + self.addrs.byte_len()]);
@@ -503,6 +516,7 @@ pub fn validate<'a>(
         interval: view.interval(),
         auth: if version == Version::V2 { view.v2_auth() } else { V2Auth::NONE },
         addrs: view.addrs_ref(),
+        reserved: view.reserved(),
     };
     Ok(Accepted {
         addr_list_mismatch: repr.addrs != expect.vips,
@@ -551,6 +565,7 @@ mod tests {
             interval: 1,
             auth: V2Auth::pass(*b"secret12"),
             addrs: Addrs::V4(&VIP),
+            reserved: 0,
         }
     }
     fn meta4() -> RxMeta {
@@ -597,6 +612,7 @@ mod tests {
             interval: 50,
             auth: V2Auth::NONE,
             addrs: Addrs::V6(&vips),
+            reserved: 0,
         };
         let mut b6 = [0xa5u8; 40];
         r.emit(&mut b6, ChecksumMode::PseudoV6 { src: v6_src(), dst: "ff02::12".parse().unwrap() }).unwrap();
@@ -608,8 +624,15 @@ mod tests {
     fn parse_emit_parse_round_trip() {
         let many: Vec<Ipv4Addr> = (1..=8).map(|i| Ipv4Addr::new(192, 0, 2, i)).collect();
         for version in [Version::V2, Version::V3] {
-            let r =
-                Repr { version, vrid: 200, priority: 1, interval: 0xfff, auth: V2Auth::NONE, addrs: Addrs::V4(&many) };
+            let r = Repr {
+                version,
+                vrid: 200,
+                priority: 1,
+                interval: 0xfff,
+                auth: V2Auth::NONE,
+                addrs: Addrs::V4(&many),
+                reserved: 0,
+            };
             let r = if version == Version::V2 { Repr { interval: 255, ..r } } else { r };
             let mode = ChecksumMode::for_packet(version, meta4().src, meta4().dst, false);
             let mut b = vec![0u8; r.buffer_len()];
@@ -689,6 +712,27 @@ mod tests {
         // Counter names follow keepalived's statistics.
         assert_eq!(Drop::Checksum.counter(), "checksum");
         assert_eq!(Drop::AuthFailure.counter(), "auth_failure");
+    }
+
+    #[test]
+    fn v3_reserved_bits_are_ignored_but_kept() {
+        let vips = v6_vips();
+        let mut b = V3_V6;
+        b[4] |= 0x70;
+        let mode = ChecksumMode::PseudoV6 { src: v6_src(), dst: "ff02::12".parse().unwrap() };
+        let c = mode.compute(&{
+            let mut z = b;
+            z[6] = 0;
+            z[7] = 0;
+            z
+        });
+        put16(&mut b, 6, c);
+        let p = Packet::new_checked(&b[..], Family::V6).unwrap();
+        let r = Repr::parse(&p, mode).unwrap();
+        assert_eq!((r.interval, r.reserved, r.addrs), (50, 7, Addrs::V6(&vips)));
+        let mut out = [0u8; 40];
+        r.emit(&mut out, mode).unwrap();
+        assert_eq!(out, b);
     }
 
     #[test]
