@@ -2,44 +2,23 @@
 //! seeded random/mutation loop (VRRPD_FUZZ_ITERATIONS, default 3000; CI runs 200000).
 mod common;
 use common::*;
-use std::path::{Path, PathBuf};
-use vrrpd::config::{self, Effect, Host, LoadOptions, ScriptLookup};
+use std::path::Path;
+use vrrpd::config::{self, Effect, LoadOptions, StaticHost};
 
-/// A machine with interfaces but no files: includes match nothing, so random text can never
-/// make the loader read the host's filesystem.
-struct NoFiles;
-
-impl Host for NoFiles {
-    fn interface_exists(&self, name: &str) -> bool {
-        name.starts_with("eth") || name == "enp0s3"
-    }
-    fn find_script(&self, cmd: &str) -> ScriptLookup {
-        if cmd.len().is_multiple_of(2) {
-            ScriptLookup::Executable(cmd.into())
-        } else {
-            ScriptLookup::NotFound
-        }
-    }
-    fn env(&self, _: &str) -> Option<String> {
-        Some("env".into())
-    }
-    fn read_config(&self, _: &Path, _: u64) -> std::io::Result<Vec<u8>> {
-        Err(std::io::ErrorKind::NotFound.into())
-    }
-    fn list_dir(&self, _: &Path) -> std::io::Result<Vec<(String, bool)>> {
-        Ok(vec![("a.conf".into(), false), ("d".into(), true)])
-    }
-    fn file_kind(&self, _: &Path) -> Option<bool> {
-        None
-    }
-    fn canonical(&self, p: &Path) -> PathBuf {
-        p.to_path_buf()
+/// A machine with some interfaces and scripts but no files: includes match nothing, so
+/// random text can never make the loader read the host's filesystem.
+fn sealed_host() -> StaticHost {
+    StaticHost {
+        interfaces: vec!["eth0".into(), "eth1".into(), "enp0s3".into()],
+        scripts: vec!["/bin/echo".into(), "/etc/keepalived/check_nginx.sh".into()],
+        everything_exists: false,
+        sealed: true,
     }
 }
 
 fn load_bytes(bytes: Vec<u8>) -> config::Loaded {
     let opts = LoadOptions { config_id: "r1".into(), all_config: false };
-    config::load_bytes(Path::new("/nonexistent/fuzz.conf"), bytes, &opts, &NoFiles)
+    config::load_bytes(Path::new("/nonexistent/fuzz.conf"), bytes, &opts, &sealed_host())
 }
 
 #[test]

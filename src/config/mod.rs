@@ -38,12 +38,7 @@ pub trait Host {
 
     /// Directory entries for include globs: (name, is_dir). Default: the real filesystem.
     fn list_dir(&self, dir: &Path) -> std::io::Result<Vec<(String, bool)>> {
-        let mut out = Vec::new();
-        for e in std::fs::read_dir(dir)?.flatten() {
-            let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
-            out.push((e.file_name().to_string_lossy().into_owned(), is_dir));
-        }
-        Ok(out)
+        list_dir_real(dir)
     }
 
     /// What `path` is: `Some(true)` a directory, `Some(false)` a file, `None` nothing.
@@ -55,6 +50,15 @@ pub trait Host {
     fn canonical(&self, path: &Path) -> PathBuf {
         std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
     }
+}
+
+fn list_dir_real(dir: &Path) -> std::io::Result<Vec<(String, bool)>> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir)?.flatten() {
+        let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false);
+        out.push((e.file_name().to_string_lossy().into_owned(), is_dir));
+    }
+    Ok(out)
 }
 
 /// Reads at most `limit` bytes of `path`; larger files are an error, not truncated.
@@ -88,6 +92,9 @@ pub struct StaticHost {
     pub scripts: Vec<String>,
     /// When set, every interface and every script exists.
     pub everything_exists: bool,
+    /// When set, no file can be read or listed: includes match nothing. For untrusted input
+    /// (fuzzing), so random text can never make the loader read the machine's files.
+    pub sealed: bool,
 }
 
 impl StaticHost {
@@ -109,6 +116,24 @@ impl Host for StaticHost {
     }
     fn env(&self, _name: &str) -> Option<String> {
         None
+    }
+    fn read_config(&self, path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+        if self.sealed {
+            return Err(std::io::ErrorKind::NotFound.into());
+        }
+        read_bounded(path, limit)
+    }
+    fn list_dir(&self, dir: &Path) -> std::io::Result<Vec<(String, bool)>> {
+        if self.sealed {
+            return Ok(vec![("a.conf".into(), false), ("d".into(), true)]);
+        }
+        list_dir_real(dir)
+    }
+    fn file_kind(&self, path: &Path) -> Option<bool> {
+        if self.sealed {
+            return None;
+        }
+        std::fs::metadata(path).ok().map(|m| m.is_dir())
     }
 }
 

@@ -272,6 +272,20 @@ impl<T: AsRef<[u8]>> Packet<T> {
     pub fn verify_checksum(&self, mode: ChecksumMode) -> bool {
         mode.compute(self.covered()) == 0
     }
+    /// True if `emitted` (our re-emission of this advert) has the same bytes, allowing only
+    /// RFC 1071's second zero: when the other fields sum to 0xffff, a checksum field of 0xffff
+    /// verifies exactly like the 0x0000 that keepalived and we compute.
+    pub fn same_as_emitted(&self, emitted: &[u8]) -> bool {
+        let ours = self.covered();
+        if ours == emitted {
+            return true;
+        }
+        ours.len() == emitted.len()
+            && ours[..field::CHECKSUM] == emitted[..field::CHECKSUM]
+            && ours[field::CHECKSUM + 2..] == emitted[field::CHECKSUM + 2..]
+            && ours[field::CHECKSUM..field::CHECKSUM + 2] == [0xff, 0xff]
+            && emitted[field::CHECKSUM..field::CHECKSUM + 2] == [0, 0]
+    }
 }
 
 /// An advertisement.
@@ -712,6 +726,22 @@ mod tests {
         // Counter names follow keepalived's statistics.
         assert_eq!(Drop::Checksum.counter(), "checksum");
         assert_eq!(Drop::AuthFailure.counter(), "auth_failure");
+    }
+
+    #[test]
+    fn both_rfc1071_zeros_verify_and_we_send_keepalived_s() {
+        // Found by cargo fuzz (vrrp target): fields summing to 0xffff make 0x0000 and 0xffff
+        // both valid checksums.
+        let b: [u8; 24] = [33, 52, 255, 2, 0, 1, 255, 255, 202, 234, 10, 9, 0, 101, 10, 9, 0, 102, 0, 0, 0, 0, 0, 0];
+        let p = Packet::new_checked(&b[..], Family::V4).unwrap();
+        let r = Repr::parse(&p, ChecksumMode::Plain).unwrap();
+        let mut out = [0u8; 24];
+        r.emit(&mut out, ChecksumMode::Plain).unwrap();
+        assert_eq!(&out[6..8], &[0, 0]);
+        assert!(p.same_as_emitted(&out));
+        let mut other = out;
+        other[2] = 1;
+        assert!(!p.same_as_emitted(&other));
     }
 
     #[test]

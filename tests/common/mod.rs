@@ -8,6 +8,7 @@ pub fn host() -> StaticHost {
         interfaces: ["eth0", "eth1", "enp0s3", "veth1"].iter().map(|s| s.to_string()).collect(),
         scripts: vec!["/etc/keepalived/check_nginx.sh".into(), "/bin/true".into(), "/usr/local/bin/notify.sh".into()],
         everything_exists: false,
+        sealed: false,
     }
 }
 
