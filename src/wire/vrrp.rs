@@ -142,7 +142,23 @@ impl Eq for Addrs<'_> {}
 
 impl PartialEq for Addrs<'_> {
     fn eq(&self, other: &Self) -> bool {
-        self.family() == other.family() && self.len() == other.len() && self.iter().eq(other.iter())
+        if self.family() != other.family() || self.len() != other.len() {
+            return false;
+        }
+        // Received bytes against configured addresses: compare octets, no IpAddr per entry.
+        fn raw_eq(bytes: &[u8], other: &Addrs) -> bool {
+            match other {
+                Addrs::Raw { bytes: b, .. } => bytes == *b,
+                Addrs::V4(a) => bytes.chunks_exact(4).zip(a.iter()).all(|(c, a)| c == a.octets()),
+                Addrs::V6(a) => bytes.chunks_exact(16).zip(a.iter()).all(|(c, a)| c == a.octets()),
+            }
+        }
+        match (self, other) {
+            (Addrs::Raw { bytes, .. }, o) | (o, Addrs::Raw { bytes, .. }) => raw_eq(bytes, o),
+            (Addrs::V4(a), Addrs::V4(b)) => a == b,
+            (Addrs::V6(a), Addrs::V6(b)) => a == b,
+            _ => false,
+        }
     }
 }
 
