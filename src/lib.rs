@@ -8,4 +8,5 @@
 pub mod cli;
 pub mod config;
 pub mod io;
+pub mod proto;
 pub mod wire;

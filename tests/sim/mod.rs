@@ -1,0 +1,344 @@
+//! A simulated LAN for the protocol core: N agents, a virtual clock that jumps to the earliest
+//! event (an agent's poll_timeout, a packet in flight, a script finishing), configurable delay,
+//! loss and partitions. Adverts are real bytes (wire::vrrp emit) validated by the receiver.
+#![allow(dead_code)]
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap};
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::Path;
+use vrrpd::config::{self, model::*, LoadOptions, StaticHost};
+use vrrpd::proto::{Action, Agent, Input, Instant, Level, ScriptResult, State};
+use vrrpd::wire::vrrp::{self, Addrs, ChecksumMode, RxMeta, V2Auth, Version};
+
+pub const IFACE: &str = "eth0";
+
+pub fn config(text: &str) -> Config {
+    let host = StaticHost { everything_exists: true, ..Default::default() };
+    let opts = LoadOptions { config_id: "sim".into(), all_config: false };
+    let l = config::load_bytes(Path::new("sim.conf"), text.as_bytes().to_vec(), &opts, &host);
+    assert!(!l.is_fatal(), "{:#?}", l.diagnostics.list);
+    l.config
+}
+
+pub fn secs(s: f64) -> u64 {
+    (s * 1_000_000.0).round() as u64
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub at: Instant,
+    pub what: String,
+}
+
+pub struct Node {
+    pub name: String,
+    /// The interface of its first instance (what the shell reports events on).
+    pub iface: String,
+    pub cfg: Config,
+    pub agent: Option<Agent>,
+    pub addr: IpAddr,
+    /// Hardware up (false: powered off or killed).
+    pub alive: bool,
+    pub link_up: bool,
+    pub segment: u32,
+    pub vips: BTreeSet<IpAddr>,
+    /// Per track script: what the next run returns.
+    pub script_ok: Vec<bool>,
+    pub notifies: Vec<Record>,
+    pub logs: Vec<Record>,
+    pub adverts: Vec<(Instant, usize, u8)>,
+    pub garps: Vec<(Instant, IpAddr)>,
+    pub fifo: Vec<Record>,
+}
+
+enum Event {
+    Deliver { to: usize, from_addr: IpAddr, dst: IpAddr, bytes: Vec<u8> },
+    ScriptDone { node: usize, script: usize, ok: bool },
+}
+
+pub struct Lan {
+    pub now: Instant,
+    pub nodes: Vec<Node>,
+    pub delay: u64,
+    /// Loss in parts per million, drawn from a seeded generator.
+    pub loss_ppm: u32,
+    pub script_runtime: u64,
+    rng: u64,
+    seq: u64,
+    queue: BinaryHeap<Reverse<(Instant, u64)>>,
+    events: std::collections::HashMap<u64, Event>,
+}
+
+impl Lan {
+    pub fn new(nodes: Vec<(&str, Config)>) -> Lan {
+        let nodes = nodes
+            .into_iter()
+            .enumerate()
+            .map(|(n, (name, cfg))| Node {
+                name: name.to_string(),
+                iface: cfg.instances.first().and_then(|i| i.interface.clone()).unwrap_or_else(|| IFACE.to_string()),
+                script_ok: vec![true; cfg.scripts.len()],
+                cfg,
+                agent: None,
+                addr: IpAddr::V4(Ipv4Addr::new(192, 168, 31, 20 + 10 * n as u8)),
+                alive: false,
+                link_up: true,
+                segment: 0,
+                vips: BTreeSet::new(),
+                notifies: Vec::new(),
+                logs: Vec::new(),
+                adverts: Vec::new(),
+                garps: Vec::new(),
+                fifo: Vec::new(),
+            })
+            .collect();
+        Lan {
+            now: Instant::ZERO,
+            nodes,
+            delay: 100,
+            loss_ppm: 0,
+            script_runtime: 10_000,
+            rng: 0x9e37_79b9_7f4a_7c15,
+            seq: 0,
+            queue: BinaryHeap::new(),
+            events: Default::default(),
+        }
+    }
+
+    pub fn seeded(mut self, seed: u64) -> Lan {
+        self.rng = seed | 1;
+        self
+    }
+
+    fn rand(&mut self) -> u64 {
+        self.rng ^= self.rng >> 12;
+        self.rng ^= self.rng << 25;
+        self.rng ^= self.rng >> 27;
+        self.rng.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn push(&mut self, at: Instant, e: Event) {
+        self.seq += 1;
+        self.events.insert(self.seq, e);
+        self.queue.push(Reverse((at, self.seq)));
+    }
+
+    /// Boots node `n`'s agent now (its address and link reported as the shell would).
+    pub fn start(&mut self, n: usize) {
+        let node = &mut self.nodes[n];
+        node.alive = true;
+        node.vips.clear();
+        let mut agent = Agent::new(node.cfg.clone(), self.now);
+        agent.handle(self.now, Input::AddressAdded { interface: &node.iface, addr: node.addr });
+        if !node.link_up {
+            agent.handle(self.now, Input::Link { interface: &node.iface, up: false });
+        }
+        node.agent = Some(agent);
+        self.drain(n);
+    }
+
+    /// Power off: the agent vanishes without a word, its addresses with it.
+    pub fn kill(&mut self, n: usize) {
+        let node = &mut self.nodes[n];
+        node.alive = false;
+        node.agent = None;
+        node.vips.clear();
+    }
+
+    /// Graceful stop (SIGTERM).
+    pub fn shutdown(&mut self, n: usize) {
+        let now = self.now;
+        if let Some(a) = self.nodes[n].agent.as_mut() {
+            a.handle(now, Input::Shutdown);
+        }
+        self.drain(n);
+        self.nodes[n].agent = None;
+        self.nodes[n].alive = false;
+    }
+
+    pub fn set_link(&mut self, n: usize, up: bool) {
+        self.nodes[n].link_up = up;
+        let now = self.now;
+        let node = &mut self.nodes[n];
+        if let Some(a) = node.agent.as_mut() {
+            a.handle(now, Input::Link { interface: &node.iface, up });
+        }
+        self.drain(n);
+    }
+
+    pub fn input(&mut self, n: usize, input: Input) {
+        let now = self.now;
+        if let Some(a) = self.nodes[n].agent.as_mut() {
+            a.handle(now, input);
+        }
+        self.drain(n);
+    }
+
+    pub fn state(&self, n: usize) -> Option<State> {
+        self.nodes[n].agent.as_ref().map(|a| a.state(0))
+    }
+
+    pub fn masters(&self) -> Vec<usize> {
+        (0..self.nodes.len()).filter(|&n| self.state(n) == Some(State::Master)).collect()
+    }
+
+    pub fn holders(&self, vip: IpAddr) -> Vec<usize> {
+        (0..self.nodes.len()).filter(|&n| self.nodes[n].vips.contains(&vip)).collect()
+    }
+
+    fn next_event_time(&mut self) -> Option<Instant> {
+        let mut t = self.queue.peek().map(|r| r.0 .0);
+        for node in &mut self.nodes {
+            if let Some(a) = node.agent.as_mut() {
+                if let Some(at) = a.poll_timeout() {
+                    t = Some(t.map_or(at, |x: Instant| x.min(at)));
+                }
+            }
+        }
+        t
+    }
+
+    /// Advances the virtual clock event by event up to `until` (inclusive).
+    pub fn run_until(&mut self, until: Instant) {
+        while let Some(t) = self.next_event_time() {
+            if t > until {
+                break;
+            }
+            self.now = self.now.max(t);
+            self.step();
+        }
+        self.now = self.now.max(until);
+    }
+
+    pub fn run_for(&mut self, us: u64) {
+        let until = self.now.plus(us);
+        self.run_until(until);
+    }
+
+    /// Runs until `pred` holds or `limit` passes; returns the time it first held.
+    pub fn run_until_pred(&mut self, limit: u64, mut pred: impl FnMut(&Lan) -> bool) -> Option<Instant> {
+        let until = self.now.plus(limit);
+        if pred(self) {
+            return Some(self.now);
+        }
+        while let Some(t) = self.next_event_time() {
+            if t > until {
+                break;
+            }
+            self.now = self.now.max(t);
+            self.step();
+            if pred(self) {
+                return Some(self.now);
+            }
+        }
+        self.now = until;
+        None
+    }
+
+    fn step(&mut self) {
+        let now = self.now;
+        while let Some(Reverse((at, id))) = self.queue.peek().copied() {
+            if at > now {
+                break;
+            }
+            self.queue.pop();
+            match self.events.remove(&id).expect("event") {
+                Event::Deliver { to, from_addr, dst, bytes } => {
+                    let node = &mut self.nodes[to];
+                    if let (true, true, Some(a)) = (node.alive, node.link_up, node.agent.as_mut()) {
+                        let meta = RxMeta { src: from_addr, dst, ttl: 255, header_len: 20 };
+                        a.handle(now, Input::Packet { interface: &node.iface, meta, bytes: &bytes });
+                        self.drain(to);
+                    }
+                }
+                Event::ScriptDone { node, script, ok } => {
+                    let result = if ok { ScriptResult::Exited(0) } else { ScriptResult::Exited(1) };
+                    if let Some(a) = self.nodes[node].agent.as_mut() {
+                        a.handle(now, Input::ScriptExited { script, result });
+                        self.drain(node);
+                    }
+                }
+            }
+        }
+        for n in 0..self.nodes.len() {
+            let due = self.nodes[n].agent.as_mut().and_then(|a| a.poll_timeout()).is_some_and(|t| t <= now);
+            if due {
+                self.nodes[n].agent.as_mut().unwrap().handle(now, Input::Timeout);
+                self.drain(n);
+            }
+        }
+    }
+
+    /// Carries out node `n`'s actions as its shell would.
+    fn drain(&mut self, n: usize) {
+        let now = self.now;
+        loop {
+            let Some(action) = self.nodes[n].agent.as_mut().and_then(|a| a.poll_action()) else { break };
+            match action {
+                Action::SendAdvert { instance, priority, dst } => {
+                    self.nodes[n].adverts.push((now, instance, priority));
+                    if !self.nodes[n].alive || !self.nodes[n].link_up || instance == usize::MAX {
+                        continue;
+                    }
+                    let bytes = advert_bytes(&self.nodes[n].cfg.instances[instance], priority, self.nodes[n].addr, dst);
+                    let from_addr = self.nodes[n].addr;
+                    for to in 0..self.nodes.len() {
+                        let peer = &self.nodes[to];
+                        if to == n || peer.segment != self.nodes[n].segment || (!dst.is_multicast() && peer.addr != dst)
+                        {
+                            continue;
+                        }
+                        if self.loss_ppm > 0 && (self.rand() % 1_000_000) < self.loss_ppm as u64 {
+                            continue;
+                        }
+                        let at = now.plus(self.delay);
+                        self.push(at, Event::Deliver { to, from_addr, dst, bytes: bytes.clone() });
+                    }
+                }
+                Action::SendGarp { addr, .. } => self.nodes[n].garps.push((now, addr)),
+                Action::AddAddress { vip, .. } => {
+                    self.nodes[n].vips.insert(vip.addr);
+                }
+                Action::RemoveAddress { vip, .. } => {
+                    self.nodes[n].vips.remove(&vip.addr);
+                }
+                Action::RunScript { script } => {
+                    let ok = self.nodes[n].script_ok[script];
+                    let at = now.plus(self.script_runtime);
+                    self.push(at, Event::ScriptDone { node: n, script, ok });
+                }
+                Action::Notify { command, extra, .. } => {
+                    let mut argv = command.argv.clone();
+                    argv.extend(extra);
+                    self.nodes[n].notifies.push(Record { at: now, what: argv.join(" ") });
+                }
+                Action::FifoLine { line } => self.nodes[n].fifo.push(Record { at: now, what: line }),
+                Action::Log { level, message } => {
+                    if level <= Level::Detail {
+                        self.nodes[n].logs.push(Record { at: now, what: message });
+                    }
+                }
+                Action::AddRoute { .. }
+                | Action::RemoveRoute { .. }
+                | Action::AddRule { .. }
+                | Action::RemoveRule { .. } => {}
+            }
+        }
+    }
+}
+
+/// The advert bytes an instance sends (what the daemon will emit).
+pub fn advert_bytes(c: &Instance, priority: u8, src: IpAddr, dst: IpAddr) -> Vec<u8> {
+    let v4: Vec<Ipv4Addr> =
+        c.vips.iter().filter_map(|v| if let IpAddr::V4(a) = v.addr { Some(a) } else { None }).collect();
+    let version = if c.version == 3 { Version::V3 } else { Version::V2 };
+    let interval = if c.version == 3 { (c.advert_int / 10_000) as u16 } else { (c.advert_int / SECOND) as u16 };
+    let auth = match c.auth {
+        Auth::Pass(p) => V2Auth::pass(p),
+        Auth::None => V2Auth::NONE,
+    };
+    let r = vrrp::Repr { version, vrid: c.vrid, priority, interval, auth, addrs: Addrs::V4(&v4), reserved: 0 };
+    let mut out = vec![0u8; r.buffer_len()];
+    r.emit(&mut out, ChecksumMode::for_packet(version, src, dst, c.v3_checksum_as_v2)).unwrap();
+    out
+}
