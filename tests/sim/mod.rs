@@ -272,8 +272,7 @@ impl Lan {
     /// Carries out node `n`'s actions as its shell would.
     fn drain(&mut self, n: usize) {
         let now = self.now;
-        loop {
-            let Some(action) = self.nodes[n].agent.as_mut().and_then(|a| a.poll_action()) else { break };
+        while let Some(action) = self.nodes[n].agent.as_mut().and_then(|a| a.poll_action()) {
             match action {
                 Action::SendAdvert { instance, priority, dst } => {
                     self.nodes[n].adverts.push((now, instance, priority));
