@@ -7,6 +7,8 @@ SHARED ?= ../shared
 FUZZ_ITERATIONS ?= 100000
 # ... and this many inputs per wire codec (issue target: at least 1M in CI).
 WIRE_FUZZ_ITERATIONS ?= 1000000
+# ... and this many random schedules on the simulated LAN (issue target: at least 10k).
+SIM_SCHEDULES ?= 10000
 
 .PHONY: build release test lint netns-test demo samples bench msrv clean
 
@@ -19,7 +21,7 @@ release:
 # All tests: unit, simulated and config tests, the loader fuzz loop, lint, and the
 # keepalived sample corpus when ../shared is present.
 test: lint
-	VRRPD_FUZZ_ITERATIONS=$(FUZZ_ITERATIONS) VRRPD_WIRE_FUZZ_ITERATIONS=$(WIRE_FUZZ_ITERATIONS) $(CARGO) test --release
+	VRRPD_FUZZ_ITERATIONS=$(FUZZ_ITERATIONS) VRRPD_WIRE_FUZZ_ITERATIONS=$(WIRE_FUZZ_ITERATIONS) VRRPD_SIM_SCHEDULES=$(SIM_SCHEDULES) $(CARGO) test --release
 	@if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory netns-test; \
 	else echo "*** SKIPPED: network-namespace tests (tests/netns_*.rs) need root; CI runs them"; fi
 	@if [ -d "$(SHARED)/reference/keepalived-samples" ]; then $(MAKE) --no-print-directory samples; \

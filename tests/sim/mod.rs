@@ -341,3 +341,70 @@ pub fn advert_bytes(c: &Instance, priority: u8, src: IpAddr, dst: IpAddr) -> Vec
     r.emit(&mut out, ChecksumMode::for_packet(version, src, dst, c.v3_checksum_as_v2)).unwrap();
     out
 }
+
+/// Watches a run: the longest time two or more nodes were MASTER at once.
+pub struct DualMasterWatch {
+    since: Option<Instant>,
+    pub longest: u64,
+}
+
+impl DualMasterWatch {
+    pub fn new() -> Self {
+        DualMasterWatch { since: None, longest: 0 }
+    }
+    pub fn observe(&mut self, lan: &Lan) {
+        let dual = lan.masters().len() > 1;
+        match (dual, self.since) {
+            (true, None) => self.since = Some(lan.now),
+            (false, Some(s)) => {
+                self.longest = self.longest.max(lan.now.since(s));
+                self.since = None;
+            }
+            _ => {}
+        }
+    }
+    pub fn finish(&mut self, lan: &Lan) -> u64 {
+        if let Some(s) = self.since.take() {
+            self.longest = self.longest.max(lan.now.since(s));
+        }
+        self.longest
+    }
+}
+
+impl Lan {
+    /// Runs `us` of virtual time, reporting every state to `watch`.
+    pub fn run_watched(&mut self, us: u64, watch: &mut DualMasterWatch) {
+        let until = self.now.plus(us);
+        self.run_until_pred(us, |l| {
+            watch.observe(l);
+            false
+        });
+        self.now = self.now.max(until);
+        watch.observe(self);
+    }
+
+    /// The node that should be master: highest effective priority among live, linked,
+    /// non-FAULT nodes; equal priorities go to the higher address.
+    pub fn expected_master(&self) -> Option<usize> {
+        (0..self.nodes.len())
+            .filter(|&n| {
+                self.nodes[n].alive && self.nodes[n].link_up && self.state(n).is_some_and(|s| s != State::Fault)
+            })
+            .max_by_key(|&n| {
+                let prio = self.nodes[n].agent.as_ref().unwrap().effective_priority(0);
+                let ip = match self.nodes[n].addr {
+                    IpAddr::V4(a) => u32::from(a),
+                    IpAddr::V6(_) => 0,
+                };
+                (prio, ip)
+            })
+    }
+}
+
+/// A one-instance router config on eth0.
+pub fn router(priority: u8, extra: &str) -> Config {
+    config(&format!(
+        "vrrp_script chk {{\n script /bin/true\n interval 1\n weight -60\n}}\n\
+         vrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 10\n priority {priority}\n advert_int 1\n{extra}\n virtual_ipaddress {{\n  10.0.0.100/24\n }}\n track_script {{\n  chk\n }}\n}}\n"
+    ))
+}
