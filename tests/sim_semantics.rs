@@ -1,0 +1,372 @@
+//! keepalived's semantics one by one, on a single agent driven directly (reference §4.4-4.10,
+//! §4.14): each test feeds inputs at chosen instants and checks actions and deadlines.
+mod sim;
+use sim::*;
+use std::net::IpAddr;
+use vrrpd::proto::{Action, Agent, Input, Instant, ScriptResult, State};
+use vrrpd::wire::vrrp::RxMeta;
+
+const PEER: &str = "192.168.31.99";
+
+struct Solo {
+    agent: Agent,
+    now: Instant,
+    actions: Vec<(Instant, Action)>,
+}
+
+impl Solo {
+    fn new(text: &str) -> Solo {
+        let cfg = config(text);
+        let mut s = Solo { agent: Agent::new(cfg, Instant::ZERO), now: Instant::ZERO, actions: Vec::new() };
+        s.agent
+            .handle(Instant::ZERO, Input::AddressAdded { interface: "eth0", addr: "192.168.31.20".parse().unwrap() });
+        s.drain();
+        s
+    }
+    fn drain(&mut self) {
+        while let Some(a) = self.agent.poll_action() {
+            self.actions.push((self.now, a));
+        }
+    }
+    fn at(&mut self, us: u64) -> &mut Self {
+        // Fire every timer up to `us` in order, as the reactor would.
+        while let Some(t) = self.agent.poll_timeout() {
+            if t.as_micros() > us {
+                break;
+            }
+            self.now = t;
+            self.agent.handle(t, Input::Timeout);
+            self.drain();
+        }
+        self.now = Instant::from_micros(us);
+        self
+    }
+    fn input(&mut self, i: Input) -> &mut Self {
+        self.agent.handle(self.now, i);
+        self.drain();
+        self
+    }
+    fn advert_from(&mut self, src: &str, prio: u8) -> &mut Self {
+        let c = self.agent.config().instances[0].clone();
+        let src: IpAddr = src.parse().unwrap();
+        let dst = c.mcast_dst;
+        let bytes = advert_bytes(&c, prio, src, dst);
+        let meta = RxMeta { src, dst, ttl: 255, header_len: 20 };
+        self.agent.handle(self.now, Input::Packet { interface: "eth0", meta, bytes: &bytes });
+        self.drain();
+        self
+    }
+    fn state(&self) -> State {
+        self.agent.state(0)
+    }
+    fn sent(&self, since: u64) -> Vec<u8> {
+        self.actions
+            .iter()
+            .filter(|(t, a)| t.as_micros() >= since && matches!(a, Action::SendAdvert { .. }))
+            .map(|(_, a)| if let Action::SendAdvert { priority, .. } = a { *priority } else { 0 })
+            .collect()
+    }
+    fn logged(&self, needle: &str) -> bool {
+        self.actions.iter().any(|(_, a)| matches!(a, Action::Log { message, .. } if message.contains(needle)))
+    }
+    fn first_at(&self, f: impl Fn(&Action) -> bool) -> Option<Instant> {
+        self.actions.iter().find(|(_, a)| f(a)).map(|(t, _)| *t)
+    }
+}
+
+fn inst(prio: u8, extra: &str) -> String {
+    format!("vrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 7\n priority {prio}\n advert_int 1\n{extra}\n virtual_ipaddress {{\n  10.0.0.100\n }}\n}}\n")
+}
+
+fn master_at(s: &Solo) -> Option<Instant> {
+    s.first_at(|a| matches!(a, Action::Log { message, .. } if message.contains("Entering MASTER STATE")))
+}
+
+#[test]
+fn startup_removes_vips_then_backup_init() {
+    let s = Solo::new(&inst(100, ""));
+    assert!(matches!(s.actions[1].1, Action::RemoveAddress { .. }), "{:?}", s.actions);
+    assert!(s.logged("(VI_1) removing VIPs."));
+    assert!(s.logged("(VI_1) Entering BACKUP STATE (init)"));
+    assert_eq!(s.state(), State::Backup);
+}
+
+#[test]
+fn priority_255_owner_is_master_at_once() {
+    let mut s = Solo::new(&inst(255, ""));
+    s.at(10);
+    assert_eq!(master_at(&s), Some(Instant::from_micros(1)));
+}
+
+#[test]
+fn discarded_lower_adverts_do_not_restart_the_down_timer() {
+    let mut s = Solo::new(&inst(100, ""));
+    s.at(1_000_000).advert_from(PEER, 120); // accepted: down timer restarts at 1 s
+    s.at(2_000_000).advert_from(PEER, 90); // lower, preempt: discarded
+    s.at(3_000_000).advert_from(PEER, 90);
+    s.at(10_000_000);
+    assert_eq!(master_at(&s), Some(Instant::from_micros(1_000_000 + 3_000_000 + 156 * 1_000_000 / 256)));
+    assert!(s.logged("(VI_1) received lower priority (90) advert from 192.168.31.99 - discarding"));
+}
+
+#[test]
+fn nopreempt_accepts_lower_priority_masters() {
+    let mut s = Solo::new(&inst(150, " nopreempt"));
+    for t in 1..8 {
+        s.at(t * 1_000_000).advert_from(PEER, 90);
+    }
+    assert_eq!(s.state(), State::Backup);
+}
+
+#[test]
+fn preempt_delay_accepts_lower_adverts_for_a_while() {
+    let mut s = Solo::new(&inst(150, " preempt_delay 5"));
+    for t in 1..20 {
+        s.at(t * 1_000_000).advert_from(PEER, 90);
+    }
+    // Window opens at the first lower advert (1 s) and closes at 6 s; the last accepted
+    // advert was at 5 s, so master-down (3 s + 106/256 s) runs out at 8.414062 s.
+    assert_eq!(master_at(&s), Some(Instant::from_micros(5_000_000 + 3_000_000 + 106 * 1_000_000 / 256)));
+}
+
+#[test]
+fn priority_zero_makes_the_backup_take_over_after_skew() {
+    let mut s = Solo::new(&inst(100, ""));
+    s.at(1_000_000).advert_from(PEER, 120).at(2_000_000).advert_from(PEER, 0);
+    s.at(5_000_000);
+    assert_eq!(master_at(&s), Some(Instant::from_micros(2_000_000 + 156 * 1_000_000 / 256)));
+    assert_eq!(s.agent.stats(0).pri_zero_rcvd, 1);
+}
+
+#[test]
+fn becoming_master_sends_the_advert_first_then_vips_then_garps_and_a_second_batch() {
+    let mut s = Solo::new(&inst(100, " garp_master_delay 5\n garp_master_repeat 3\n garp_master_refresh 60"));
+    s.at(20_000_000);
+    let m = master_at(&s).unwrap();
+    let after: Vec<&Action> = s
+        .actions
+        .iter()
+        .filter(|(t, _)| *t == m)
+        .map(|(_, a)| a)
+        .filter(|a| !matches!(a, Action::Log { .. }))
+        .collect();
+    assert!(matches!(after[0], Action::SendAdvert { priority: 100, .. }), "{after:?}");
+    assert!(matches!(after[1], Action::AddAddress { .. }));
+    assert_eq!(after.iter().filter(|a| matches!(a, Action::SendGarp { .. })).count(), 3);
+    let garps_at =
+        |t: Instant| s.actions.iter().filter(|(x, a)| *x == t && matches!(a, Action::SendGarp { .. })).count();
+    assert_eq!(garps_at(m.plus(5_000_000)), 3, "second batch after garp_master_delay");
+    s.at(m.as_micros() + 61_000_000);
+    assert_eq!(
+        s.actions.iter().filter(|(x, a)| *x == m.plus(60_000_000) && matches!(a, Action::SendGarp { .. })).count(),
+        1,
+        "refresh repeat 1"
+    );
+}
+
+#[test]
+fn master_answers_lower_priority_with_an_advert_and_garps_unless_lower_prio_no_advert() {
+    let mut s = Solo::new(&inst(150, ""));
+    s.at(4_000_000);
+    assert_eq!(s.state(), State::Master);
+    s.at(4_500_000).advert_from(PEER, 100);
+    assert_eq!(s.sent(4_500_000), [150], "forcing new election");
+    assert!(s.actions.iter().any(|(t, a)| t.as_micros() == 4_500_000 && matches!(a, Action::SendGarp { .. })));
+    let mut q = Solo::new(&inst(150, " lower_prio_no_advert\n garp_lower_prio_repeat 0"));
+    q.at(4_000_000).at(4_500_000).advert_from(PEER, 100);
+    assert!(q.sent(4_500_000).is_empty());
+}
+
+#[test]
+fn master_yields_to_higher_priority_and_may_send_one_last_advert() {
+    let mut s = Solo::new(&inst(100, " higher_prio_send_advert"));
+    s.at(4_000_000).advert_from(PEER, 200);
+    assert_eq!(s.state(), State::Backup);
+    assert_eq!(s.sent(4_000_000), [100], "higher_prio_send_advert");
+    assert!(s.actions.iter().any(|(t, a)| t.as_micros() == 4_000_000 && matches!(a, Action::RemoveAddress { .. })));
+    assert!(s.logged("Master received advert from 192.168.31.99 with higher priority 200, ours 100"));
+}
+
+#[test]
+fn v2_interval_mismatch_is_dropped_and_counted() {
+    let mut s = Solo::new(&inst(100, ""));
+    let c = s.agent.config().instances[0].clone();
+    let other = config(&inst(100, "").replace("advert_int 1", "advert_int 2")).instances[0].clone();
+    let src: IpAddr = PEER.parse().unwrap();
+    let bytes = advert_bytes(&other, 200, src, c.mcast_dst);
+    s.at(1_000_000).input(Input::Packet {
+        interface: "eth0",
+        meta: RxMeta { src, dst: c.mcast_dst, ttl: 255, header_len: 20 },
+        bytes: &bytes,
+    });
+    assert_eq!(s.agent.stats(0).advert_interval_err, 1);
+    s.at(5_000_000);
+    assert_eq!(s.state(), State::Master, "the dropped advert did not hold us back");
+}
+
+#[test]
+fn v3_backup_learns_the_masters_interval() {
+    let mut s = Solo::new(&inst(100, " version 3"));
+    let fast = config(&inst(100, " version 3").replace("advert_int 1", "advert_int 0.1")).instances[0].clone();
+    let src: IpAddr = PEER.parse().unwrap();
+    let bytes = advert_bytes(&fast, 200, src, fast.mcast_dst);
+    s.at(500_000).input(Input::Packet {
+        interface: "eth0",
+        meta: RxMeta { src, dst: fast.mcast_dst, ttl: 255, header_len: 20 },
+        bytes: &bytes,
+    });
+    assert_eq!(s.agent.master_adver_int(0), 100_000);
+    s.at(2_000_000);
+    // 3 x 0.1 s + (156 x 0.1 s)/256 after the advert.
+    assert_eq!(master_at(&s), Some(Instant::from_micros(500_000 + 300_000 + 156 * 100_000 / 256)));
+}
+
+#[test]
+fn weight_zero_script_gates_startup_and_failure_means_fault() {
+    let text =
+        format!("vrrp_script s {{\n script /bin/true\n interval 1\n}}\n{}", inst(150, " track_script {\n  s\n }"));
+    let mut s = Solo::new(&text);
+    assert_eq!(s.state(), State::Fault, "FAULT (init) until the weight-0 script reports");
+    assert!(s.logged("(VI_1) Entering FAULT STATE (init)"));
+    assert!(!s.actions.iter().any(|(_, a)| matches!(a, Action::Notify { .. })), "quiet");
+    s.at(10_000).input(Input::ScriptExited { script: 0, result: ScriptResult::Exited(0) });
+    assert_eq!(s.state(), State::Backup);
+    s.at(5_000_000);
+    assert_eq!(s.state(), State::Master);
+    s.input(Input::ScriptExited { script: 0, result: ScriptResult::TimedOut });
+    assert_eq!(s.state(), State::Fault);
+    assert_eq!(s.sent(5_000_000).last(), Some(&0), "leaving MASTER for FAULT sends priority 0");
+    assert!(s.logged("VRRP_Script(s) timed_out"));
+}
+
+#[test]
+fn rise_and_fall_with_init_fail() {
+    let text = format!(
+        "vrrp_script s {{\n script /bin/true\n rise 2\n fall 2\n weight 20\n init_fail\n}}\n{}",
+        inst(100, " track_script {\n  s\n }")
+    );
+    let mut s = Solo::new(&text);
+    assert_eq!(s.agent.effective_priority(0), 100, "init_fail: starts failed");
+    let ok = Input::ScriptExited { script: 0, result: ScriptResult::Exited(0) };
+    let bad = Input::ScriptExited { script: 0, result: ScriptResult::Exited(2) };
+    s.input(ok.clone());
+    assert_eq!(s.agent.effective_priority(0), 100);
+    s.input(ok.clone());
+    assert_eq!(s.agent.effective_priority(0), 120, "rise 2");
+    s.input(bad.clone());
+    assert_eq!(s.agent.effective_priority(0), 120);
+    s.input(bad.clone());
+    assert_eq!(s.agent.effective_priority(0), 100, "fall 2");
+}
+
+#[test]
+fn priority_change_in_backup_shifts_the_running_down_timer() {
+    let text =
+        format!("vrrp_script s {{\n script /bin/true\n weight 50\n}}\n{}", inst(100, " track_script {\n  s\n }"));
+    let mut s = Solo::new(&text);
+    s.at(1_000_000).advert_from(PEER, 200);
+    // 100 -> 150: Skew_Time shrinks from 156/256 s to 106/256 s; the deadline moves with it.
+    s.input(Input::ScriptExited { script: 0, result: ScriptResult::Exited(0) });
+    s.at(10_000_000);
+    assert_eq!(master_at(&s), Some(Instant::from_micros(1_000_000 + 3_000_000 + 106 * 1_000_000 / 256)));
+}
+
+#[test]
+fn own_interface_down_is_fault_unless_dont_track_primary() {
+    let mut s = Solo::new(&inst(150, ""));
+    s.at(5_000_000);
+    s.input(Input::Link { interface: "eth0", up: false });
+    assert_eq!(s.state(), State::Fault);
+    s.input(Input::Link { interface: "eth0", up: true });
+    assert_eq!(s.state(), State::Backup);
+    let mut d = Solo::new(&inst(150, " dont_track_primary"));
+    d.input(Input::Link { interface: "eth0", up: false });
+    assert_eq!(d.state(), State::Backup);
+}
+
+#[test]
+fn interface_up_down_delays_debounce_link_flaps() {
+    let text = format!("interface_up_down_delays {{\n eth0 2 1\n}}\n{}", inst(150, ""));
+    let mut s = Solo::new(&text);
+    s.at(5_000_000).input(Input::Link { interface: "eth0", up: false });
+    s.at(6_000_000).input(Input::Link { interface: "eth0", up: true });
+    s.at(20_000_000);
+    assert_eq!(s.state(), State::Master, "a 1 s flap under a 2 s down delay is not seen");
+    s.input(Input::Link { interface: "eth0", up: false });
+    s.at(21_999_999);
+    assert_eq!(s.state(), State::Master);
+    s.at(22_000_000);
+    assert_eq!(s.state(), State::Fault);
+}
+
+#[test]
+fn tracked_interface_weights_and_track_file() {
+    let text = format!(
+        "track_file tf {{\n file /run/x\n weight -10\n}}\n{}",
+        inst(100, " track_interface {\n  eth1 weight -30\n }\n track_file {\n  tf\n }")
+            .replace("interface eth0", "interface eth0")
+    );
+    let mut s = Solo::new(&text);
+    s.input(Input::Link { interface: "eth1", up: false });
+    assert_eq!(s.agent.effective_priority(0), 70);
+    s.input(Input::TrackFile { file: 0, value: 3 });
+    assert_eq!(s.agent.effective_priority(0), 40);
+    s.input(Input::TrackFile { file: 0, value: 30 });
+    assert_eq!(s.state(), State::Fault, "value x weight <= -254 is a fault");
+}
+
+#[test]
+fn sync_group_members_move_together_and_notify_as_a_group() {
+    let text = "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n priority 150\n advert_int 1\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n\
+                vrrp_instance B {\n interface eth1\n virtual_router_id 2\n priority 150\n advert_int 1\n virtual_ipaddress {\n 10.0.1.1\n }\n}\n\
+                vrrp_sync_group G {\n group {\n  A\n  B\n }\n notify \"/usr/local/bin/g.sh\"\n}\n";
+    let mut s = Solo::new(text);
+    s.at(5_000_000);
+    assert_eq!((s.agent.state(0), s.agent.state(1)), (State::Master, State::Master));
+    let notes: Vec<String> = s
+        .actions
+        .iter()
+        .filter_map(|(_, a)| if let Action::Notify { extra, .. } = a { Some(extra.join(" ")) } else { None })
+        .collect();
+    assert_eq!(notes, ["GROUP G BACKUP 0", "GROUP G MASTER 0"]);
+    // One member's link fails: the whole group goes FAULT.
+    s.input(Input::Link { interface: "eth1", up: false });
+    assert_eq!((s.agent.state(0), s.agent.state(1)), (State::Fault, State::Fault));
+    s.input(Input::Link { interface: "eth1", up: true });
+    assert_eq!((s.agent.state(0), s.agent.state(1)), (State::Backup, State::Backup));
+}
+
+#[test]
+fn shutdown_of_a_master_sends_priority_zero_releases_and_notifies_stop() {
+    let mut s = Solo::new(&inst(150, " notify_stop /usr/local/bin/stop.sh"));
+    s.at(5_000_000).input(Input::Shutdown);
+    let tail: Vec<&Action> = s
+        .actions
+        .iter()
+        .filter(|(t, _)| t.as_micros() == 5_000_000)
+        .map(|(_, a)| a)
+        .filter(|a| !matches!(a, Action::Log { .. }))
+        .collect();
+    assert!(matches!(tail[0], Action::SendAdvert { priority: 0, .. }), "{tail:?}");
+    assert!(matches!(tail[1], Action::RemoveAddress { .. }));
+    assert!(matches!(tail[2], Action::Notify { kill_after: Some(1_000_000), .. }), "notify_stop killed after 1 s");
+    assert_eq!(s.agent.poll_timeout(), None, "nothing scheduled after shutdown");
+}
+
+#[test]
+fn reload_keeps_the_master_and_diffs_its_vips_without_a_flap() {
+    let mut s = Solo::new(&inst(150, ""));
+    s.at(5_000_000);
+    assert_eq!(s.state(), State::Master);
+    let before = s.actions.len();
+    let mut new = config(&inst(160, "").replace("  10.0.0.100\n", "  10.0.0.100\n  10.0.0.101\n"));
+    new.instances[0].name = "RENAMED".into();
+    s.input(Input::Reload(Box::new(new)));
+    let after: Vec<&Action> = s.actions[before..].iter().map(|(_, a)| a).collect();
+    assert_eq!(s.state(), State::Master, "no flap");
+    assert!(after.iter().any(|a| matches!(a, Action::AddAddress { vip, .. } if vip.addr.to_string() == "10.0.0.101")));
+    assert!(!after.iter().any(|a| matches!(a, Action::RemoveAddress { .. })), "{after:?}");
+    assert!(!after.iter().any(|a| matches!(a, Action::Log { message, .. } if message.contains("Entering"))));
+    s.at(6_500_000);
+    assert_eq!(s.sent(6_000_000).first(), Some(&160), "the new priority is advertised");
+}
