@@ -304,7 +304,6 @@ fn tracked_interface_weights_and_track_file() {
     let text = format!(
         "track_file tf {{\n file /run/x\n weight -10\n}}\n{}",
         inst(100, " track_interface {\n  eth1 weight -30\n }\n track_file {\n  tf\n }")
-            .replace("interface eth0", "interface eth0")
     );
     let mut s = Solo::new(&text);
     s.input(Input::Link { interface: "eth1", up: false });
