@@ -342,30 +342,43 @@ pub fn advert_bytes(c: &Instance, priority: u8, src: IpAddr, dst: IpAddr) -> Vec
     out
 }
 
-/// Watches a run: the longest time two or more nodes were MASTER at once.
+/// Watches a run: the longest time two or more nodes were MASTER at once, outside
+/// partitions. Packet loss is a partial partition (N lost adverts in a row can fake a dead
+/// master for as long as they last), so episodes that overlap loss are not measured; the
+/// runs still require convergence once the network is calm.
 pub struct DualMasterWatch {
     since: Option<Instant>,
+    lossy: bool,
     pub longest: u64,
 }
 
 impl DualMasterWatch {
     pub fn new() -> Self {
-        DualMasterWatch { since: None, longest: 0 }
+        DualMasterWatch { since: None, lossy: false, longest: 0 }
     }
     pub fn observe(&mut self, lan: &Lan) {
         let dual = lan.masters().len() > 1;
+        let partitioned = lan.loss_ppm > 0 || lan.nodes.iter().any(|n| n.segment != 0);
         match (dual, self.since) {
-            (true, None) => self.since = Some(lan.now),
+            (true, None) => {
+                self.since = Some(lan.now);
+                self.lossy = partitioned;
+            }
+            (true, Some(_)) => self.lossy |= partitioned,
             (false, Some(s)) => {
-                self.longest = self.longest.max(lan.now.since(s));
+                if !self.lossy {
+                    self.longest = self.longest.max(lan.now.since(s));
+                }
                 self.since = None;
             }
-            _ => {}
+            (false, None) => {}
         }
     }
     pub fn finish(&mut self, lan: &Lan) -> u64 {
         if let Some(s) = self.since.take() {
-            self.longest = self.longest.max(lan.now.since(s));
+            if !self.lossy {
+                self.longest = self.longest.max(lan.now.since(s));
+            }
         }
         self.longest
     }
