@@ -46,6 +46,7 @@ demo: release
 bench:
 	$(CARGO) run --release --example config_load_bench
 	$(CARGO) run --release --example wire_bench
+	$(CARGO) run --release --example sim_bench
 
 # The armv7 toolchain is 1.92: make sure nothing newer slipped in.
 msrv:

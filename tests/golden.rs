@@ -62,8 +62,7 @@ impl Replay {
     }
 
     fn advance(&mut self, to: Instant) {
-        loop {
-            let Some(t) = self.agent.as_mut().and_then(|a| a.poll_timeout()) else { break };
+        while let Some(t) = self.agent.as_mut().and_then(|a| a.poll_timeout()) {
             if t > to {
                 break;
             }
