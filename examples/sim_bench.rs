@@ -1,7 +1,6 @@
 //! `make bench`: 3 routers x 255 instances on the simulated LAN for one virtual hour at
 //! advert_int 1 s (issue target: under 2 s in release).
 #[path = "../tests/sim/mod.rs"]
-#[allow(dead_code)]
 mod sim;
 use sim::*;
 use std::fmt::Write;
