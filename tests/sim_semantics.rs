@@ -310,6 +310,9 @@ fn tracked_interface_weights_and_track_file() {
     assert_eq!(s.agent.effective_priority(0), 70);
     s.input(Input::TrackFile { file: 0, value: 3 });
     assert_eq!(s.agent.effective_priority(0), 40);
+    let cfg = s.agent.config().clone();
+    s.input(Input::Reload(Box::new(cfg)));
+    assert_eq!(s.agent.effective_priority(0), 40, "track file values survive a reload");
     s.input(Input::TrackFile { file: 0, value: 30 });
     assert_eq!(s.state(), State::Fault, "value x weight <= -254 is a fault");
 }
@@ -368,4 +371,73 @@ fn reload_keeps_the_master_and_diffs_its_vips_without_a_flap() {
     assert!(!after.iter().any(|a| matches!(a, Action::Log { message, .. } if message.contains("Entering"))));
     s.at(6_500_000);
     assert_eq!(s.sent(6_000_000).first(), Some(&160), "the new priority is advertised");
+}
+
+#[test]
+fn reload_that_removes_a_master_instance_releases_it() {
+    let two = format!(
+        "{}{}",
+        inst(150, ""),
+        inst(150, "")
+            .replace("VI_1", "VI_2")
+            .replace("router_id 7", "router_id 8")
+            .replace("virtual_router_id 7", "virtual_router_id 8")
+            .replace("10.0.0.100", "10.0.0.200")
+    );
+    let mut s = Solo::new(&two);
+    s.at(5_000_000);
+    assert_eq!((s.agent.state(0), s.agent.state(1)), (State::Master, State::Master));
+    let before = s.actions.len();
+    s.input(Input::Reload(Box::new(config(&inst(150, "")))));
+    let released: Vec<&Action> =
+        s.actions[before..].iter().map(|(_, a)| a).filter(|a| matches!(a, Action::ReleaseRemoved { .. })).collect();
+    match released.as_slice() {
+        [Action::ReleaseRemoved { config, vips }] => {
+            assert_eq!(config.name, "VI_2");
+            assert_eq!(vips[0].addr.to_string(), "10.0.0.200");
+            assert_eq!(vips[0].dev.as_deref(), Some("eth0"), "the old interface is carried");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!((s.agent.instance_count(), s.agent.state(0)), (1, State::Master), "the kept instance does not flap");
+}
+
+#[test]
+fn startup_delay_holds_every_instance_in_init() {
+    let text = format!("global_defs {{\n vrrp_startup_delay 10\n}}\n{}", inst(150, ""));
+    let mut s = Solo::new(&text);
+    assert_eq!(s.state(), State::Init);
+    s.at(9_999_999);
+    assert_eq!(s.state(), State::Init);
+    s.at(10_000_000);
+    assert_eq!(s.state(), State::Backup);
+    s.at(20_000_000);
+    assert_eq!(master_at(&s), Some(Instant::from_micros(10_000_000 + 3_000_000 + 106 * 1_000_000 / 256)));
+}
+
+#[test]
+fn fifo_lines_and_master_rx_lower_pri() {
+    let text = format!(
+        "global_defs {{\n vrrp_notify_fifo /run/vrrpd.fifo\n}}\n{}",
+        inst(150, " notify_master_rx_lower_pri /usr/local/bin/lower.sh")
+    );
+    let mut s = Solo::new(&text);
+    s.at(4_000_000).advert_from(PEER, 100);
+    let lines: Vec<String> = s
+        .actions
+        .iter()
+        .filter_map(|(_, a)| if let Action::FifoLine { line } = a { Some(line.clone()) } else { None })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "INSTANCE \"VI_1\" BACKUP 150\n",
+            "INSTANCE \"VI_1\" MASTER 150\n",
+            "INSTANCE \"VI_1\" MASTER_RX_LOWER_PRI 150\n"
+        ]
+    );
+    assert!(s
+        .actions
+        .iter()
+        .any(|(_, a)| matches!(a, Action::Notify { command, .. } if command.argv == ["/usr/local/bin/lower.sh"])));
 }

@@ -137,6 +137,13 @@ pub enum Action {
         instance: usize,
         vip: Vip,
     },
+    /// A reload removed an instance that was MASTER: its last priority-0 advert (built from
+    /// the old configuration, since the index no longer exists) and its addresses to delete
+    /// (each with `dev` set to the old instance's interface).
+    ReleaseRemoved {
+        config: Box<Instance>,
+        vips: Vec<Vip>,
+    },
     AddRoute {
         instance: usize,
         route: Route,
@@ -1333,11 +1340,13 @@ impl Agent {
             }
             self.touch(Slot::Script(i));
         }
+        // Track file values survive a reload by name (the file itself has not changed).
+        let old_files = std::mem::take(&mut self.files);
         self.files = self
             .cfg
             .track_files
             .iter()
-            .map(|f| old_cfg.track_files.iter().position(|o| o.name == f.name).map(|_| 0).unwrap_or(0))
+            .map(|f| old_cfg.track_files.iter().position(|o| o.name == f.name).map(|o| old_files[o]).unwrap_or(0))
             .collect();
         let key = |c: &Instance| (c.vrid, c.family, c.interface.clone(), c.unicast_peers.is_empty());
         let mut matched_old = vec![false; old_inst.len()];
@@ -1378,10 +1387,14 @@ impl Agent {
                 continue;
             }
             if old_inst[o].state == State::Master {
-                self.out.push_back(Action::SendAdvert { instance: usize::MAX, priority: 0, dst: c.mcast_dst });
-                for v in c.vips.iter().chain(&c.excluded_vips) {
-                    self.out.push_back(Action::RemoveAddress { instance: usize::MAX, vip: v.clone() });
-                }
+                let vips = c
+                    .vips
+                    .iter()
+                    .chain(&c.excluded_vips)
+                    .map(|v| Vip { dev: v.dev.clone().or_else(|| c.interface.clone()), ..v.clone() })
+                    .collect();
+                self.log(Level::Info, format!("({}) removed by reload - releasing its VIPs", c.name));
+                self.out.push_back(Action::ReleaseRemoved { config: Box::new(c.clone()), vips });
             }
             let word = if c.notify.deleted.is_some() { "DELETED" } else { "FAULT" };
             if let Some(cmd) = &c.notify.generic {

@@ -276,7 +276,7 @@ impl Lan {
             match action {
                 Action::SendAdvert { instance, priority, dst } => {
                     self.nodes[n].adverts.push((now, instance, priority));
-                    if !self.nodes[n].alive || !self.nodes[n].link_up || instance == usize::MAX {
+                    if !self.nodes[n].alive || !self.nodes[n].link_up {
                         continue;
                     }
                     let bytes = advert_bytes(&self.nodes[n].cfg.instances[instance], priority, self.nodes[n].addr, dst);
@@ -315,6 +315,11 @@ impl Lan {
                 Action::Log { level, message } => {
                     if level <= Level::Detail {
                         self.nodes[n].logs.push(Record { at: now, what: message });
+                    }
+                }
+                Action::ReleaseRemoved { vips, .. } => {
+                    for v in vips {
+                        self.nodes[n].vips.remove(&v.addr);
                     }
                 }
                 Action::AddRoute { .. }
