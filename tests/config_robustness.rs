@@ -1,6 +1,7 @@
 //! No input makes the loader panic, hang or grow without bound: pathological inputs, and a
 //! seeded random/mutation loop (VRRPD_FUZZ_ITERATIONS, default 3000; CI runs 200000).
 mod common;
+use common::rng::Rng;
 use common::*;
 use std::path::Path;
 use vrrpd::config::{self, Effect, LoadOptions, StaticHost};
@@ -84,24 +85,6 @@ fn diagnostics_are_bounded() {
     let l = load_bytes("junk\n".repeat(50_000).into_bytes());
     assert!(l.diagnostics.list.len() <= config::diag::MAX_STORED_DIAGNOSTICS + 1);
     assert_eq!(l.config_test_status(), 5);
-}
-
-/// xorshift64*: no crates, reproducible from the printed seed.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        if n == 0 {
-            0
-        } else {
-            self.next() % n
-        }
-    }
 }
 
 const DICT: &[&str] = &[

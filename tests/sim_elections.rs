@@ -1,6 +1,9 @@
 //! Elections among three routers over every ordering of starts, deaths and returns;
 //! partitions and heals; and a seeded property test over random schedules.
+#[path = "common/rng.rs"]
+mod rng;
 mod sim;
+use rng::Rng;
 use sim::*;
 use vrrpd::proto::Input;
 
@@ -103,20 +106,6 @@ fn partition_makes_two_masters_and_the_heal_resolves_within_one_advert_with_garp
         .iter()
         .any(|r| r.what.contains("with lower priority 100, ours 150, forcing new election")));
     assert_eq!(lan.holders("10.0.0.100".parse().unwrap()), [0]);
-}
-
-/// xorshift, reproducible from the printed seed.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
 }
 
 fn random_schedule(seed: u64) {

@@ -2,27 +2,11 @@
 //! inputs per codec (default 20000; `make test` runs 1000000). Asserts no panic and that
 //! whatever a parser accepts re-emits to the same bytes. Prints the seed on failure.
 mod common;
+use common::rng::Rng;
 use common::{data, pcap};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use vrrpd::wire::vrrp::{self, Addrs, ChecksumMode, Expect, RxMeta, V2Auth, Version};
 use vrrpd::wire::{arp, ethernet, ipv4, ndisc, netlink, Family};
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-}
 
 fn iterations() -> u64 {
     std::env::var("VRRPD_WIRE_FUZZ_ITERATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(20_000)
@@ -33,31 +17,31 @@ fn seed() -> u64 {
 }
 
 fn mutate(rng: &mut Rng, input: &mut Vec<u8>) {
-    for _ in 0..1 + rng.below(4) {
+    for _ in 0..1 + rng.pick(4) {
         let len = input.len();
-        match rng.below(6) {
+        match rng.pick(6) {
             0 if len > 0 => {
-                let i = rng.below(len);
-                input[i] ^= 1 << rng.below(8);
+                let i = rng.pick(len);
+                input[i] ^= 1 << rng.pick(8);
             }
             1 if len > 0 => {
-                let i = rng.below(len);
+                let i = rng.pick(len);
                 input[i] = rng.next() as u8;
             }
             2 if len > 0 => {
-                let at = rng.below(len);
+                let at = rng.pick(len);
                 input.truncate(at);
             }
             3 => {
-                let at = rng.below(len + 1);
+                let at = rng.pick(len + 1);
                 input.insert(at, rng.next() as u8);
             }
             4 if len > 1 => {
                 // Interesting values in length/count-like positions.
-                let i = rng.below(len);
-                input[i] = [0, 1, 2, 3, 4, 0x7f, 0x80, 0xff][rng.below(8)];
+                let i = rng.pick(len);
+                input[i] = [0, 1, 2, 3, 4, 0x7f, 0x80, 0xff][rng.pick(8)];
             }
-            _ => input.extend((0..rng.below(16)).map(|_| rng.next() as u8)),
+            _ => input.extend((0..rng.pick(16)).map(|_| rng.next() as u8)),
         }
     }
 }
@@ -65,10 +49,10 @@ fn mutate(rng: &mut Rng, input: &mut Vec<u8>) {
 /// Runs `check` on mutated corpus inputs; a panic reports seed and iteration.
 fn run(name: &str, corpus: &[Vec<u8>], mut check: impl FnMut(&[u8]) -> bool) {
     let (n, seed) = (iterations(), seed());
-    let mut rng = Rng(seed ^ name.len() as u64);
+    let mut rng = Rng::new(seed ^ name.len() as u64);
     let mut accepted = 0u64;
     for i in 0..n {
-        let mut input = corpus[rng.below(corpus.len())].clone();
+        let mut input = corpus[rng.pick(corpus.len())].clone();
         if i % 8 != 0 {
             mutate(&mut rng, &mut input);
         }
