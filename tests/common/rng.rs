@@ -1,4 +1,5 @@
 //! xorshift64*: the seeded generator of the randomized tests (no crates), reproducible from
+#![allow(dead_code)]
 //! the seed each test prints on failure.
 pub struct Rng(pub u64);
 
