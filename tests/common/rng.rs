@@ -1,6 +1,6 @@
 //! xorshift64*: the seeded generator of the randomized tests (no crates), reproducible from
-#![allow(dead_code)]
 //! the seed each test prints on failure.
+#![allow(dead_code)]
 pub struct Rng(pub u64);
 
 impl Rng {
