@@ -3,6 +3,11 @@
 //! VRID, priority, VIP count and tracked scripts a plain line scan of the file finds.
 //! Ignored by default (the project's tests never need ../shared); `make samples` runs it with
 //! VRRPD_SAMPLES_DIR set, and `make test` runs that whenever ../shared is present.
+//!
+//! When run as root with Debian's keepalived installed, keepalived 2.2.7 itself is the oracle:
+//! each sample runs under it for a moment in a network namespace created here (with the
+//! interfaces the file names), and the VRIDs, priorities, VIPs and tracked scripts and
+//! interfaces of its `-d` dump must equal ours.
 use std::path::Path;
 use vrrpd::config::{self, dump::dump, Effect, LoadOptions, StaticHost};
 
@@ -65,6 +70,163 @@ fn scan(text: &str, id: &str) -> Vec<Seen> {
     out
 }
 
+/// One instance as keepalived's `-d` dump shows it (the VRRP Topology section).
+#[derive(Debug, Default, PartialEq)]
+struct Oracle {
+    name: String,
+    vrid: u8,
+    priority: u8,
+    vips: Vec<String>,
+    scripts: Vec<(String, i32)>,
+    interfaces: Vec<(String, i32)>,
+}
+
+/// A network namespace removed on drop.
+struct Netns(String);
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("ip").args(["netns", "del", &self.0]).status();
+    }
+}
+
+fn oracle_available() -> bool {
+    let root = std::process::Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false);
+    let ka = std::process::Command::new("keepalived").arg("-v").output().map(|o| o.status.success()).unwrap_or(false);
+    root && ka
+}
+
+/// Runs keepalived -d on `path` inside a fresh namespace holding `ifaces`; parses its dump.
+fn keepalived_view(path: &Path, ifaces: &[String]) -> Result<Vec<Oracle>, String> {
+    use std::process::Command;
+    let ns = Netns(format!("vrrpd-sample-{}", std::process::id()));
+    assert!(Command::new("ip").args(["netns", "add", &ns.0]).status().unwrap().success());
+    for (n, i) in ifaces.iter().enumerate() {
+        let peer = format!("vsp{n}");
+        let ok = Command::new("ip")
+            .args(["-n", &ns.0, "link", "add", i, "type", "veth", "peer", "name", &peer])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "veth {i}");
+    }
+    let tmp = std::env::temp_dir().join(format!("vrrpd-sample-{}", std::process::id()));
+    let out = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            &ns.0,
+            "timeout",
+            "-s",
+            "TERM",
+            "1.5",
+            "keepalived",
+            "-d",
+            "-l",
+            "-n",
+            "-P",
+            "-i",
+            "sample",
+        ])
+        .arg("-f")
+        .arg(path)
+        .arg("-p")
+        .arg(tmp.with_extension("pid"))
+        .arg("-r")
+        .arg(tmp.with_extension("vrrp.pid"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    if text.contains("Can't initialize ipvs") {
+        // The file asks for LVS (e.g. lvs_sync_daemon_interface) and this kernel has no IPVS:
+        // keepalived exits FATAL here, which says nothing about how it reads the file.
+        return Err("keepalived needs IPVS for this file and the kernel has none".into());
+    }
+    let mut list: Vec<Oracle> = Vec::new();
+    let mut in_topology = false;
+    let mut section = "";
+    for raw in text.lines() {
+        // Drop the "Wed Nov 25 14:53:20 2026: " prefix of -l.
+        let line = raw.splitn(2, ": ").nth(1).filter(|_| raw.len() > 26 && raw.as_bytes()[3] == b' ').unwrap_or(raw);
+        if line.starts_with("------<") {
+            in_topology = line.contains("VRRP Topology");
+            continue;
+        }
+        if !in_topology {
+            continue;
+        }
+        let t = line.trim();
+        if let Some(n) = line.strip_prefix(" VRRP Instance = ") {
+            list.push(Oracle { name: n.trim().into(), ..Default::default() });
+            section = "";
+            continue;
+        }
+        let Some(cur) = list.last_mut() else { continue };
+        let indent = line.len() - line.trim_start().len();
+        if indent == 3 {
+            section = "";
+            if let Some(v) = t.strip_prefix("Virtual Router ID = ") {
+                cur.vrid = v.parse().unwrap();
+            } else if let Some(v) = t.strip_prefix("Priority = ") {
+                cur.priority = v.parse().unwrap();
+            } else if t.starts_with("Virtual IP (") {
+                section = "vip";
+            } else if t.starts_with("Tracked scripts") {
+                section = "script";
+            } else if t.starts_with("Tracked interfaces") {
+                section = "iface";
+            }
+        } else if indent == 5 {
+            let words: Vec<&str> = t.split_whitespace().collect();
+            let weight = || {
+                words
+                    .iter()
+                    .position(|w| *w == "weight")
+                    .and_then(|p| words.get(p + 1))
+                    .and_then(|w| w.parse().ok())
+                    .unwrap_or(0)
+            };
+            match section {
+                "vip" => cur.vips.push(words[0].to_string()),
+                "script" => cur.scripts.push((words[0].to_string(), weight())),
+                "iface" => cur.interfaces.push((words[0].to_string(), weight())),
+                _ => {}
+            }
+        }
+    }
+    Ok(list)
+}
+
+/// Interface names a sample uses: after `interface` and `dev`, and in track_interface blocks.
+fn interfaces_named(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut in_track = false;
+    for line in text.lines() {
+        let words: Vec<&str> = line.split('#').next().unwrap_or("").split_whitespace().collect();
+        for (i, w) in words.iter().enumerate() {
+            if (*w == "interface" || *w == "dev") && i + 1 < words.len() {
+                let name = words[i + 1].trim_matches(|c| c == '{' || c == '}');
+                if !name.is_empty() && !out.iter().any(|o| o == name) {
+                    out.push(name.to_string());
+                }
+            }
+        }
+        if words.first() == Some(&"track_interface") {
+            in_track = true;
+            continue;
+        }
+        if in_track {
+            if words.first() == Some(&"}") {
+                in_track = false;
+            } else if let Some(w) = words.first() {
+                if !out.iter().any(|o| o == w) {
+                    out.push(w.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
 #[test]
 #[ignore = "needs ../shared: run with `make samples`"]
 fn keepalived_samples_load() {
@@ -74,6 +236,8 @@ fn keepalived_samples_load() {
     assert!(files.len() >= 20, "expected keepalived's sample corpus in {dir}");
     let host = StaticHost { everything_exists: true, ..Default::default() };
     let mut instances = 0;
+    let oracle = oracle_available();
+    let mut checked_against_keepalived = 0;
     for path in &files {
         let text = std::fs::read_to_string(path).unwrap();
         // keepalived.conf.conditional_conf says to run it with `-i high`.
@@ -123,6 +287,57 @@ fn keepalived_samples_load() {
             );
         }
         assert!(!dump(&l.config).is_empty());
+        if got.is_empty() {
+            continue;
+        }
+        if !oracle {
+            continue;
+        }
+        if text.contains("net_namespace") {
+            println!("    keepalived oracle: SKIPPED for {name} (it moves keepalived into a named network namespace)");
+            continue;
+        }
+        let theirs = match keepalived_view(path, &interfaces_named(&text)) {
+            Ok(t) => t,
+            Err(why) => {
+                println!("    keepalived oracle: SKIPPED for {name} ({why})");
+                continue;
+            }
+        };
+        let ours: Vec<Oracle> = l
+            .config
+            .instances
+            .iter()
+            .map(|i| Oracle {
+                name: i.name.clone(),
+                vrid: i.vrid,
+                priority: i.priority,
+                // keepalived prints the prefix length only when it is not the host length.
+                vips: i
+                    .vips
+                    .iter()
+                    .map(|v| {
+                        if v.prefix == if v.addr.is_ipv4() { 32 } else { 128 } {
+                            v.addr.to_string()
+                        } else {
+                            format!("{}/{}", v.addr, v.prefix)
+                        }
+                    })
+                    .collect(),
+                scripts: i.track_scripts.iter().map(|t| (t.name.clone(), t.weight)).collect(),
+                interfaces: i.track_interfaces.iter().map(|t| (t.name.clone(), t.weight)).collect(),
+            })
+            .collect();
+        assert_eq!(ours, theirs, "{name}: vrrpd and keepalived 2.2.7 read different instances");
+        checked_against_keepalived += 1;
+    }
+    if oracle {
+        println!("{checked_against_keepalived} files compared with keepalived 2.2.7's own dump");
+        assert!(checked_against_keepalived >= 8);
+    } else {
+        println!(
+            "*** SKIPPED: keepalived 2.2.7 oracle (needs root and Debian's keepalived); line-scan comparison only"
+        );
     }
     println!("{} files, {instances} vrrp_instances", files.len());
     assert!(instances >= 12);
