@@ -146,7 +146,8 @@ fn keepalived_view(path: &Path, ifaces: &[String]) -> Result<Vec<Oracle>, String
     let mut section = "";
     for raw in text.lines() {
         // Drop the "Wed Nov 25 14:53:20 2026: " prefix of -l.
-        let line = raw.splitn(2, ": ").nth(1).filter(|_| raw.len() > 26 && raw.as_bytes()[3] == b' ').unwrap_or(raw);
+        let line =
+            raw.split_once(": ").map(|x| x.1).filter(|_| raw.len() > 26 && raw.as_bytes()[3] == b' ').unwrap_or(raw);
         if line.starts_with("------<") {
             in_topology = line.contains("VRRP Topology");
             continue;
