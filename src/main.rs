@@ -41,6 +41,7 @@ fn main() -> ExitCode {
 }
 
 fn run_config(opts: &Options) -> ExitCode {
+    // Loaded before the daemon starts so -t and the daemon share one path.
     let load_opts =
         LoadOptions { config_id: opts.config_id.clone().unwrap_or_else(host_name), all_config: opts.all_config };
     let testing = opts.config_test.is_some();
@@ -78,6 +79,41 @@ fn run_config(opts: &Options) -> ExitCode {
     if opts.dump_conf {
         return ExitCode::SUCCESS;
     }
-    eprintln!("vrrpd: the VRRP daemon is not part of this build yet; use -t to test a configuration or -d to dump it");
-    ExitCode::from(EXIT_FATAL)
+    run_daemon(opts, loaded.config, load_opts)
+}
+
+/// The daemon: keepalived's process behaviour for the VRRP side (-n foreground, -l console,
+/// -D detail, -S facility, -p/-r pid files, -X/-V).
+fn run_daemon(opts: &Options, config: vrrpd::config::Config, load_opts: LoadOptions) -> ExitCode {
+    if !opts.dont_fork {
+        if let Err(e) = vrrpd::io::sys::daemonize() {
+            eprintln!("vrrpd: cannot daemonize: {e}");
+            return ExitCode::from(EXIT_FATAL);
+        }
+    }
+    vrrpd::io::logger::Logger::install(opts.log_console, opts.log_detail, opts.log_facility, !opts.no_syslog);
+    log::info!("Starting vrrpd v{} (keepalived v2.2.7 compatible)", env!("CARGO_PKG_VERSION"));
+    let pid = std::process::id().to_string() + "\n";
+    for path in [&opts.pid_file, &opts.vrrp_pid_file] {
+        if let Err(e) = std::fs::write(path, &pid) {
+            log::warn!("cannot write pid file {}: {e}", path.display());
+        }
+    }
+    let dopts = vrrpd::io::daemon::Options {
+        config_path: opts.config_file.clone(),
+        load: load_opts,
+        release_vips: opts.release_vips,
+        dont_release_vrrp: opts.dont_release_vrrp,
+    };
+    let code = match vrrpd::io::daemon::Daemon::new(config, dopts) {
+        Ok(mut d) => d.run(),
+        Err(e) => {
+            log::error!("{e}");
+            EXIT_FATAL as i32
+        }
+    };
+    for path in [&opts.pid_file, &opts.vrrp_pid_file] {
+        let _ = std::fs::remove_file(path);
+    }
+    ExitCode::from(code as u8)
 }

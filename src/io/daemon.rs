@@ -1,0 +1,622 @@
+//! The daemon: one mio loop around the protocol core (DESIGN "a pure core inside a thin
+//! shell"). It reads CLOCK_MONOTONIC once per turn, feeds netlink events, received adverts,
+//! finished children and signals to the `Agent`, re-arms the timer wheel from
+//! `poll_timeout()`, and carries out the `Action`s: adverts on raw sockets, GARPs on a packet
+//! socket, VIPs by netlink, scripts by fork/exec.
+//!
+//! This first cut covers IPv4 (multicast and unicast); IPv6 sockets, dump files and syslog
+//! follow.
+use super::netlink::Netlink;
+use super::sys;
+use super::wheel::{TimerId, Wheel};
+use crate::config::model::{Auth, Broadcast, Config, Instance, Scope, Vip};
+use crate::proto::{Action, Agent, Input, Instant, Level, ScriptResult};
+use crate::wire::netlink::{self as nl, Parsed};
+use crate::wire::vrrp::{Addrs, ChecksumMode, RxMeta, V2Auth, Version};
+use crate::wire::{arp, ipv4, vrrp};
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Token};
+use std::collections::HashMap;
+use std::io::Read;
+use std::net::{IpAddr, Ipv4Addr};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+const SIGNALS: Token = Token(0);
+const NETLINK_MONITOR: Token = Token(1);
+const RX_BASE: usize = 16;
+/// keepalived: a timed-out script gets SIGTERM, then SIGKILL 2 s later.
+const KILL_GRACE_US: u64 = 2_000_000;
+const IP_MULTICAST_ALL: libc::c_int = 49;
+
+#[derive(Debug, Clone, Default)]
+struct Iface {
+    index: u32,
+    mac: [u8; 6],
+    up: bool,
+    addrs: Vec<IpAddr>,
+}
+
+#[derive(Debug)]
+enum Timer {
+    Agent,
+    ScriptTimeout(i32),
+    Kill(i32),
+}
+
+#[derive(Debug)]
+struct ChildInfo {
+    script: Option<usize>,
+    timed_out: bool,
+    timeout: Option<TimerId>,
+}
+
+/// What the signal handlers raised since the last turn.
+struct SignalFlags {
+    term: Arc<AtomicBool>,
+    hup: Arc<AtomicBool>,
+    chld: Arc<AtomicBool>,
+}
+
+pub struct Options {
+    pub config_path: std::path::PathBuf,
+    pub load: crate::config::LoadOptions,
+    pub release_vips: bool,
+    pub dont_release_vrrp: bool,
+}
+
+pub struct Daemon {
+    agent: Agent,
+    opts: Options,
+    poll: Poll,
+    cmd: Netlink,
+    monitor: Netlink,
+    ifaces: HashMap<String, Iface>,
+    rx: Vec<(String, OwnedFd)>,
+    tx: HashMap<String, OwnedFd>,
+    packet: OwnedFd,
+    ip_ids: Vec<u16>,
+    children: HashMap<i32, ChildInfo>,
+    wheel: Wheel<Timer>,
+    agent_timer: Option<(TimerId, u64)>,
+    signal_rx: UnixStream,
+    flags: SignalFlags,
+    stopping: bool,
+}
+
+#[derive(Debug)]
+pub enum DaemonError {
+    Setup { what: &'static str, error: std::io::Error },
+    Netlink(super::netlink::NetlinkError),
+}
+
+impl std::fmt::Display for DaemonError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DaemonError::Setup { what, error } => write!(f, "{what}: {error}"),
+            DaemonError::Netlink(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for DaemonError {}
+
+fn setup<T>(what: &'static str, r: std::io::Result<T>) -> Result<T, DaemonError> {
+    r.map_err(|error| DaemonError::Setup { what, error })
+}
+
+fn now() -> Instant {
+    Instant::from_micros(sys::monotonic_us())
+}
+
+fn scope_number(s: Scope) -> u8 {
+    match s {
+        Scope::Global => nl::RT_SCOPE_UNIVERSE,
+        Scope::Site => nl::RT_SCOPE_SITE,
+        Scope::Link => nl::RT_SCOPE_LINK,
+        Scope::Host => nl::RT_SCOPE_HOST,
+        Scope::Nowhere => nl::RT_SCOPE_NOWHERE,
+    }
+}
+
+impl Daemon {
+    pub fn new(config: Config, opts: Options) -> Result<Daemon, DaemonError> {
+        let poll = setup("epoll", Poll::new())?;
+        let mut cmd = Netlink::command().map_err(DaemonError::Netlink)?;
+        let monitor = Netlink::monitor().map_err(DaemonError::Netlink)?;
+        let mut ifaces: HashMap<String, Iface> = HashMap::new();
+        let mut names: HashMap<u32, String> = HashMap::new();
+        cmd.dump(nl::RTM_GETLINK, |p| {
+            if let Parsed::Link(l) = p {
+                if let Some(name) = l.name {
+                    names.insert(l.ifindex, name.to_string());
+                    ifaces.insert(
+                        name.to_string(),
+                        Iface { index: l.ifindex, mac: l.mac.unwrap_or_default(), up: l.is_up(), addrs: Vec::new() },
+                    );
+                }
+            }
+        })
+        .map_err(DaemonError::Netlink)?;
+        cmd.dump(nl::RTM_GETADDR, |p| {
+            if let Parsed::Addr(a) = p {
+                if let (Some(name), Some(addr)) = (names.get(&a.ifindex), a.own_address()) {
+                    if let Some(i) = ifaces.get_mut(name) {
+                        i.addrs.push(addr);
+                    }
+                }
+            }
+        })
+        .map_err(DaemonError::Netlink)?;
+
+        let (signal_rx, signal_tx) = setup("socketpair", UnixStream::pair())?;
+        setup("signal pipe", signal_rx.set_nonblocking(true))?;
+        setup("signal pipe", signal_tx.set_nonblocking(true))?;
+        let flags = SignalFlags {
+            term: Arc::new(AtomicBool::new(false)),
+            hup: Arc::new(AtomicBool::new(false)),
+            chld: Arc::new(AtomicBool::new(false)),
+        };
+        for (sig, flag) in [
+            (signal_hook::consts::SIGTERM, &flags.term),
+            (signal_hook::consts::SIGINT, &flags.term),
+            (signal_hook::consts::SIGHUP, &flags.hup),
+            (signal_hook::consts::SIGCHLD, &flags.chld),
+        ] {
+            setup("signal", signal_hook::flag::register(sig, flag.clone()))?;
+            setup("signal", signal_hook::low_level::pipe::register(sig, setup("signal pipe", signal_tx.try_clone())?))?;
+        }
+        poll.registry()
+            .register(&mut SourceFd(&signal_rx.as_raw_fd()), SIGNALS, Interest::READABLE)
+            .map_err(|error| DaemonError::Setup { what: "register", error })?;
+        poll.registry()
+            .register(&mut SourceFd(&monitor.fd.as_raw_fd()), NETLINK_MONITOR, Interest::READABLE)
+            .map_err(|error| DaemonError::Setup { what: "register", error })?;
+
+        // AF_PACKET for GARPs: send only, so it must never queue what it would receive.
+        let packet = setup("packet socket", sys::socket(libc::AF_PACKET, libc::SOCK_RAW, 0))?;
+        setup("packet socket filter", sys::attach_drop_all_filter(&packet))?;
+
+        let start = now();
+        let mut agent = Agent::new(config, start);
+        for (name, i) in &ifaces {
+            for a in &i.addrs {
+                agent.handle(start, Input::AddressAdded { interface: name, addr: *a });
+            }
+            if !i.up {
+                agent.handle(start, Input::Link { interface: name, up: false });
+            }
+        }
+        let n = agent.instance_count();
+        let mut d = Daemon {
+            agent,
+            opts,
+            poll,
+            cmd,
+            monitor,
+            ifaces,
+            rx: Vec::new(),
+            tx: HashMap::new(),
+            packet,
+            ip_ids: vec![0; n],
+            children: HashMap::new(),
+            wheel: Wheel::new(start.as_micros()),
+            agent_timer: None,
+            signal_rx,
+            flags,
+            stopping: false,
+        };
+        d.open_vrrp_sockets()?;
+        Ok(d)
+    }
+
+    /// One receive socket per interface (raw protocol 112, bound to the device, joined to
+    /// the groups in use, IP_MULTICAST_ALL off) and one send socket with IP_HDRINCL.
+    fn open_vrrp_sockets(&mut self) -> Result<(), DaemonError> {
+        let cfg = self.agent.config().clone();
+        for inst in cfg.instances.iter().filter(|i| i.family == crate::wire::Family::V4) {
+            let Some(ifname) = inst.interface.clone() else { continue };
+            let Some(index) = self.ifaces.get(&ifname).map(|i| i.index) else { continue };
+            if !self.rx.iter().any(|(n, _)| *n == ifname) {
+                let fd =
+                    setup("VRRP socket", sys::socket(libc::AF_INET, libc::SOCK_RAW, vrrp::PROTOCOL as libc::c_int))?;
+                setup("SO_BINDTODEVICE", sys::bind_to_device(&fd, &ifname))?;
+                let _ = sys::setsockopt_int(&fd, libc::IPPROTO_IP, IP_MULTICAST_ALL, 0);
+                let token = Token(RX_BASE + self.rx.len());
+                self.poll
+                    .registry()
+                    .register(&mut SourceFd(&fd.as_raw_fd()), token, Interest::READABLE)
+                    .map_err(|error| DaemonError::Setup { what: "register", error })?;
+                self.rx.push((ifname.clone(), fd));
+            }
+            if let (IpAddr::V4(group), true) = (inst.mcast_dst, inst.unicast_peers.is_empty()) {
+                let fd = &self.rx.iter().find(|(n, _)| *n == ifname).expect("just opened").1;
+                // Joining twice gives EADDRINUSE: harmless.
+                let _ = sys::join_v4(fd, group, index);
+            }
+            if let std::collections::hash_map::Entry::Vacant(slot) = self.tx.entry(ifname.clone()) {
+                let fd = setup(
+                    "VRRP send socket",
+                    sys::socket(libc::AF_INET, libc::SOCK_RAW, vrrp::PROTOCOL as libc::c_int),
+                )?;
+                setup("IP_HDRINCL", sys::setsockopt_int(&fd, libc::IPPROTO_IP, libc::IP_HDRINCL, 1))?;
+                setup("SO_BINDTODEVICE", sys::bind_to_device(&fd, &ifname))?;
+                let _ = sys::setsockopt_int(&fd, libc::IPPROTO_IP, libc::IP_MULTICAST_LOOP, 0);
+                let _ = sys::setsockopt_int(&fd, libc::SOL_SOCKET, libc::SO_RCVBUF, 0);
+                setup("send socket filter", sys::attach_drop_all_filter(&fd))?;
+                slot.insert(fd);
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs until SIGTERM/SIGINT; returns the exit code.
+    pub fn run(&mut self) -> i32 {
+        let mut events = Events::with_capacity(64);
+        let mut buf = vec![0u8; 9000];
+        self.apply_actions();
+        loop {
+            self.rearm_agent_timer();
+            let t = now().as_micros();
+            let timeout = self.wheel.next_deadline().map(|d| std::time::Duration::from_micros(d.saturating_sub(t)));
+            if let Err(e) = self.poll.poll(&mut events, timeout) {
+                if e.kind() != std::io::ErrorKind::Interrupted {
+                    log::error!("epoll_wait: {e}");
+                    return 1;
+                }
+            }
+            let now = now();
+            for ev in events.iter() {
+                match ev.token() {
+                    SIGNALS => self.on_signals(now),
+                    NETLINK_MONITOR => self.on_netlink(now),
+                    Token(t) if t >= RX_BASE => self.on_vrrp(now, t - RX_BASE, &mut buf),
+                    _ => {}
+                }
+            }
+            for timer in self.wheel.expire(now.as_micros()) {
+                self.on_timer(now, timer);
+            }
+            self.apply_actions();
+            if self.stopping {
+                return self.finish_stop();
+            }
+        }
+    }
+
+    fn rearm_agent_timer(&mut self) {
+        let want = self.agent.poll_timeout().map(|t| t.as_micros());
+        match (self.agent_timer, want) {
+            (Some((_, at)), Some(w)) if at == w => {}
+            (old, want) => {
+                if let Some((id, _)) = old {
+                    self.wheel.cancel(id);
+                }
+                self.agent_timer = want.map(|w| (self.wheel.insert(w, Timer::Agent), w));
+            }
+        }
+    }
+
+    fn on_timer(&mut self, now: Instant, t: Timer) {
+        match t {
+            Timer::Agent => {
+                self.agent_timer = None;
+                self.agent.handle(now, Input::Timeout);
+            }
+            Timer::ScriptTimeout(pid) => {
+                if let Some(c) = self.children.get_mut(&pid) {
+                    c.timed_out = true;
+                    c.timeout = None;
+                    let _ = sys::kill_group(pid, libc::SIGTERM);
+                    self.wheel.insert(now.as_micros() + KILL_GRACE_US, Timer::Kill(pid));
+                }
+            }
+            Timer::Kill(pid) => {
+                if self.children.contains_key(&pid) {
+                    let _ = sys::kill_group(pid, libc::SIGKILL);
+                }
+            }
+        }
+    }
+
+    fn on_signals(&mut self, now: Instant) {
+        let mut sink = [0u8; 64];
+        while matches!(self.signal_rx.read(&mut sink), Ok(n) if n > 0) {}
+        if self.flags.chld.swap(false, Ordering::SeqCst) {
+            self.reap(now);
+        }
+        if self.flags.hup.swap(false, Ordering::SeqCst) {
+            self.reload(now);
+        }
+        if self.flags.term.swap(false, Ordering::SeqCst) {
+            self.agent.handle(now, Input::Shutdown);
+            self.stopping = true;
+        }
+    }
+
+    /// waitpid(-1, WNOHANG) until nothing is left (DESIGN rule 7).
+    fn reap(&mut self, now: Instant) {
+        while let Some((pid, status)) = sys::reap() {
+            let Some(c) = self.children.remove(&pid) else { continue };
+            if let Some(t) = c.timeout {
+                self.wheel.cancel(t);
+            }
+            if let Some(script) = c.script {
+                let result = match (c.timed_out, sys::exit_status(status)) {
+                    (true, _) => ScriptResult::TimedOut,
+                    (false, Ok(code)) => ScriptResult::Exited(code),
+                    (false, Err(_)) => ScriptResult::Failed,
+                };
+                self.agent.handle(now, Input::ScriptExited { script, result });
+            }
+        }
+    }
+
+    /// SIGHUP: a config with errors is reported and the running one kept untouched.
+    fn reload(&mut self, now: Instant) {
+        log::info!("Reloading");
+        match crate::config::load(&self.opts.config_path, &self.opts.load, &super::host::SystemHost) {
+            Ok(l) if !l.is_fatal() => {
+                for d in &l.diagnostics.list {
+                    log::warn!("{}", l.sources.render(d, false));
+                }
+                self.ip_ids.resize(l.config.instances.len(), 0);
+                self.agent.handle(now, Input::Reload(Box::new(l.config)));
+                if let Err(e) = self.open_vrrp_sockets() {
+                    log::error!("reload: {e}");
+                }
+            }
+            Ok(l) => {
+                for d in &l.diagnostics.list {
+                    log::error!("{}", l.sources.render(d, false));
+                }
+                log::error!("Reload failed: the configuration has errors; keeping the running one");
+            }
+            Err(e) => log::error!("Reload failed: {e}; keeping the running one"),
+        }
+    }
+
+    fn on_netlink(&mut self, now: Instant) {
+        let mut events: Vec<(bool, String, Option<bool>, Option<IpAddr>)> = Vec::new();
+        let names: HashMap<u32, String> = self.ifaces.iter().map(|(n, i)| (i.index, n.clone())).collect();
+        let complete = self.monitor.drain(|p| match p {
+            Parsed::Link(l) => {
+                if let Some(name) = l.name {
+                    events.push((true, name.to_string(), Some(l.is_up() && !l.deleted), None));
+                }
+            }
+            Parsed::Addr(a) => {
+                if let (Some(name), Some(addr)) = (names.get(&a.ifindex), a.own_address()) {
+                    events.push((!a.deleted, name.clone(), None, Some(addr)));
+                }
+            }
+            _ => {}
+        });
+        if let Ok(false) = complete {
+            log::warn!("Netlink monitor lost events (ENOBUFS)");
+        }
+        for (added, name, up, addr) in events {
+            if let Some(up) = up {
+                let i = self.ifaces.entry(name.clone()).or_default();
+                if i.up != up {
+                    i.up = up;
+                    self.agent.handle(now, Input::Link { interface: &name, up });
+                }
+            }
+            if let Some(addr) = addr {
+                if added {
+                    self.agent.handle(now, Input::AddressAdded { interface: &name, addr });
+                } else {
+                    self.agent.handle(now, Input::AddressRemoved { interface: &name, addr });
+                }
+            }
+        }
+    }
+
+    /// Drains one receive socket until it would block.
+    fn on_vrrp(&mut self, now: Instant, k: usize, buf: &mut [u8]) {
+        let Some((ifname, fd)) = self.rx.get(k) else { return };
+        let ifname = ifname.clone();
+        loop {
+            let n = match sys::recv(fd, buf) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => break,
+            };
+            let Ok(p) = ipv4::Packet::new_checked(&buf[..n]) else { continue };
+            let meta = RxMeta { src: p.src().into(), dst: p.dst().into(), ttl: p.ttl(), header_len: p.header_len() };
+            let payload = p.payload_ref();
+            self.agent.handle(now, Input::Packet { interface: &ifname, meta, bytes: payload });
+        }
+    }
+
+    fn apply_actions(&mut self) {
+        while let Some(a) = self.agent.poll_action() {
+            match a {
+                Action::SendAdvert { instance, priority, dst } => self.send_advert(instance, priority, dst),
+                Action::SendGarp { instance, addr } => self.send_garp(instance, addr),
+                Action::AddAddress { instance, vip } => self.address(instance, &vip, true),
+                Action::RemoveAddress { instance, vip } => {
+                    if !(self.stopping && self.opts.dont_release_vrrp) {
+                        self.address(instance, &vip, false)
+                    }
+                }
+                Action::ReleaseRemoved { vips, .. } => {
+                    for v in vips {
+                        self.address(usize::MAX, &v, false);
+                    }
+                }
+                Action::RunScript { script } => self.run_script(script),
+                Action::Notify { command, extra, kill_after } => {
+                    let mut argv = command.argv.clone();
+                    argv.extend(extra);
+                    match sys::spawn(&argv, None) {
+                        Ok(c) => {
+                            self.children.insert(c.pid, ChildInfo { script: None, timed_out: false, timeout: None });
+                            if let Some(k) = kill_after {
+                                self.wheel.insert(now().as_micros() + k, Timer::Kill(c.pid));
+                            }
+                        }
+                        Err(e) => log::error!("notify {}: {e}", argv.join(" ")),
+                    }
+                }
+                Action::FifoLine { .. } => {}
+                Action::Log { level, message } => match level {
+                    Level::Warning => log::warn!("{message}"),
+                    Level::Info => log::info!("{message}"),
+                    Level::Detail => log::debug!("{message}"),
+                },
+                Action::AddRoute { .. }
+                | Action::RemoveRoute { .. }
+                | Action::AddRule { .. }
+                | Action::RemoveRule { .. } => {
+                    log::warn!("virtual_routes / virtual_rules are not installed by this build yet");
+                }
+            }
+        }
+    }
+
+    fn run_script(&mut self, script: usize) {
+        let s = &self.agent.config().scripts[script];
+        let argv = s.command.argv.clone();
+        let timeout = s.timeout;
+        match sys::spawn(&argv, None) {
+            Ok(c) => {
+                let t = self.wheel.insert(now().as_micros() + timeout, Timer::ScriptTimeout(c.pid));
+                self.children.insert(c.pid, ChildInfo { script: Some(script), timed_out: false, timeout: Some(t) });
+            }
+            Err(e) => {
+                log::error!("Failed to exec track script {}: {e}", argv[0]);
+                self.agent.handle(now(), Input::ScriptExited { script, result: ScriptResult::Failed });
+            }
+        }
+    }
+
+    fn send_advert(&mut self, i: usize, priority: u8, dst: IpAddr) {
+        let c: &Instance = &self.agent.config().instances[i];
+        let (IpAddr::V4(dst4), Some(ifname)) = (dst, c.interface.clone()) else { return };
+        let Some(IpAddr::V4(src)) = self.agent.source_address(i) else {
+            log::warn!("({}) no IPv4 source address on {ifname}", c.name);
+            return;
+        };
+        let v4: Vec<Ipv4Addr> =
+            c.vips.iter().filter_map(|v| if let IpAddr::V4(a) = v.addr { Some(a) } else { None }).collect();
+        let version = if c.version == 3 { Version::V3 } else { Version::V2 };
+        let interval = if c.version == 3 { (c.advert_int / 10_000) as u16 } else { (c.advert_int / 1_000_000) as u16 };
+        let auth = match c.auth {
+            Auth::Pass(p) => V2Auth::pass(p),
+            Auth::None => V2Auth::NONE,
+        };
+        let repr = vrrp::Repr { version, vrid: c.vrid, priority, interval, auth, addrs: Addrs::V4(&v4), reserved: 0 };
+        let len = repr.buffer_len();
+        let mut frame = vec![0u8; ipv4::HEADER_LEN + len];
+        let mode = ChecksumMode::for_packet(version, IpAddr::V4(src), dst, c.v3_checksum_as_v2);
+        if repr.emit(&mut frame[ipv4::HEADER_LEN..], mode).is_err() {
+            return;
+        }
+        let multicast = c.unicast_peers.is_empty();
+        self.ip_ids[i] = ipv4::next_ident(self.ip_ids[i]);
+        let ip = ipv4::Repr {
+            src,
+            dst: dst4,
+            protocol: vrrp::PROTOCOL,
+            ttl: if multicast { 255 } else { c.unicast_ttl },
+            tos: ipv4::TOS_INTERNETWORK_CONTROL,
+            ident: self.ip_ids[i],
+            payload_len: len as u16,
+        };
+        let _ = ip.emit(&mut frame[..ipv4::HEADER_LEN]);
+        let Some(fd) = self.tx.get(&ifname) else { return };
+        let flags = if multicast { libc::MSG_DONTROUTE } else { 0 };
+        if let Err(e) = sys::sendto_v4(fd, &frame, dst4, flags) {
+            // keepalived suppresses send errors while the interface is down.
+            if e.raw_os_error() != Some(libc::ENETUNREACH) {
+                log::warn!("({}) advert send to {dst4} failed: {e}", c.name);
+            }
+        }
+    }
+
+    fn send_garp(&mut self, i: usize, addr: IpAddr) {
+        let c = &self.agent.config().instances[i];
+        let IpAddr::V4(vip) = addr else { return };
+        let dev = c
+            .vips
+            .iter()
+            .chain(&c.excluded_vips)
+            .find(|v| v.addr == addr)
+            .and_then(|v| v.dev.clone())
+            .or_else(|| c.interface.clone());
+        let Some(iface) = dev.and_then(|d| self.ifaces.get(&d)) else { return };
+        let mut frame = [0u8; arp::FRAME_LEN];
+        if arp::Repr::gratuitous(iface.mac, vip).emit_frame(&mut frame).is_ok() {
+            let _ = sys::sendto_ll(
+                &self.packet,
+                &frame,
+                iface.index,
+                crate::wire::ethernet::ETHERTYPE_ARP,
+                crate::wire::ethernet::BROADCAST,
+            );
+        }
+    }
+
+    fn address(&mut self, i: usize, vip: &Vip, add: bool) {
+        let dev = vip.dev.clone().or_else(|| self.agent.config().instances.get(i).and_then(|c| c.interface.clone()));
+        let Some(index) = dev.as_ref().and_then(|d| self.ifaces.get(d)).map(|x| x.index) else {
+            log::error!("VIP {}: no such interface {:?}", vip.addr, dev);
+            return;
+        };
+        let broadcast = match (vip.brd, vip.addr) {
+            (Some(Broadcast::Addr(b)), _) => Some(b),
+            (Some(Broadcast::Auto), IpAddr::V4(a)) => {
+                let host = if vip.prefix >= 32 { 0 } else { u32::MAX >> vip.prefix };
+                Some(Ipv4Addr::from(u32::from(a) | host))
+            }
+            _ => None,
+        };
+        let mut flags = 0;
+        if vip.addr.is_ipv6() {
+            flags |= nl::IFA_F_NODAD;
+        }
+        let req = nl::AddrRequest {
+            ifindex: index,
+            address: vip.addr,
+            prefix_len: vip.prefix,
+            peer: vip.peer.map(|p| p.0),
+            broadcast,
+            scope: scope_number(vip.scope),
+            label: vip.label.as_deref(),
+            flags,
+            lifetimes: None,
+        };
+        let op = format!(
+            "{} {}/{} dev {}",
+            if add { "RTM_NEWADDR" } else { "RTM_DELADDR" },
+            vip.addr,
+            vip.prefix,
+            dev.unwrap_or_default()
+        );
+        match self.cmd.request(&op, |b, seq| nl::addr_request(b, add, &req, seq)) {
+            Ok(()) => {}
+            // Already there / already gone: the state we want.
+            Err(super::netlink::NetlinkError::Refused { errno, .. })
+                if errno == libc::EEXIST || errno == libc::EADDRNOTAVAIL => {}
+            Err(e) => log::error!("{e}"),
+        }
+    }
+
+    /// After SIGTERM: the agent has queued priority-0 adverts, VIP removals and STOP
+    /// notifies (applied above); give notify_stop its second, then exit 0.
+    fn finish_stop(&mut self) -> i32 {
+        let deadline = sys::monotonic_us() + 1_000_000;
+        while !self.children.is_empty() && sys::monotonic_us() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            self.reap(now());
+        }
+        for pid in self.children.keys() {
+            let _ = sys::kill_group(*pid, libc::SIGKILL);
+        }
+        0
+    }
+}

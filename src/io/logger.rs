@@ -1,0 +1,97 @@
+//! Logging as keepalived does it: syslog to /dev/log (ident `Keepalived_vrrp`, busybox syslogd
+//! compatible: a plain `<PRI>ident[pid]: message` datagram) and, with `-l`, the console with a
+//! `Tue Nov 24 18:00:18 2026: ` prefix. `-D` enables the detail messages.
+use std::io::Write;
+use std::os::unix::net::UnixDatagram;
+use std::sync::Mutex;
+
+pub struct Logger {
+    console: bool,
+    detail: bool,
+    facility: u8,
+    syslog: Mutex<Option<UnixDatagram>>,
+}
+
+impl Logger {
+    pub fn install(console: bool, detail: bool, facility: u8, syslog: bool) {
+        let sock = if syslog { UnixDatagram::unbound().ok().filter(|s| s.connect("/dev/log").is_ok()) } else { None };
+        let logger = Logger { console, detail, facility, syslog: Mutex::new(sock) };
+        let _ = log::set_boxed_logger(Box::new(logger));
+        log::set_max_level(if detail { log::LevelFilter::Debug } else { log::LevelFilter::Info });
+    }
+}
+
+/// `Wed Nov 25 14:53:20 2026` in UTC from seconds since the epoch (no time crate needed).
+pub fn timestamp(secs: u64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let days = secs / 86_400;
+    let rem = secs % 86_400;
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
+    format!(
+        "{} {} {:2} {:02}:{:02}:{:02} {}",
+        DAYS[(days % 7) as usize],
+        MONTHS[(m - 1) as usize],
+        d,
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        y
+    )
+}
+
+impl log::Log for Logger {
+    fn enabled(&self, m: &log::Metadata) -> bool {
+        m.level() <= log::Level::Info || self.detail
+    }
+
+    fn log(&self, r: &log::Record) {
+        if !self.enabled(r.metadata()) {
+            return;
+        }
+        let msg = r.args().to_string();
+        if self.console {
+            let secs =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+            let _ = writeln!(std::io::stderr(), "{}: {msg}", timestamp(secs));
+        }
+        if let Ok(guard) = self.syslog.lock() {
+            if let Some(s) = guard.as_ref() {
+                let severity = match r.level() {
+                    log::Level::Error => 3,
+                    log::Level::Warn => 4,
+                    log::Level::Info => 6,
+                    _ => 7,
+                };
+                let line = format!(
+                    "<{}>Keepalived_vrrp[{}]: {msg}",
+                    (self.facility as u32) * 8 + severity,
+                    std::process::id()
+                );
+                let _ = s.send(line.as_bytes());
+            }
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn keepalived_console_timestamp() {
+        // 2026-11-24 18:00:18 UTC was a Tuesday (reference §3.1's example prefix).
+        assert_eq!(super::timestamp(1_795_543_218), "Tue Nov 24 18:00:18 2026");
+        assert_eq!(super::timestamp(0), "Thu Jan  1 00:00:00 1970");
+        assert_eq!(super::timestamp(951_782_400), "Tue Feb 29 00:00:00 2000");
+    }
+}

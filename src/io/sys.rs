@@ -1,0 +1,313 @@
+//! Thin libc wrappers: the only `unsafe` in vrrpd (DESIGN rule 8). Each returns
+//! `io::Result` with errno, takes and gives `OwnedFd`s, and documents why its call is sound.
+#![allow(unsafe_code)]
+use std::ffi::CString;
+use std::io;
+use std::net::Ipv4Addr;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+
+fn check(ret: libc::c_int) -> io::Result<libc::c_int> {
+    if ret < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(ret)
+    }
+}
+
+fn check_size(ret: libc::ssize_t) -> io::Result<usize> {
+    if ret < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(ret as usize)
+    }
+}
+
+/// CLOCK_MONOTONIC in microseconds: the one clock of the reactor (DESIGN rule 1).
+pub fn monotonic_us() -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec; CLOCK_MONOTONIC always exists on Linux.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000 + ts.tv_nsec as u64 / 1_000
+}
+
+/// A non-blocking, close-on-exec socket.
+pub fn socket(domain: libc::c_int, kind: libc::c_int, protocol: libc::c_int) -> io::Result<OwnedFd> {
+    // SAFETY: plain syscall with integer arguments; on success the fd is new and owned here.
+    let fd = check(unsafe { libc::socket(domain, kind | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, protocol) })?;
+    // SAFETY: `fd` was just returned by socket() and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+pub fn setsockopt_int(fd: &OwnedFd, level: libc::c_int, name: libc::c_int, value: libc::c_int) -> io::Result<()> {
+    // SAFETY: the option value points to a live c_int of the length passed.
+    check(unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            level,
+            name,
+            &value as *const _ as *const libc::c_void,
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    })?;
+    Ok(())
+}
+
+pub fn setsockopt_bytes(fd: &OwnedFd, level: libc::c_int, name: libc::c_int, value: &[u8]) -> io::Result<()> {
+    // SAFETY: the pointer and length describe the live slice `value`.
+    check(unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            level,
+            name,
+            value.as_ptr() as *const libc::c_void,
+            value.len() as libc::socklen_t,
+        )
+    })?;
+    Ok(())
+}
+
+/// SO_BINDTODEVICE: receive and send only on `ifname`.
+pub fn bind_to_device(fd: &OwnedFd, ifname: &str) -> io::Result<()> {
+    setsockopt_bytes(fd, libc::SOL_SOCKET, libc::SO_BINDTODEVICE, ifname.as_bytes())
+}
+
+/// A classic BPF program of one instruction, `ret #0`: the kernel queues nothing on a
+/// send-only socket (keepalived issues #839, #1973).
+pub fn attach_drop_all_filter(fd: &OwnedFd) -> io::Result<()> {
+    let mut insn = libc::sock_filter { code: (libc::BPF_RET | libc::BPF_K) as u16, jt: 0, jf: 0, k: 0 };
+    let prog = libc::sock_fprog { len: 1, filter: &mut insn };
+    // SAFETY: `prog` points to one live sock_filter for the duration of the call; the kernel
+    // copies the program.
+    check(unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_ATTACH_FILTER,
+            &prog as *const _ as *const libc::c_void,
+            std::mem::size_of::<libc::sock_fprog>() as libc::socklen_t,
+        )
+    })?;
+    Ok(())
+}
+
+/// IP_ADD_MEMBERSHIP on interface `ifindex` (struct ip_mreqn).
+pub fn join_v4(fd: &OwnedFd, group: Ipv4Addr, ifindex: u32) -> io::Result<()> {
+    let m = libc::ip_mreqn {
+        imr_multiaddr: libc::in_addr { s_addr: u32::from_ne_bytes(group.octets()) },
+        imr_address: libc::in_addr { s_addr: 0 },
+        imr_ifindex: ifindex as libc::c_int,
+    };
+    // SAFETY: `m` is a live ip_mreqn of the size passed.
+    check(unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::IPPROTO_IP,
+            libc::IP_ADD_MEMBERSHIP,
+            &m as *const _ as *const libc::c_void,
+            std::mem::size_of::<libc::ip_mreqn>() as libc::socklen_t,
+        )
+    })?;
+    Ok(())
+}
+
+pub fn if_nametoindex(name: &str) -> io::Result<u32> {
+    let c = CString::new(name).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    // SAFETY: `c` is a NUL-terminated string alive for the call.
+    let idx = unsafe { libc::if_nametoindex(c.as_ptr()) };
+    if idx == 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(idx)
+    }
+}
+
+/// Binds a netlink socket to our port id (chosen by the kernel) and `groups`.
+pub fn bind_netlink(fd: &OwnedFd, groups: u32) -> io::Result<()> {
+    // SAFETY: zeroed sockaddr_nl is valid; fields set below.
+    let mut sa: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
+    sa.nl_family = libc::AF_NETLINK as libc::sa_family_t;
+    sa.nl_groups = groups;
+    // SAFETY: `sa` is a live sockaddr_nl of the size passed.
+    check(unsafe {
+        libc::bind(
+            fd.as_raw_fd(),
+            &sa as *const _ as *const libc::sockaddr,
+            std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
+        )
+    })?;
+    Ok(())
+}
+
+/// send() on a connected or netlink socket (to the kernel).
+pub fn send_netlink(fd: &OwnedFd, buf: &[u8]) -> io::Result<usize> {
+    // SAFETY: zeroed sockaddr_nl addresses the kernel (pid 0).
+    let mut sa: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
+    sa.nl_family = libc::AF_NETLINK as libc::sa_family_t;
+    // SAFETY: `buf` and `sa` are live for the call with the lengths passed.
+    check_size(unsafe {
+        libc::sendto(
+            fd.as_raw_fd(),
+            buf.as_ptr() as *const libc::c_void,
+            buf.len(),
+            0,
+            &sa as *const _ as *const libc::sockaddr,
+            std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
+        )
+    })
+}
+
+pub fn recv(fd: &OwnedFd, buf: &mut [u8]) -> io::Result<usize> {
+    // SAFETY: `buf` is live and writable for its length.
+    check_size(unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr() as *mut libc::c_void, buf.len(), 0) })
+}
+
+/// sendto() an IPv4 destination (raw IP_HDRINCL sockets carry their own header).
+pub fn sendto_v4(fd: &OwnedFd, buf: &[u8], dst: Ipv4Addr, flags: libc::c_int) -> io::Result<usize> {
+    // SAFETY: zeroed sockaddr_in is valid; fields set below.
+    let mut sa: libc::sockaddr_in = unsafe { std::mem::zeroed() };
+    sa.sin_family = libc::AF_INET as libc::sa_family_t;
+    sa.sin_addr = libc::in_addr { s_addr: u32::from_ne_bytes(dst.octets()) };
+    // SAFETY: `buf` and `sa` are live with the lengths passed.
+    check_size(unsafe {
+        libc::sendto(
+            fd.as_raw_fd(),
+            buf.as_ptr() as *const libc::c_void,
+            buf.len(),
+            flags,
+            &sa as *const _ as *const libc::sockaddr,
+            std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+        )
+    })
+}
+
+/// sendto() a link-layer frame on `ifindex` (AF_PACKET; the frame has its Ethernet header).
+pub fn sendto_ll(fd: &OwnedFd, frame: &[u8], ifindex: u32, protocol: u16, dst_mac: [u8; 6]) -> io::Result<usize> {
+    // SAFETY: zeroed sockaddr_ll is valid; fields set below.
+    let mut sa: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+    sa.sll_family = libc::AF_PACKET as u16;
+    sa.sll_protocol = protocol.to_be();
+    sa.sll_ifindex = ifindex as libc::c_int;
+    sa.sll_halen = 6;
+    sa.sll_addr[..6].copy_from_slice(&dst_mac);
+    // SAFETY: `frame` and `sa` are live with the lengths passed.
+    check_size(unsafe {
+        libc::sendto(
+            fd.as_raw_fd(),
+            frame.as_ptr() as *const libc::c_void,
+            frame.len(),
+            0,
+            &sa as *const _ as *const libc::sockaddr,
+            std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t,
+        )
+    })
+}
+
+/// A child process started by [`spawn`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Child {
+    pub pid: i32,
+}
+
+/// fork/exec without a shell: the child gets its own process group, default signal
+/// dispositions and an empty mask, PR_SET_PDEATHSIG(SIGTERM), fds above 2 closed, and (when
+/// given) the uid/gid to run as. `argv[0]` must be a path (resolved by the config loader).
+pub fn spawn(argv: &[String], run_as: Option<(u32, u32)>) -> io::Result<Child> {
+    let cargs: Vec<CString> = argv
+        .iter()
+        .map(|a| CString::new(a.as_str()))
+        .collect::<Result<_, _>>()
+        .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    let mut ptrs: Vec<*const libc::c_char> = cargs.iter().map(|c| c.as_ptr()).collect();
+    ptrs.push(std::ptr::null());
+    // SAFETY: fork() in a single-threaded process; the child only calls async-signal-safe
+    // functions (setpgid, sigprocmask, signal, prctl, close_range, setgid, setuid, execv,
+    // _exit) on memory prepared before the fork.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if pid == 0 {
+        // SAFETY: see above; every call uses only pre-fork data and never returns on success.
+        unsafe {
+            libc::setpgid(0, 0);
+            let mut empty: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut empty);
+            libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+            for sig in 1..32 {
+                if sig != libc::SIGKILL && sig != libc::SIGSTOP {
+                    libc::signal(sig, libc::SIG_DFL);
+                }
+            }
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+            libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32);
+            if let Some((uid, gid)) = run_as {
+                if libc::setgid(gid) != 0 || libc::setuid(uid) != 0 {
+                    libc::_exit(126);
+                }
+            }
+            libc::execv(ptrs[0], ptrs.as_ptr());
+            libc::_exit(127);
+        }
+    }
+    Ok(Child { pid })
+}
+
+/// Signals a whole process group (a script and what it started).
+pub fn kill_group(pgid: i32, sig: libc::c_int) -> io::Result<()> {
+    // SAFETY: plain syscall with integer arguments.
+    check(unsafe { libc::kill(-pgid, sig) })?;
+    Ok(())
+}
+
+/// Reaps one exited child without blocking: Some((pid, raw wait status)), or None.
+pub fn reap() -> Option<(i32, i32)> {
+    let mut status = 0;
+    // SAFETY: `status` is a live c_int for the call.
+    let pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
+    (pid > 0).then_some((pid, status))
+}
+
+/// Decodes a wait status: Ok(exit code) or Err(signal number).
+pub fn exit_status(status: i32) -> Result<i32, i32> {
+    if libc::WIFEXITED(status) {
+        Ok(libc::WEXITSTATUS(status))
+    } else {
+        Err(libc::WTERMSIG(status))
+    }
+}
+
+/// The raw fd, for registering with mio.
+pub fn raw(fd: &OwnedFd) -> RawFd {
+    fd.as_raw_fd()
+}
+
+/// Waits up to `timeout_ms` for `fd` to become readable (used only for netlink ACKs, which
+/// the kernel sends at once).
+pub fn wait_readable(fd: &OwnedFd, timeout_ms: i32) -> io::Result<bool> {
+    let mut p = libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+    // SAFETY: `p` is one live pollfd.
+    let n = check(unsafe { libc::poll(&mut p, 1, timeout_ms) })?;
+    Ok(n > 0)
+}
+
+/// Detaches from the terminal (unless -n): fork, the parent exits, setsid, stdio to
+/// /dev/null. Returns in the child only.
+pub fn daemonize() -> io::Result<()> {
+    // SAFETY: called before any thread or fd other than std ones exists; the parent only exits.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if pid > 0 {
+        // SAFETY: immediate exit of the parent without running destructors, as daemon(3) does.
+        unsafe { libc::_exit(0) };
+    }
+    // SAFETY: plain syscall.
+    check(unsafe { libc::setsid() })?;
+    let null = std::fs::OpenOptions::new().read(true).write(true).open("/dev/null")?;
+    for target in 0..3 {
+        // SAFETY: dup2 onto the standard descriptors, which this process owns.
+        check(unsafe { libc::dup2(null.as_raw_fd(), target) })?;
+    }
+    Ok(())
+}
