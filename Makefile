@@ -38,7 +38,7 @@ samples:
 
 # Tests that create network namespaces (root only; each removes its namespaces on drop).
 netns-test:
-	$(CARGO) test --release --test netns_config -- --ignored --test-threads=1
+	$(CARGO) test --release --test netns_config --test netns_daemon -- --ignored --test-threads=1
 
 demo: release
 	BIN=$(BIN) sh tests/netns/demo-config.sh
