@@ -10,7 +10,7 @@ WIRE_FUZZ_ITERATIONS ?= 1000000
 # ... and this many random schedules on the simulated LAN (issue target: at least 10k).
 SIM_SCHEDULES ?= 10000
 
-.PHONY: build release test lint netns-test demo samples bench msrv clean
+.PHONY: build release test lint netns-test demo demo-config samples bench msrv clean
 
 build:
 	$(CARGO) build
@@ -41,6 +41,10 @@ netns-test:
 	$(CARGO) test --release --test netns_config --test netns_daemon -- --ignored --test-threads=1
 
 demo: release
+	BIN=$(BIN) sh tests/netns/demo.sh
+
+# The loader on its own: the seed's configs tested and dumped inside a namespace.
+demo-config: release
 	BIN=$(BIN) sh tests/netns/demo-config.sh
 
 bench:
