@@ -81,5 +81,6 @@ impl Drop for TempDir {
 /// A minimal valid instance to embed in tests.
 pub const VI: &str =
     "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n  10.0.0.1\n }\n}\n";
+pub mod lan;
 pub mod pcap;
 pub mod rng;

@@ -1,0 +1,163 @@
+//! A namespaced LAN for the daemon tests: a bridge in a "switch" namespace, nodes `a` (.20)
+//! and `b` (.30) with the seed's interface name enp0s3, a client `c` (.100). Every namespace
+//! and process is removed by `Drop` on every exit path.
+#![allow(dead_code)]
+use super::TempDir;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const VIP: &str = "192.168.31.240";
+
+pub fn ip(args: &[&str]) {
+    let ok = Command::new("ip").args(args).status().unwrap().success();
+    assert!(ok, "ip {args:?}");
+}
+
+pub struct Lan {
+    pub tag: String,
+    nodes: Vec<String>,
+    procs: Vec<(String, Child)>,
+    pub dir: TempDir,
+}
+
+impl Lan {
+    /// Nodes `a` (192.168.31.20) and `b` (.30) and a client `c` (.100) on one bridge.
+    pub fn new(tag: &str) -> Lan {
+        let tag = format!("vd{}{}", tag, std::process::id() % 100_000);
+        let sw = format!("{tag}-sw");
+        let mut lan = Lan { tag: tag.clone(), nodes: vec![sw.clone()], procs: Vec::new(), dir: TempDir::new(&tag) };
+        ip(&["netns", "add", &sw]);
+        ip(&["-n", &sw, "link", "add", "br0", "type", "bridge"]);
+        ip(&["-n", &sw, "link", "set", "br0", "up"]);
+        for (name, addr) in [("a", "192.168.31.20/24"), ("b", "192.168.31.30/24"), ("c", "192.168.31.100/24")] {
+            let ns = format!("{tag}-{name}");
+            ip(&["netns", "add", &ns]);
+            lan.nodes.push(ns.clone());
+            let port = format!("p{name}");
+            ip(&["-n", &ns, "link", "add", "enp0s3", "type", "veth", "peer", "name", &port, "netns", &sw]);
+            ip(&["-n", &sw, "link", "set", &port, "master", "br0"]);
+            ip(&["-n", &sw, "link", "set", &port, "up"]);
+            ip(&["-n", &ns, "addr", "add", addr, "dev", "enp0s3"]);
+            ip(&["-n", &ns, "link", "set", "enp0s3", "up"]);
+            ip(&["-n", &ns, "link", "set", "lo", "up"]);
+        }
+        lan
+    }
+
+    pub fn ns(&self, node: &str) -> String {
+        format!("{}-{node}", self.tag)
+    }
+
+    pub fn start(&mut self, node: &str, conf: &std::path::Path) {
+        let ns = self.ns(node);
+        let pid = self.dir.0.join(format!("{node}.pid"));
+        let log = std::fs::File::create(self.dir.0.join(format!("{node}.log"))).unwrap();
+        let child = Command::new("ip")
+            .args(["netns", "exec", &ns, env!("CARGO_BIN_EXE_vrrpd"), "-n", "-l", "-D", "-G", "-f"])
+            .arg(conf)
+            .arg("-p")
+            .arg(&pid)
+            .arg("-r")
+            .arg(pid.with_extension("vrrp"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        self.procs.push((node.to_string(), child));
+    }
+
+    /// Debian's keepalived 2.2.7 as the peer (VRRP only, foreground, console log).
+    pub fn start_keepalived(&mut self, node: &str, conf: &std::path::Path) {
+        let ns = self.ns(node);
+        let pid = self.dir.0.join(format!("{node}-ka.pid"));
+        let log = std::fs::File::create(self.dir.0.join(format!("{node}.log"))).unwrap();
+        let child = Command::new("ip")
+            .args(["netns", "exec", &ns, "keepalived", "-n", "-l", "-D", "-P", "-f"])
+            .arg(conf)
+            .arg("-p")
+            .arg(&pid)
+            .arg("-r")
+            .arg(pid.with_extension("vrrp"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        self.procs.push((node.to_string(), child));
+    }
+
+    /// Writes a config file into the test's directory.
+    pub fn conf(&self, name: &str, text: &str) -> std::path::PathBuf {
+        self.dir.write(name, text)
+    }
+
+    pub fn pid(&self, node: &str) -> i32 {
+        self.procs.iter().rev().find(|p| p.0 == node).unwrap().1.id() as i32
+    }
+
+    pub fn signal(&self, node: &str, sig: &str) {
+        let ok = Command::new("kill").args(["-s", sig, &self.pid(node).to_string()]).status().unwrap().success();
+        assert!(ok);
+    }
+
+    pub fn wait_exit(&mut self, node: &str, limit: Duration) -> Option<i32> {
+        let start = Instant::now();
+        let child = &mut self.procs.iter_mut().rev().find(|p| p.0 == node).unwrap().1;
+        while start.elapsed() < limit {
+            if let Some(s) = child.try_wait().unwrap() {
+                return s.code();
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        None
+    }
+
+    pub fn has_vip(&self, node: &str) -> bool {
+        let out =
+            Command::new("ip").args(["-n", &self.ns(node), "-4", "addr", "show", "dev", "enp0s3"]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).contains(&format!("{VIP}/32"))
+    }
+
+    /// Polls `pred` every 2 ms; the time it first held, or None after `limit`.
+    pub fn wait(&self, limit: Duration, mut pred: impl FnMut(&Lan) -> bool) -> Option<Duration> {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if pred(self) {
+                return Some(start.elapsed());
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        None
+    }
+
+    pub fn log(&self, node: &str) -> String {
+        std::fs::read_to_string(self.dir.0.join(format!("{node}.log"))).unwrap_or_default()
+    }
+}
+
+impl Drop for Lan {
+    fn drop(&mut self) {
+        for (_, c) in &mut self.procs {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        // Anything else still inside (keepalived's forked VRRP child, scripts): kill it and
+        // wait, bounded, until each namespace is empty before deleting it.
+        for ns in &self.nodes {
+            let deadline = Instant::now() + Duration::from_secs(3);
+            loop {
+                let out = Command::new("ip").args(["netns", "pids", ns]).output();
+                let pids: Vec<String> = out
+                    .map(|o| String::from_utf8_lossy(&o.stdout).split_whitespace().map(str::to_string).collect())
+                    .unwrap_or_default();
+                if pids.is_empty() || Instant::now() > deadline {
+                    break;
+                }
+                let _ = Command::new("kill").arg("-9").args(&pids).status();
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = Command::new("ip").args(["netns", "del", ns]).status();
+        }
+    }
+}
