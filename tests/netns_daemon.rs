@@ -51,7 +51,7 @@ fn seed_pair_elects_the_master_and_sigterm_hands_over_within_skew() {
 #[test]
 #[ignore = "needs root: creates network namespaces (make test runs it as root)"]
 fn master_host_dies_backup_takes_over_within_master_down() {
-    let mut lan = seed_pair("k");
+    let lan = seed_pair("k");
     std::thread::sleep(Duration::from_millis(500));
     let a = lan.ns("a");
     ip(&["-n", &a, "link", "set", "enp0s3", "down"]);
