@@ -81,3 +81,138 @@ fn a_vip_deleted_by_hand_on_the_master_is_back_after_skew() {
     assert!(!lan.has_vip("b"));
     assert!(lan.log("a").contains("(VI_1) Entering BACKUP STATE"));
 }
+
+fn fast_pair(lan: &mut Lan) {
+    let conf = |prio: u8| {
+        format!("vrrp_instance VI_1 {{\n interface enp0s3\n virtual_router_id 60\n priority {prio}\n version 3\n advert_int 0.01\n virtual_ipaddress {{\n  {VIP}/32\n }}\n}}\n")
+    };
+    let a = lan.conf("a.conf", &conf(150));
+    let b = lan.conf("b.conf", &conf(100));
+    lan.start("a", &a);
+    lan.start("b", &b);
+    lan.wait(Duration::from_secs(3), |l| l.has_vip("a")).expect("a master");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!lan.has_vip("b"));
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn v3_at_10ms_backup_takes_over_within_master_down_plus_5ms() {
+    let mut lan = Lan::new("f");
+    fast_pair(&mut lan);
+    let monitor = lan.monitor_addresses("b");
+    let a = lan.ns("a");
+    let killed = common::lan::day_micros(&common::lan::now_hms());
+    lan.signal("a", "KILL");
+    ip(&["-n", &a, "link", "set", "enp0s3", "down"]);
+    lan.wait(Duration::from_secs(2), |l| l.has_vip("b")).expect("b takes over");
+    let at = common::lan::added_at(&monitor, VIP).expect("the monitor saw the VIP added");
+    let after = at.saturating_sub(killed);
+    // Master-down at 10 ms for priority 100: 3 x 10 ms + 156/256 x 10 ms = 36.09 ms after the
+    // last advert heard, which left at most 10 ms before the kill.
+    println!("v3 10 ms: VIP added on b {} us after the kill (master-down 36 094 us)", after);
+    assert!(after <= 36_094 + 5_000, "{after} us");
+    assert!(after >= 36_094 - 10_000 - 1_000, "{after} us: too early");
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn the_seed_check_script_failing_moves_the_vip_and_recovery_brings_it_back() {
+    let mut lan = Lan::new("s");
+    let flag_a = lan.dir.0.join("nginx-up-a");
+    let flag_b = lan.dir.0.join("nginx-up-b");
+    std::fs::write(&flag_a, "").unwrap();
+    std::fs::write(&flag_b, "").unwrap();
+    // The seed's configs unchanged; the check script (the seed's is broken, rootfs/ will ship
+    // a working one) succeeds while this node's "nginx" flag exists.
+    let check = |flag: &std::path::Path| format!("#!/bin/sh\ntest -e {}\n", flag.display());
+    lan.start_with_etc("a", &data("master.conf"), &[("/etc/keepalived/check_nginx.sh", &check(&flag_a))]);
+    lan.start_with_etc("b", &data("backup.conf"), &[("/etc/keepalived/check_nginx.sh", &check(&flag_b))]);
+    lan.wait(Duration::from_secs(10), |l| l.has_vip("a")).unwrap_or_else(|| panic!("no master:\n{}", lan.log("a")));
+    std::fs::remove_file(&flag_a).unwrap();
+    // fall 1 at interval 2 s, then 101 - 5 = 96 < 100: b preempts after its master-down.
+    let moved = lan.wait(Duration::from_secs(12), |l| l.has_vip("b") && !l.has_vip("a"));
+    assert!(moved.is_some(), "VIP did not move:\n{}\n{}", lan.log("a"), lan.log("b"));
+    assert!(lan.log("a").contains("VRRP_Script(chk_nginx) failed (exited with status 1)"));
+    assert!(lan.log("a").contains("(VI_1) Changing effective priority from 101 to 96"));
+    std::fs::write(&flag_a, "").unwrap();
+    let back = lan.wait(Duration::from_secs(12), |l| l.has_vip("a") && !l.has_vip("b"));
+    assert!(back.is_some(), "VIP did not come back:\n{}\n{}", lan.log("a"), lan.log("b"));
+    println!("check failed: VIP moved after {:?}; recovered: back after {:?}", moved.unwrap(), back.unwrap());
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn sighup_changes_priority_and_vips_without_a_flap_and_a_broken_config_changes_nothing() {
+    let mut lan = Lan::new("h");
+    let text =
+        std::fs::read_to_string(data("master.conf")).unwrap().replace("/etc/keepalived/check_nginx.sh", "/bin/true");
+    let conf = lan.conf("a.conf", &text);
+    let b = lan.conf(
+        "b.conf",
+        &std::fs::read_to_string(data("backup.conf")).unwrap().replace("/etc/keepalived/check_nginx.sh", "/bin/true"),
+    );
+    lan.start("a", &conf);
+    lan.start("b", &b);
+    lan.wait(Duration::from_secs(10), |l| l.has_vip("a")).expect("a master");
+    let entered = |l: &Lan| l.log("a").matches("Entering").count();
+    let before = entered(&lan);
+    // New priority and one more VIP.
+    std::fs::write(
+        &conf,
+        text.replace("priority 101", "priority 120")
+            .replace("192.168.31.240\n", "192.168.31.240\n\u{a0} 192.168.31.241\n"),
+    )
+    .unwrap();
+    lan.signal("a", "HUP");
+    let added = lan.wait(Duration::from_secs(3), |l| {
+        let out = std::process::Command::new("ip")
+            .args(["-n", &l.ns("a"), "-4", "addr", "show", "dev", "enp0s3"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).contains("192.168.31.241/32")
+    });
+    assert!(added.is_some(), "the new VIP was not added:\n{}", lan.log("a"));
+    assert!(lan.has_vip("a"), "the old VIP stayed");
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(entered(&lan), before, "no state change on reload:\n{}", lan.log("a"));
+    // A broken config: reported, nothing changes.
+    std::fs::write(&conf, "vrrp_instance VI_1 {\n interface enp0s3\n}\n").unwrap();
+    lan.signal("a", "HUP");
+    let reported = lan.wait(Duration::from_secs(3), |l| l.log("a").contains("Reload failed"));
+    assert!(reported.is_some(), "{}", lan.log("a"));
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(lan.has_vip("a") && !lan.has_vip("b"), "still master with its VIPs");
+    assert_eq!(entered(&lan), before);
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn hanging_script_is_killed_at_its_timeout_and_many_runs_leave_no_zombies_or_fds() {
+    let mut lan = Lan::new("z");
+    let conf = lan.conf(
+        "a.conf",
+        &format!(
+            "vrrp_script hang {{\n script \"/bin/sleep 100\"\n interval 1\n timeout 0.3\n weight -10\n}}\n\
+             vrrp_script quick {{\n script /bin/true\n interval 0.005\n}}\n\
+             vrrp_instance VI_1 {{\n interface enp0s3\n virtual_router_id 51\n priority 150\n advert_int 1\n virtual_ipaddress {{\n  {VIP}/32\n }}\n track_script {{\n  hang\n  quick\n }}\n}}\n"
+        ),
+    );
+    lan.start("a", &conf);
+    lan.wait(Duration::from_secs(6), |l| l.has_vip("a")).expect("a master");
+    let pid = lan.pid("a");
+    let fds = || std::fs::read_dir(format!("/proc/{pid}/fd")).map(|d| d.count()).unwrap_or(0);
+    let fds_before = fds();
+    // 1,000 runs of `quick` at 5 ms.
+    std::thread::sleep(Duration::from_secs(6));
+    assert!(lan.log("a").contains("VRRP_Script(hang) timed_out"), "{}", lan.log("a"));
+    let zombies = std::process::Command::new("ps").args(["--ppid", &pid.to_string(), "-o", "stat="]).output().unwrap();
+    let z = String::from_utf8_lossy(&zombies.stdout).lines().filter(|s| s.starts_with('Z')).count();
+    assert_eq!(z, 0, "no zombies");
+    let sleeps = std::process::Command::new("pgrep").args(["-f", "^/bin/sleep 100"]).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&sleeps.stdout).lines().count() <= 1,
+        "timed-out runs are killed, at most the current one runs"
+    );
+    assert_eq!(fds(), fds_before, "open fds unchanged");
+}

@@ -441,3 +441,20 @@ fn fifo_lines_and_master_rx_lower_pri() {
         .iter()
         .any(|(_, a)| matches!(a, Action::Notify { command, .. } if command.argv == ["/usr/local/bin/lower.sh"])));
 }
+
+#[test]
+fn dump_formats_follow_keepalived() {
+    let mut s = Solo::new(&inst(150, ""));
+    s.at(5_000_000);
+    let stats = vrrpd::proto::report::stats(&s.agent);
+    assert!(
+        stats.starts_with("VRRP Instance: VI_1\n  Advertisements:\n    Received: 0\n    Sent: 2\n  Became master: 1\n"),
+        "{stats}"
+    );
+    assert!(stats.contains("  Priority Zero:\n    Received: 0\n    Sent: 0\n"));
+    let json = vrrpd::proto::report::json(&s.agent);
+    assert!(json.starts_with("[{\"data\":{\"iname\":\"VI_1\""), "{json}");
+    assert!(json.contains("\"state\":2,") && json.contains("\"vips\":[\"10.0.0.100/32 scope global\"]"), "{json}");
+    let data = vrrpd::proto::report::data(&s.agent);
+    assert!(data.contains(" VRRP Instance = VI_1\n   State = MASTER\n"), "{data}");
+}

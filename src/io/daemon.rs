@@ -58,6 +58,9 @@ struct SignalFlags {
     term: Arc<AtomicBool>,
     hup: Arc<AtomicBool>,
     chld: Arc<AtomicBool>,
+    data: Arc<AtomicBool>,
+    stats: Arc<AtomicBool>,
+    json: Arc<AtomicBool>,
 }
 
 pub struct Options {
@@ -107,6 +110,23 @@ fn setup<T>(what: &'static str, r: std::io::Result<T>) -> Result<T, DaemonError>
     r.map_err(|error| DaemonError::Setup { what, error })
 }
 
+/// keepalived writes its dump files in $TMPDIR (default /tmp), mode 0600.
+fn write_dump(name: &str, text: &str) {
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = std::env::var_os("TMPDIR").map(std::path::PathBuf::from).unwrap_or_else(|| "/tmp".into());
+    let path = dir.join(name);
+    let r = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()));
+    if let Err(e) = r {
+        log::error!("cannot write {}: {e}", path.display());
+    }
+}
+
 fn now() -> Instant {
     Instant::from_micros(sys::monotonic_us())
 }
@@ -154,16 +174,18 @@ impl Daemon {
         let (signal_rx, signal_tx) = setup("socketpair", UnixStream::pair())?;
         setup("signal pipe", signal_rx.set_nonblocking(true))?;
         setup("signal pipe", signal_tx.set_nonblocking(true))?;
-        let flags = SignalFlags {
-            term: Arc::new(AtomicBool::new(false)),
-            hup: Arc::new(AtomicBool::new(false)),
-            chld: Arc::new(AtomicBool::new(false)),
-        };
+        let flag = || Arc::new(AtomicBool::new(false));
+        let flags = SignalFlags { term: flag(), hup: flag(), chld: flag(), data: flag(), stats: flag(), json: flag() };
+        // keepalived's JSON signal is SIGRTMIN+2 (36 on glibc, 37 on musl).
+        let json_sig = super::signals::signum("JSON").unwrap_or(libc::SIGRTMIN() + 2);
         for (sig, flag) in [
             (signal_hook::consts::SIGTERM, &flags.term),
             (signal_hook::consts::SIGINT, &flags.term),
             (signal_hook::consts::SIGHUP, &flags.hup),
             (signal_hook::consts::SIGCHLD, &flags.chld),
+            (signal_hook::consts::SIGUSR1, &flags.data),
+            (signal_hook::consts::SIGUSR2, &flags.stats),
+            (json_sig, &flags.json),
         ] {
             setup("signal", signal_hook::flag::register(sig, flag.clone()))?;
             setup("signal", signal_hook::low_level::pipe::register(sig, setup("signal pipe", signal_tx.try_clone())?))?;
@@ -329,6 +351,15 @@ impl Daemon {
         }
         if self.flags.hup.swap(false, Ordering::SeqCst) {
             self.reload(now);
+        }
+        for (flag, name, render) in [
+            (&self.flags.data, "keepalived.data", crate::proto::report::data as fn(&Agent) -> String),
+            (&self.flags.stats, "keepalived.stats", crate::proto::report::stats),
+            (&self.flags.json, "keepalived.json", crate::proto::report::json),
+        ] {
+            if flag.swap(false, Ordering::SeqCst) {
+                write_dump(name, &render(&self.agent));
+            }
         }
         if self.flags.term.swap(false, Ordering::SeqCst) {
             self.agent.handle(now, Input::Shutdown);

@@ -7,6 +7,7 @@
 //! when to call back with [`Input::Timeout`]. Deadlines are data in the instance state; a
 //! lazy min-heap indexes them, and a stale heap entry is harmless because every timer is
 //! re-checked against `now` before it fires.
+pub mod report;
 pub mod time;
 pub mod track;
 
@@ -407,6 +408,10 @@ impl Agent {
     }
     pub fn stats(&self, i: usize) -> &Stats {
         &self.inst[i].stats
+    }
+    /// The master this BACKUP last accepted: (address, priority).
+    pub fn master_of(&self, i: usize) -> Option<(IpAddr, u8)> {
+        self.inst[i].master
     }
     pub fn master_adver_int(&self, i: usize) -> Micros {
         self.inst[i].master_adver_int

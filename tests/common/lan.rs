@@ -67,6 +67,51 @@ impl Lan {
         self.procs.push((node.to_string(), child));
     }
 
+    /// vrrpd inside a private mount namespace where /etc is a tmpfs holding `files`
+    /// (path, content, executable): for configs that name scripts under /etc/keepalived.
+    /// The host's /etc is never touched.
+    pub fn start_with_etc(&mut self, node: &str, conf: &std::path::Path, files: &[(&str, &str)]) {
+        let ns = self.ns(node);
+        let pid = self.dir.0.join(format!("{node}.pid"));
+        let log = std::fs::File::create(self.dir.0.join(format!("{node}.log"))).unwrap();
+        let mut script = String::from("mount -t tmpfs vrrpd-test /etc && mkdir -p /etc/keepalived");
+        for (path, content) in files {
+            let staged = self.dir.write(&format!("etc-{node}-{}", path.replace('/', "_")), content);
+            script.push_str(&format!(" && cp {} {path} && chmod 755 {path}", staged.display()));
+        }
+        script.push_str(&format!(
+            " && exec {} -n -l -D -G -f {} -p {} -r {}",
+            env!("CARGO_BIN_EXE_vrrpd"),
+            conf.display(),
+            pid.display(),
+            pid.with_extension("vrrp").display()
+        ));
+        let child = Command::new("ip")
+            .args(["netns", "exec", &ns, "unshare", "--mount", "--propagation", "private", "sh", "-c", &script])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        self.procs.push((node.to_string(), child));
+    }
+
+    /// Starts `ip -ts monitor address` in `node`'s namespace; read it with `vip_added_at`.
+    pub fn monitor_addresses(&mut self, node: &str) -> std::path::PathBuf {
+        let ns = self.ns(node);
+        let out = self.dir.0.join(format!("{node}.monitor"));
+        let f = std::fs::File::create(&out).unwrap();
+        let child = Command::new("ip")
+            .args(["-ts", "-n", &ns, "monitor", "address"])
+            .stdout(f)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        self.procs.push((format!("{node}-monitor"), child));
+        std::thread::sleep(Duration::from_millis(200));
+        out
+    }
+
     /// Debian's keepalived 2.2.7 as the peer (VRRP only, foreground, console log).
     pub fn start_keepalived(&mut self, node: &str, conf: &std::path::Path) {
         let ns = self.ns(node);
@@ -134,6 +179,36 @@ impl Lan {
     pub fn log(&self, node: &str) -> String {
         std::fs::read_to_string(self.dir.0.join(format!("{node}.log"))).unwrap_or_default()
     }
+}
+
+/// Microseconds since midnight of a local time `HH:MM:SS.ffffff` (as `ip -ts` and
+/// `date +%T.%6N` print it: the same clock and zone, so differences are exact).
+pub fn day_micros(hms: &str) -> u64 {
+    let (h, rest) = hms.split_once(':').unwrap();
+    let (m, s) = rest.split_once(':').unwrap();
+    let (s, f) = s.split_once('.').unwrap_or((s, "0"));
+    let f = format!("{f:0<6}");
+    ((h.parse::<u64>().unwrap() * 60 + m.parse::<u64>().unwrap()) * 60 + s.parse::<u64>().unwrap()) * 1_000_000
+        + f[..6].parse::<u64>().unwrap()
+}
+
+/// The local time now, as `date` prints it.
+pub fn now_hms() -> String {
+    let out = Command::new("date").arg("+%T.%6N").output().unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// When `ip -ts monitor` first saw `addr` added (local time of day, microseconds).
+pub fn added_at(monitor: &std::path::Path, addr: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(monitor).ok()?;
+    for line in text.lines() {
+        // "[2026-11-25T15:11:00.123456] 3: enp0s3    inet 192.168.31.240/32 scope global enp0s3"
+        if line.contains(&format!("inet {addr}/")) && !line.contains("Deleted") {
+            let ts = line.split(']').next()?.split('T').nth(1)?;
+            return Some(day_micros(ts));
+        }
+    }
+    None
 }
 
 impl Drop for Lan {
