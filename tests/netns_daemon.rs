@@ -216,3 +216,27 @@ fn hanging_script_is_killed_at_its_timeout_and_many_runs_leave_no_zombies_or_fds
     );
     assert_eq!(fds(), fds_before, "open fds unchanged");
 }
+
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn usr1_usr2_and_json_signals_write_keepalived_dump_files() {
+    let lan = seed_pair("d");
+    std::thread::sleep(Duration::from_millis(300));
+    let json_sig = String::from_utf8(
+        std::process::Command::new(env!("CARGO_BIN_EXE_vrrpd")).arg("--signum=JSON").output().unwrap().stdout,
+    )
+    .unwrap();
+    for (sig, file, needle) in [
+        ("USR2", "keepalived.stats", "VRRP Instance: VI_1\n  Advertisements:\n"),
+        ("USR1", "keepalived.data", "   State = MASTER\n"),
+        (json_sig.trim(), "keepalived.json", "\"iname\":\"VI_1\""),
+    ] {
+        let path = lan.dir.0.join(file);
+        lan.signal("a", sig);
+        let ok = lan.wait(Duration::from_secs(2), |_| std::fs::read_to_string(&path).is_ok_and(|t| t.contains(needle)));
+        assert!(ok.is_some(), "{file}: {:?}", std::fs::read_to_string(&path));
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        let _ = std::fs::remove_file(&path);
+    }
+}

@@ -59,6 +59,7 @@ impl Lan {
             .arg(&pid)
             .arg("-r")
             .arg(pid.with_extension("vrrp"))
+            .env("TMPDIR", &self.dir.0)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
