@@ -29,6 +29,28 @@ fn seed_pair_elects_the_master_and_sigterm_hands_over_within_skew() {
     // Stable: a few adverts later b is still BACKUP.
     std::thread::sleep(Duration::from_millis(2500));
     assert!(lan.has_vip("a") && !lan.has_vip("b"));
+    // The client talks to the VIP: its ARP entry holds a's MAC.
+    let client = lan.ns("c");
+    let neigh = || {
+        let out = std::process::Command::new("ip").args(["-n", &client, "neigh", "show", VIP]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).split_whitespace().nth(4).unwrap_or("").to_string()
+    };
+    let mac = |node: &str| {
+        let out =
+            std::process::Command::new("ip").args(["-n", &lan.ns(node), "link", "show", "enp0s3"]).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        text.split("link/ether ").nth(1).unwrap().split_whitespace().next().unwrap().to_string()
+    };
+    let (mac_a, mac_b) = (mac("a"), mac("b"));
+    let ping = || {
+        let out = std::process::Command::new("ip")
+            .args(["netns", "exec", &client, "ping", "-q", "-c", "1", "-W", "1", VIP])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "ping through the VIP");
+    };
+    ping();
+    assert_eq!(neigh(), mac_a);
     let stop = Instant::now();
     lan.signal("a", "TERM");
     let moved = lan.wait(Duration::from_secs(3), |l| l.has_vip("b")).expect("b takes over");
@@ -46,6 +68,10 @@ fn seed_pair_elects_the_master_and_sigterm_hands_over_within_skew() {
     assert!(!lan.has_vip("a"), "a released the VIP");
     assert!(lan.log("a").contains("(VI_1) sent 0 priority"));
     assert!(lan.log("b").contains("(VI_1) Entering MASTER STATE"));
+    // b's gratuitous ARP updated the client at once (not by expiry, which takes seconds),
+    // and traffic reaches b.
+    assert_eq!(neigh(), mac_b, "the client's ARP entry points at the new master");
+    ping();
 }
 
 #[test]
