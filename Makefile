@@ -10,7 +10,7 @@ WIRE_FUZZ_ITERATIONS ?= 1000000
 # ... and this many random schedules on the simulated LAN (issue target: at least 10k).
 SIM_SCHEDULES ?= 10000
 
-.PHONY: build release test lint netns-test demo demo-config samples bench msrv clean
+.PHONY: build release test lint netns-test demo demo-config samples bench bench-daemon msrv clean
 
 build:
 	$(CARGO) build
@@ -53,6 +53,10 @@ bench:
 	$(CARGO) run --release --example config_load_bench
 	$(CARGO) run --release --example wire_bench
 	$(CARGO) run --release --example sim_bench
+
+# vrrpd against keepalived 2.2.7 on a namespaced LAN: CPU and memory (root).
+bench-daemon: release
+	BIN=$(BIN) sh tests/netns/bench-daemon.sh
 
 # The armv7 toolchain is 1.92: make sure nothing newer slipped in.
 msrv:

@@ -236,7 +236,10 @@ pub struct Agent {
     /// Addresses per interface (for the source address used in the tie-break).
     addrs: HashMap<String, Vec<IpAddr>>,
     /// (interface, family, vrid) -> instances, for demultiplexing adverts.
-    demux: HashMap<(Option<String>, bool, u8), Vec<usize>>,
+    /// (interface id, IPv4, VRID) -> instances; id 0 is "no interface" (unicast with a
+    /// source address). Looked up per received advert, so no allocation on that path.
+    demux: HashMap<(u32, bool, u8), Vec<usize>>,
+    iface_ids: HashMap<String, u32>,
     out: VecDeque<Action>,
     heap: BinaryHeap<Reverse<(Instant, Slot)>>,
     startup_until: Option<Instant>,
@@ -260,6 +263,7 @@ impl Agent {
             links: Vec::new(),
             addrs: HashMap::new(),
             demux: HashMap::new(),
+            iface_ids: HashMap::new(),
             out: VecDeque::new(),
             heap: BinaryHeap::new(),
             startup_until: None,
@@ -317,8 +321,16 @@ impl Agent {
             })
             .collect();
         self.demux.clear();
+        self.iface_ids.clear();
         for (n, i) in self.cfg.instances.iter().enumerate() {
-            self.demux.entry((i.interface.clone(), family_is_v4(i.family), i.vrid)).or_default().push(n);
+            let id = match &i.interface {
+                Some(name) => {
+                    let next = self.iface_ids.len() as u32 + 1;
+                    *self.iface_ids.entry(name.clone()).or_insert(next)
+                }
+                None => 0,
+            };
+            self.demux.entry((id, family_is_v4(i.family), i.vrid)).or_default().push(n);
         }
     }
 
@@ -1031,21 +1043,19 @@ impl Agent {
         }
         let vrid = bytes[1];
         let v4 = meta.src.is_ipv4();
-        let candidates = self
-            .demux
-            .get(&(Some(interface.to_string()), v4, vrid))
-            .or_else(|| self.demux.get(&(None, v4, vrid)))
-            .cloned()
-            .unwrap_or_default();
-        // Several instances may share a VRID in unicast with disjoint peers.
-        let Some(&i) = candidates
-            .iter()
-            .find(|&&i| {
-                let p = &self.cfg.instances[i].unicast_peers;
-                p.is_empty() || p.iter().any(|p| p.addr == meta.src)
-            })
-            .or(candidates.first())
-        else {
+        let id = self.iface_ids.get(interface).copied().unwrap_or(u32::MAX);
+        let found = self.demux.get(&(id, v4, vrid)).or_else(|| self.demux.get(&(0, v4, vrid))).and_then(|candidates| {
+            // Several instances may share a VRID in unicast with disjoint peers.
+            candidates
+                .iter()
+                .find(|&&i| {
+                    let p = &self.cfg.instances[i].unicast_peers;
+                    p.is_empty() || p.iter().any(|p| p.addr == meta.src)
+                })
+                .or(candidates.first())
+                .copied()
+        });
+        let Some(i) = found else {
             if self.cfg.global.log_unknown_vrids {
                 self.log(Level::Info, format!("Unknown VRID {vrid} received on {interface} from {}", meta.src));
             }
