@@ -266,3 +266,67 @@ fn usr1_usr2_and_json_signals_write_keepalived_dump_files() {
         let _ = std::fs::remove_file(&path);
     }
 }
+
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn virtual_routes_rules_and_the_notify_fifo_follow_the_master() {
+    let mut lan = Lan::new("r");
+    let fifo = lan.dir.0.join("events.fifo");
+    let conf = |prio: u8| {
+        format!(
+            "global_defs {{\n vrrp_notify_fifo {}\n}}\nvrrp_instance VI_1 {{\n interface enp0s3\n virtual_router_id 51\n priority {prio}\n advert_int 1\n\
+             virtual_ipaddress {{\n  {VIP}/32\n }}\n virtual_routes {{\n  10.99.0.0/16 via 192.168.31.1 table 100\n  blackhole 10.98.0.0/16\n }}\n\
+             virtual_rules {{\n  from {VIP}/32 table 100 priority 1000\n }}\n}}\n",
+            fifo.display()
+        )
+    };
+    let a = lan.conf("a.conf", &conf(150));
+    lan.start("a", &a);
+    // Read the FIFO as a monitoring script would.
+    let reader = std::fs::OpenOptions::new().read(true).custom_flags_nonblock(&fifo);
+    lan.wait(Duration::from_secs(6), |l| l.has_vip("a")).expect("a master");
+    let ns_a = lan.ns("a");
+    let show = |args: &[&str]| {
+        let out = std::process::Command::new("ip").args(["-n", &ns_a]).args(args).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    assert!(
+        show(&["route", "show", "table", "100"]).contains("10.99.0.0/16 via 192.168.31.1 dev enp0s3 proto keepalived"),
+        "{}",
+        show(&["route", "show", "table", "100"])
+    );
+    assert!(show(&["route", "show"]).contains("blackhole 10.98.0.0/16 proto keepalived"), "{}", show(&["route"]));
+    assert!(show(&["rule", "show"]).contains(&format!("1000:\tfrom {VIP} lookup 100")), "{}", show(&["rule"]));
+    let mut text = String::new();
+    let mut r = reader;
+    std::thread::sleep(Duration::from_millis(100));
+    let _ = std::io::Read::read_to_string(&mut r, &mut text);
+    assert!(
+        text.contains("INSTANCE \"VI_1\" BACKUP 150\n") && text.contains("INSTANCE \"VI_1\" MASTER 150\n"),
+        "{text:?}"
+    );
+    // Leaving MASTER removes them.
+    lan.signal("a", "TERM");
+    lan.wait_exit("a", Duration::from_secs(3));
+    assert!(!show(&["route", "show", "table", "100"]).contains("10.99.0.0/16"));
+    assert!(!show(&["rule", "show"]).contains("lookup 100"));
+}
+
+/// Opens a FIFO for reading without blocking (the daemon creates it before we read).
+trait NonblockOpen {
+    fn custom_flags_nonblock(&mut self, path: &std::path::Path) -> std::fs::File;
+}
+
+impl NonblockOpen for std::fs::OpenOptions {
+    fn custom_flags_nonblock(&mut self, path: &std::path::Path) -> std::fs::File {
+        use std::os::unix::fs::OpenOptionsExt;
+        let deadline = Instant::now() + Duration::from_secs(3);
+        loop {
+            if let Ok(f) = self.custom_flags(libc::O_NONBLOCK).open(path) {
+                return f;
+            }
+            assert!(Instant::now() < deadline, "the daemon never created {}", path.display());
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}

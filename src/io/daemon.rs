@@ -87,6 +87,9 @@ pub struct Daemon {
     signal_rx: UnixStream,
     flags: SignalFlags,
     stopping: bool,
+    /// notify_fifo / vrrp_notify_fifo, opened read-write so writes never fail for want of a
+    /// reader (keepalived does the same).
+    fifos: Vec<std::fs::File>,
 }
 
 #[derive(Debug)]
@@ -229,9 +232,41 @@ impl Daemon {
             signal_rx,
             flags,
             stopping: false,
+            fifos: Vec::new(),
         };
+        d.open_fifos();
         d.open_vrrp_sockets()?;
         Ok(d)
+    }
+
+    fn open_fifos(&mut self) {
+        use std::os::unix::fs::OpenOptionsExt;
+        let g = self.agent.config().global.clone();
+        for f in [&g.notify_fifo, &g.vrrp_notify_fifo].into_iter().flatten() {
+            let path = std::path::Path::new(&f.path);
+            if let Err(e) = sys::mkfifo(path, 0o600) {
+                log::error!("notify FIFO {}: {e}", f.path);
+                continue;
+            }
+            match std::fs::OpenOptions::new().read(true).write(true).custom_flags(libc::O_NONBLOCK).open(path) {
+                Ok(file) => {
+                    self.fifos.push(file);
+                    // keepalived runs the FIFO script with the FIFO's path as its argument.
+                    if let Some(script) = &f.script {
+                        let mut argv = script.argv.clone();
+                        argv.push(f.path.clone());
+                        match sys::spawn(&argv, None) {
+                            Ok(c) => {
+                                self.children
+                                    .insert(c.pid, ChildInfo { script: None, timed_out: false, timeout: None });
+                            }
+                            Err(e) => log::error!("notify FIFO script {}: {e}", argv[0]),
+                        }
+                    }
+                }
+                Err(e) => log::error!("notify FIFO {}: {e}", f.path),
+            }
+        }
     }
 
     /// One receive socket per interface (raw protocol 112, bound to the device, joined to
@@ -493,18 +528,21 @@ impl Daemon {
                         Err(e) => log::error!("notify {}: {e}", argv.join(" ")),
                     }
                 }
-                Action::FifoLine { .. } => {}
+                Action::FifoLine { line } => {
+                    for f in &mut self.fifos {
+                        // A full FIFO (nobody reading) drops the line rather than block.
+                        let _ = std::io::Write::write_all(f, line.as_bytes());
+                    }
+                }
                 Action::Log { level, message } => match level {
                     Level::Warning => log::warn!("{message}"),
                     Level::Info => log::info!("{message}"),
                     Level::Detail => log::debug!("{message}"),
                 },
-                Action::AddRoute { .. }
-                | Action::RemoveRoute { .. }
-                | Action::AddRule { .. }
-                | Action::RemoveRule { .. } => {
-                    log::warn!("virtual_routes / virtual_rules are not installed by this build yet");
-                }
+                Action::AddRoute { instance, route } => self.route(instance, &route, true),
+                Action::RemoveRoute { instance, route } => self.route(instance, &route, false),
+                Action::AddRule { instance, rule } => self.rule(instance, &rule, true),
+                Action::RemoveRule { instance, rule } => self.rule(instance, &rule, false),
             }
         }
     }
@@ -589,6 +627,82 @@ impl Daemon {
                 crate::wire::ethernet::ETHERTYPE_ARP,
                 crate::wire::ethernet::BROADCAST,
             );
+        }
+    }
+
+    /// virtual_routes: `ip route` semantics (scope link without a gateway, universe with one),
+    /// protocol "keepalived" (18) as keepalived marks its routes.
+    fn route(&mut self, i: usize, r: &crate::config::model::Route, add: bool) {
+        let dev = r.dev.clone().or_else(|| self.agent.config().instances.get(i).and_then(|c| c.interface.clone()));
+        let oif = dev.as_ref().and_then(|d| self.ifaces.get(d)).map(|x| x.index);
+        let route_type = match r.kind.as_deref() {
+            Some("blackhole") => 6,
+            Some("unreachable") => 7,
+            Some("prohibit") => 8,
+            Some("throw") => 9,
+            Some("local") => 2,
+            Some("broadcast") => 3,
+            Some("anycast") => 4,
+            Some("multicast") => 5,
+            _ => nl::RTN_UNICAST,
+        };
+        let unicast = route_type == nl::RTN_UNICAST;
+        let scope = r.scope.map(scope_number).unwrap_or(if r.via.is_empty() && unicast {
+            nl::RT_SCOPE_LINK
+        } else {
+            nl::RT_SCOPE_UNIVERSE
+        });
+        let req = nl::RouteRequest {
+            dst: r.dst.0,
+            dst_len: r.dst.1,
+            src: r.src,
+            gateways: &r.via,
+            oif: if unicast { oif } else { None },
+            table: r.table.unwrap_or(nl::RT_TABLE_MAIN as u32),
+            metric: r.metric,
+            scope,
+            protocol: 18,
+            route_type,
+            onlink: r.onlink,
+        };
+        let op = format!("{} {}/{}", if add { "RTM_NEWROUTE" } else { "RTM_DELROUTE" }, r.dst.0, r.dst.1);
+        match self.cmd.request(&op, |b, seq| nl::route_request(b, add, &req, seq)) {
+            Ok(()) => {}
+            Err(super::netlink::NetlinkError::Refused { errno, .. })
+                if errno == libc::EEXIST || errno == libc::ESRCH => {}
+            Err(e) => log::error!("{e}"),
+        }
+    }
+
+    fn rule(&mut self, i: usize, r: &crate::config::model::Rule, add: bool) {
+        let v4 = r.from.or(r.to).map(|p| p.0.is_ipv4()).unwrap_or_else(|| {
+            self.agent.config().instances.get(i).map(|c| c.family == crate::wire::Family::V4).unwrap_or(true)
+        });
+        let action = match r.action.as_deref() {
+            Some("blackhole") => nl::FR_ACT_BLACKHOLE,
+            Some("unreachable") => nl::FR_ACT_UNREACHABLE,
+            Some("prohibit") => nl::FR_ACT_PROHIBIT,
+            Some("nop") => nl::FR_ACT_NOP,
+            _ => nl::FR_ACT_TO_TBL,
+        };
+        let req = nl::RuleRequest {
+            family: if v4 { nl::AF_INET } else { nl::AF_INET6 },
+            src: r.from,
+            dst: r.to,
+            table: r.table,
+            priority: r.priority,
+            iif: r.iif.as_deref(),
+            oif: r.oif.as_deref(),
+            fwmark: r.fwmark,
+            tos: r.tos.unwrap_or(0),
+            action,
+        };
+        let op = if add { "RTM_NEWRULE" } else { "RTM_DELRULE" };
+        match self.cmd.request(op, |b, seq| nl::rule_request(b, add, &req, seq)) {
+            Ok(()) => {}
+            Err(super::netlink::NetlinkError::Refused { errno, .. })
+                if errno == libc::EEXIST || errno == libc::ENOENT => {}
+            Err(e) => log::error!("{e}"),
         }
     }
 
