@@ -461,7 +461,9 @@ impl Daemon {
             _ => {}
         });
         if let Ok(false) = complete {
-            log::warn!("Netlink monitor lost events (ENOBUFS)");
+            // ENOBUFS: events were lost. Re-read the whole state and report the differences.
+            log::warn!("Netlink monitor lost events (ENOBUFS) - re-reading links and addresses");
+            events.extend(self.redump());
         }
         for (added, name, up, addr) in events {
             if let Some(up) = up {
@@ -472,13 +474,58 @@ impl Daemon {
                 }
             }
             if let Some(addr) = addr {
+                let known = &mut self.ifaces.entry(name.clone()).or_default().addrs;
                 if added {
+                    if !known.contains(&addr) {
+                        known.push(addr);
+                    }
                     self.agent.handle(now, Input::AddressAdded { interface: &name, addr });
                 } else {
+                    known.retain(|a| *a != addr);
                     self.agent.handle(now, Input::AddressRemoved { interface: &name, addr });
                 }
             }
         }
+    }
+
+    /// A full dump compared with what we knew: link changes, addresses added and removed.
+    fn redump(&mut self) -> Vec<(bool, String, Option<bool>, Option<IpAddr>)> {
+        let mut links: Vec<(u32, String, bool)> = Vec::new();
+        let mut addrs: Vec<(u32, IpAddr)> = Vec::new();
+        let r1 = self.cmd.dump(nl::RTM_GETLINK, |p| {
+            if let Parsed::Link(l) = p {
+                if let Some(n) = l.name {
+                    links.push((l.ifindex, n.to_string(), l.is_up()));
+                }
+            }
+        });
+        let r2 = self.cmd.dump(nl::RTM_GETADDR, |p| {
+            if let Parsed::Addr(a) = p {
+                if let Some(addr) = a.own_address() {
+                    addrs.push((a.ifindex, addr));
+                }
+            }
+        });
+        if let Err(e) = r1.and(r2) {
+            log::error!("netlink re-dump: {e}");
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for (index, name, up) in &links {
+            let now_addrs: Vec<IpAddr> = addrs.iter().filter(|(i, _)| i == index).map(|(_, a)| *a).collect();
+            let old = self.ifaces.get(name).cloned().unwrap_or_default();
+            if old.up != *up || old.index != *index {
+                out.push((true, name.clone(), Some(*up), None));
+            }
+            for a in now_addrs.iter().filter(|a| !old.addrs.contains(a)) {
+                out.push((true, name.clone(), None, Some(*a)));
+            }
+            for a in old.addrs.iter().filter(|a| !now_addrs.contains(a)) {
+                out.push((false, name.clone(), None, Some(*a)));
+            }
+            self.ifaces.entry(name.clone()).or_default().index = *index;
+        }
+        out
     }
 
     /// Drains one receive socket until it would block.
