@@ -330,3 +330,24 @@ impl NonblockOpen for std::fs::OpenOptions {
         }
     }
 }
+
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn unicast_peers_elect_and_fail_over() {
+    let mut lan = Lan::new("u");
+    let conf = |prio: u8, me: &str, peer: &str| {
+        format!(
+            "vrrp_instance VI_1 {{\n interface enp0s3\n virtual_router_id 51\n priority {prio}\n advert_int 1\n unicast_src_ip {me}\n unicast_peer {{\n  {peer}\n }}\n virtual_ipaddress {{\n  {VIP}/32\n }}\n}}\n"
+        )
+    };
+    let a = lan.conf("a.conf", &conf(150, "192.168.31.20", "192.168.31.30"));
+    let b = lan.conf("b.conf", &conf(100, "192.168.31.30", "192.168.31.20"));
+    lan.start("a", &a);
+    lan.start("b", &b);
+    lan.wait(Duration::from_secs(6), |l| l.has_vip("a")).unwrap_or_else(|| panic!("{}", lan.log("a")));
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(!lan.has_vip("b"), "b hears a's unicast adverts:\n{}", lan.log("b"));
+    lan.signal("a", "TERM");
+    let moved = lan.wait(Duration::from_secs(3), |l| l.has_vip("b")).expect("b takes over");
+    assert!(moved <= Duration::from_millis(609 + 50), "{moved:?}");
+}
