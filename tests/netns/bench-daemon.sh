@@ -61,3 +61,44 @@ if command -v keepalived >/dev/null; then
         "ip netns exec $A keepalived -n -P -f $DIR/high.conf -p $DIR/ka.pid -r $DIR/ka.vpid >/dev/null 2>&1 &" \
         "ip netns exec $B keepalived -n -P -f $DIR/low.conf -p $DIR/kb.pid -r $DIR/kb.vpid >/dev/null 2>&1 &"
 fi
+
+# Failover times, side by side: the master host dies (link down + SIGKILL) and the backup
+# takes the VIP. Timed from the kill to the address appearing (ip -ts monitor on the backup).
+us_of_day() { echo "$1" | awk -F'[:.]' '{printf "%.0f\n", (($1*60+$2)*60+$3)*1000000 + substr($4"000000",1,6)}'; }
+failover() { # impl interval
+    one() { printf 'vrrp_instance V {\n interface eth0\n virtual_router_id 7\n priority %d\n version 3\n advert_int %s\n virtual_ipaddress {\n  10.20.0.1/32\n }\n}\n' "$1" "$2"; }
+    one 150 "$2" > "$DIR/fa.conf"; one 100 "$2" > "$DIR/fb.conf"
+    ip -n "$A" link set eth0 up
+    if [ "$1" = vrrpd ]; then
+        ip netns exec "$A" $BIN -n -G -f "$DIR/fa.conf" -p "$DIR/fa.pid" -r "$DIR/fa.vpid" >/dev/null 2>&1 &
+        ip netns exec "$B" $BIN -n -G -f "$DIR/fb.conf" -p "$DIR/fb.pid" -r "$DIR/fb.vpid" >/dev/null 2>&1 &
+    else
+        ip netns exec "$A" keepalived -n -P -f "$DIR/fa.conf" -p "$DIR/fa.pid" -r "$DIR/fa.vpid" >/dev/null 2>&1 &
+        ip netns exec "$B" keepalived -n -P -f "$DIR/fb.conf" -p "$DIR/fb.pid" -r "$DIR/fb.vpid" >/dev/null 2>&1 &
+    fi
+    i=0; until ip -n "$A" -4 addr show dev eth0 | grep -q 10.20.0.1/32; do i=$((i+1)); [ $i -gt 800 ] && { echo "$1 $2: no master"; return; }; sleep 0.01; done
+    sleep 1
+    ip -ts -n "$B" monitor address > "$DIR/mon" 2>/dev/null & mon=$!
+    sleep 0.3
+    t0=$(date +%T.%6N)
+    for p in $(ip netns pids "$A"); do kill -9 "$p"; done
+    ip -n "$A" link set eth0 down
+    i=0; until grep -q 'inet 10.20.0.1/32' "$DIR/mon"; do i=$((i+1)); [ $i -gt 1000 ] && break; sleep 0.01; done
+    kill "$mon" 2>/dev/null
+    t1=$(grep -m1 'inet 10.20.0.1/32' "$DIR/mon" | sed 's/^\[[^T]*T\([^]]*\)\].*/\1/')
+    down=$(echo "3 * $2 * 1000000 + 156 * $2 * 1000000 / 256" | bc)
+    if [ -n "$t1" ]; then
+        printf '%-10s advert_int %-4s: VIP on the backup %8d us after the kill (master-down %d us after the last advert)\n' "$1" "$2" $(( $(us_of_day "$t1") - $(us_of_day "$t0") )) "${down%.*}"
+    else
+        echo "$1 advert_int $2: no takeover"
+    fi
+    for p in $(ip netns pids "$B"); do kill -TERM "$p" 2>/dev/null; done
+    sleep 1.2
+    for ns in "$A" "$B"; do for p in $(ip netns pids "$ns"); do kill -9 "$p" 2>/dev/null; done; done
+    ip -n "$B" addr flush dev eth0 scope global 2>/dev/null; ip -n "$B" addr add 10.10.0.2/16 dev eth0
+    sleep 0.3
+}
+for interval in 1 0.1 0.01; do
+    failover vrrpd $interval
+    command -v keepalived >/dev/null && failover keepalived $interval
+done
