@@ -351,3 +351,53 @@ fn unicast_peers_elect_and_fail_over() {
     let moved = lan.wait(Duration::from_secs(3), |l| l.has_vip("b")).expect("b takes over");
     assert!(moved <= Duration::from_millis(609 + 50), "{moved:?}");
 }
+
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn ipv6_vrrpv3_elects_and_hands_over() {
+    let mut lan = Lan::new("six");
+    // Adverts come from the link-local address: wait until DAD has finished on both nodes.
+    for node in ["a", "b"] {
+        let ns = lan.ns(node);
+        let ready = lan.wait(Duration::from_secs(5), |_| {
+            let out = std::process::Command::new("ip")
+                .args(["-n", &ns, "-6", "addr", "show", "dev", "enp0s3", "scope", "link"])
+                .output()
+                .unwrap();
+            let t = String::from_utf8_lossy(&out.stdout).to_string();
+            t.contains("fe80::") && !t.contains("tentative")
+        });
+        assert!(ready.is_some(), "no link-local address on {node}");
+    }
+    let vip6 = "2001:db8:31::240";
+    let conf = |prio: u8| {
+        format!("vrrp_instance VI_6 {{\n interface enp0s3\n virtual_router_id 61\n priority {prio}\n advert_int 0.1\n virtual_ipaddress {{\n  {vip6}/128\n }}\n}}\n")
+    };
+    let a = lan.conf("a.conf", &conf(150));
+    let b = lan.conf("b.conf", &conf(100));
+    lan.start("a", &a);
+    lan.start("b", &b);
+    let has6 = |l: &Lan, node: &str| {
+        let out = std::process::Command::new("ip")
+            .args(["-n", &l.ns(node), "-6", "addr", "show", "dev", "enp0s3"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).contains(&format!("{vip6}/128"))
+    };
+    lan.wait(Duration::from_secs(3), |l| has6(l, "a"))
+        .unwrap_or_else(|| panic!("a never took the IPv6 VIP:\n{}", lan.log("a")));
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(!has6(&lan, "b"), "b hears a's IPv6 adverts:\n{}", lan.log("b"));
+    // keepalived's /128 VIP is deprecated (preferred_lft 0): never chosen as a source.
+    let out = std::process::Command::new("ip")
+        .args(["-n", &lan.ns("a"), "-6", "addr", "show", "dev", "enp0s3"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(text.contains("deprecated"), "{text}");
+    lan.signal("a", "TERM");
+    let moved = lan.wait(Duration::from_secs(2), |l| has6(l, "b")).expect("b takes over");
+    println!("IPv6 v3 at 0.1 s: VIP on b {} ms after SIGTERM (skew 60 ms)", moved.as_millis());
+    assert!(moved <= Duration::from_millis(60 + 50), "{moved:?}");
+    assert!(!has6(&lan, "a"));
+}

@@ -13,7 +13,7 @@ use crate::config::model::{Auth, Broadcast, Config, Instance, Scope, Vip};
 use crate::proto::{Action, Agent, Input, Instant, Level, ScriptResult};
 use crate::wire::netlink::{self as nl, Parsed};
 use crate::wire::vrrp::{Addrs, ChecksumMode, RxMeta, V2Auth, Version};
-use crate::wire::{arp, ipv4, vrrp};
+use crate::wire::{arp, ipv4, ndisc, vrrp, Family};
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
 use std::collections::HashMap;
@@ -77,8 +77,8 @@ pub struct Daemon {
     cmd: Netlink,
     monitor: Netlink,
     ifaces: HashMap<String, Iface>,
-    rx: Vec<(String, OwnedFd)>,
-    tx: HashMap<String, OwnedFd>,
+    rx: Vec<(String, Family, OwnedFd)>,
+    tx: HashMap<(String, Family), OwnedFd>,
     packet: OwnedFd,
     ip_ids: Vec<u16>,
     children: HashMap<i32, ChildInfo>,
@@ -269,38 +269,70 @@ impl Daemon {
         }
     }
 
-    /// One receive socket per interface (raw protocol 112, bound to the device, joined to
-    /// the groups in use, IP_MULTICAST_ALL off) and one send socket with IP_HDRINCL.
+    /// Per interface and family: one receive socket (raw protocol 112, bound to the device,
+    /// joined to the groups in use; IPv4 with IP_MULTICAST_ALL off, IPv6 with hop limit and
+    /// destination as ancillary data) and one send-only socket (IPv4 with IP_HDRINCL; IPv6
+    /// with hop limit 255, traffic class 0xc0 and the kernel completing the checksum at
+    /// offset 6 as keepalived has it).
     fn open_vrrp_sockets(&mut self) -> Result<(), DaemonError> {
         let cfg = self.agent.config().clone();
-        for inst in cfg.instances.iter().filter(|i| i.family == crate::wire::Family::V4) {
+        for inst in &cfg.instances {
             let Some(ifname) = inst.interface.clone() else { continue };
             let Some(index) = self.ifaces.get(&ifname).map(|i| i.index) else { continue };
-            if !self.rx.iter().any(|(n, _)| *n == ifname) {
-                let fd =
-                    setup("VRRP socket", sys::socket(libc::AF_INET, libc::SOCK_RAW, vrrp::PROTOCOL as libc::c_int))?;
+            let fam = inst.family;
+            let domain = if fam == Family::V4 { libc::AF_INET } else { libc::AF_INET6 };
+            if !self.rx.iter().any(|(n, f, _)| *n == ifname && *f == fam) {
+                let fd = setup("VRRP socket", sys::socket(domain, libc::SOCK_RAW, vrrp::PROTOCOL as libc::c_int))?;
                 setup("SO_BINDTODEVICE", sys::bind_to_device(&fd, &ifname))?;
-                let _ = sys::setsockopt_int(&fd, libc::IPPROTO_IP, IP_MULTICAST_ALL, 0);
+                if fam == Family::V4 {
+                    let _ = sys::setsockopt_int(&fd, libc::IPPROTO_IP, IP_MULTICAST_ALL, 0);
+                } else {
+                    setup(
+                        "IPV6_RECVHOPLIMIT",
+                        sys::setsockopt_int(&fd, libc::IPPROTO_IPV6, libc::IPV6_RECVHOPLIMIT, 1),
+                    )?;
+                    setup("IPV6_RECVPKTINFO", sys::setsockopt_int(&fd, libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO, 1))?;
+                }
                 let token = Token(RX_BASE + self.rx.len());
                 self.poll
                     .registry()
                     .register(&mut SourceFd(&fd.as_raw_fd()), token, Interest::READABLE)
                     .map_err(|error| DaemonError::Setup { what: "register", error })?;
-                self.rx.push((ifname.clone(), fd));
+                self.rx.push((ifname.clone(), fam, fd));
             }
-            if let (IpAddr::V4(group), true) = (inst.mcast_dst, inst.unicast_peers.is_empty()) {
-                let fd = &self.rx.iter().find(|(n, _)| *n == ifname).expect("just opened").1;
+            if inst.unicast_peers.is_empty() {
+                let fd = &self.rx.iter().find(|(n, f, _)| *n == ifname && *f == fam).expect("just opened").2;
                 // Joining twice gives EADDRINUSE: harmless.
-                let _ = sys::join_v4(fd, group, index);
+                let _ = match inst.mcast_dst {
+                    IpAddr::V4(g) => sys::join_v4(fd, g, index),
+                    IpAddr::V6(g) => sys::join_v6(fd, g, index),
+                };
             }
-            if let std::collections::hash_map::Entry::Vacant(slot) = self.tx.entry(ifname.clone()) {
-                let fd = setup(
-                    "VRRP send socket",
-                    sys::socket(libc::AF_INET, libc::SOCK_RAW, vrrp::PROTOCOL as libc::c_int),
-                )?;
-                setup("IP_HDRINCL", sys::setsockopt_int(&fd, libc::IPPROTO_IP, libc::IP_HDRINCL, 1))?;
+            if let std::collections::hash_map::Entry::Vacant(slot) = self.tx.entry((ifname.clone(), fam)) {
+                let fd = setup("VRRP send socket", sys::socket(domain, libc::SOCK_RAW, vrrp::PROTOCOL as libc::c_int))?;
                 setup("SO_BINDTODEVICE", sys::bind_to_device(&fd, &ifname))?;
-                let _ = sys::setsockopt_int(&fd, libc::IPPROTO_IP, libc::IP_MULTICAST_LOOP, 0);
+                if fam == Family::V4 {
+                    setup("IP_HDRINCL", sys::setsockopt_int(&fd, libc::IPPROTO_IP, libc::IP_HDRINCL, 1))?;
+                    let _ = sys::setsockopt_int(&fd, libc::IPPROTO_IP, libc::IP_MULTICAST_LOOP, 0);
+                } else {
+                    setup(
+                        "IPV6_MULTICAST_HOPS",
+                        sys::setsockopt_int(&fd, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_HOPS, 255),
+                    )?;
+                    setup(
+                        "IPV6_UNICAST_HOPS",
+                        sys::setsockopt_int(&fd, libc::IPPROTO_IPV6, libc::IPV6_UNICAST_HOPS, inst.unicast_ttl as i32),
+                    )?;
+                    let _ = sys::setsockopt_int(&fd, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_LOOP, 0);
+                    let _ = sys::setsockopt_int(&fd, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_IF, index as i32);
+                    let _ = sys::setsockopt_int(
+                        &fd,
+                        libc::IPPROTO_IPV6,
+                        libc::IPV6_TCLASS,
+                        ipv4::TOS_INTERNETWORK_CONTROL as i32,
+                    );
+                    setup("IPV6_CHECKSUM", sys::setsockopt_int(&fd, libc::IPPROTO_IPV6, libc::IPV6_CHECKSUM, 6))?;
+                }
                 let _ = sys::setsockopt_int(&fd, libc::SOL_SOCKET, libc::SO_RCVBUF, 0);
                 setup("send socket filter", sys::attach_drop_all_filter(&fd))?;
                 slot.insert(fd);
@@ -530,9 +562,19 @@ impl Daemon {
 
     /// Drains one receive socket until it would block.
     fn on_vrrp(&mut self, now: Instant, k: usize, buf: &mut [u8]) {
-        let Some((ifname, fd)) = self.rx.get(k) else { return };
-        let ifname = ifname.clone();
+        let Some((ifname, fam, fd)) = self.rx.get(k) else { return };
+        let (ifname, fam) = (ifname.clone(), *fam);
         loop {
+            if fam == Family::V6 {
+                let (n, src, dst, hops) = match sys::recv_v6(fd, buf) {
+                    Ok(r) => r,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(_) => break,
+                };
+                let meta = RxMeta { src: src.into(), dst: dst.into(), ttl: hops, header_len: 40 };
+                self.agent.handle(now, Input::Packet { interface: &ifname, meta, bytes: &buf[..n] });
+                continue;
+            }
             let n = match sys::recv(fd, buf) {
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -612,51 +654,69 @@ impl Daemon {
 
     fn send_advert(&mut self, i: usize, priority: u8, dst: IpAddr) {
         let c: &Instance = &self.agent.config().instances[i];
-        let (IpAddr::V4(dst4), Some(ifname)) = (dst, c.interface.clone()) else { return };
-        let Some(IpAddr::V4(src)) = self.agent.source_address(i) else {
-            log::warn!("({}) no IPv4 source address on {ifname}", c.name);
+        let Some(ifname) = c.interface.clone() else { return };
+        let Some(src) = self.agent.source_address(i) else {
+            log::warn!("({}) no source address on {ifname}", c.name);
             return;
         };
         let v4: Vec<Ipv4Addr> =
             c.vips.iter().filter_map(|v| if let IpAddr::V4(a) = v.addr { Some(a) } else { None }).collect();
+        let v6: Vec<std::net::Ipv6Addr> =
+            c.vips.iter().filter_map(|v| if let IpAddr::V6(a) = v.addr { Some(a) } else { None }).collect();
         let version = if c.version == 3 { Version::V3 } else { Version::V2 };
         let interval = if c.version == 3 { (c.advert_int / 10_000) as u16 } else { (c.advert_int / 1_000_000) as u16 };
         let auth = match c.auth {
             Auth::Pass(p) => V2Auth::pass(p),
             Auth::None => V2Auth::NONE,
         };
-        let repr = vrrp::Repr { version, vrid: c.vrid, priority, interval, auth, addrs: Addrs::V4(&v4), reserved: 0 };
+        let addrs = if c.family == Family::V4 { Addrs::V4(&v4) } else { Addrs::V6(&v6) };
+        let repr = vrrp::Repr { version, vrid: c.vrid, priority, interval, auth, addrs, reserved: 0 };
         let len = repr.buffer_len();
-        let mut frame = vec![0u8; ipv4::HEADER_LEN + len];
-        let mode = ChecksumMode::for_packet(version, IpAddr::V4(src), dst, c.v3_checksum_as_v2);
-        if repr.emit(&mut frame[ipv4::HEADER_LEN..], mode).is_err() {
-            return;
-        }
+        let mode = ChecksumMode::for_packet(version, src, dst, c.v3_checksum_as_v2);
         let multicast = c.unicast_peers.is_empty();
-        self.ip_ids[i] = ipv4::next_ident(self.ip_ids[i]);
-        let ip = ipv4::Repr {
-            src,
-            dst: dst4,
-            protocol: vrrp::PROTOCOL,
-            ttl: if multicast { 255 } else { c.unicast_ttl },
-            tos: ipv4::TOS_INTERNETWORK_CONTROL,
-            ident: self.ip_ids[i],
-            payload_len: len as u16,
+        let unicast_ttl = c.unicast_ttl;
+        let name = c.name.clone();
+        let index = self.ifaces.get(&ifname).map(|x| x.index).unwrap_or(0);
+        let Some(fd) = self.tx.get(&(ifname.clone(), c.family)) else { return };
+        let result = match (src, dst) {
+            (IpAddr::V4(src), IpAddr::V4(dst4)) => {
+                let mut frame = vec![0u8; ipv4::HEADER_LEN + len];
+                if repr.emit(&mut frame[ipv4::HEADER_LEN..], mode).is_err() {
+                    return;
+                }
+                self.ip_ids[i] = ipv4::next_ident(self.ip_ids[i]);
+                let ip = ipv4::Repr {
+                    src,
+                    dst: dst4,
+                    protocol: vrrp::PROTOCOL,
+                    ttl: if multicast { 255 } else { unicast_ttl },
+                    tos: ipv4::TOS_INTERNETWORK_CONTROL,
+                    ident: self.ip_ids[i],
+                    payload_len: len as u16,
+                };
+                let _ = ip.emit(&mut frame[..ipv4::HEADER_LEN]);
+                sys::sendto_v4(fd, &frame, dst4, if multicast { libc::MSG_DONTROUTE } else { 0 })
+            }
+            (_, IpAddr::V6(dst6)) => {
+                let mut payload = vec![0u8; len];
+                if repr.emit(&mut payload, mode).is_err() {
+                    return;
+                }
+                sys::sendto_v6(fd, &payload, dst6, index)
+            }
+            _ => return,
         };
-        let _ = ip.emit(&mut frame[..ipv4::HEADER_LEN]);
-        let Some(fd) = self.tx.get(&ifname) else { return };
-        let flags = if multicast { libc::MSG_DONTROUTE } else { 0 };
-        if let Err(e) = sys::sendto_v4(fd, &frame, dst4, flags) {
+        if let Err(e) = result {
             // keepalived suppresses send errors while the interface is down.
-            if e.raw_os_error() != Some(libc::ENETUNREACH) {
-                log::warn!("({}) advert send to {dst4} failed: {e}", c.name);
+            if e.raw_os_error() != Some(libc::ENETUNREACH) && e.raw_os_error() != Some(libc::ENETDOWN) {
+                log::warn!("({name}) advert send to {dst} failed: {e}");
             }
         }
     }
 
+    /// A gratuitous ARP (IPv4) or unsolicited NA (IPv6) for `addr` on its interface.
     fn send_garp(&mut self, i: usize, addr: IpAddr) {
         let c = &self.agent.config().instances[i];
-        let IpAddr::V4(vip) = addr else { return };
         let dev = c
             .vips
             .iter()
@@ -665,15 +725,33 @@ impl Daemon {
             .and_then(|v| v.dev.clone())
             .or_else(|| c.interface.clone());
         let Some(iface) = dev.and_then(|d| self.ifaces.get(&d)) else { return };
-        let mut frame = [0u8; arp::FRAME_LEN];
-        if arp::Repr::gratuitous(iface.mac, vip).emit_frame(&mut frame).is_ok() {
-            let _ = sys::sendto_ll(
-                &self.packet,
-                &frame,
-                iface.index,
-                crate::wire::ethernet::ETHERTYPE_ARP,
-                crate::wire::ethernet::BROADCAST,
-            );
+        match addr {
+            IpAddr::V4(vip) => {
+                let mut frame = [0u8; arp::FRAME_LEN];
+                if arp::Repr::gratuitous(iface.mac, vip).emit_frame(&mut frame).is_ok() {
+                    let _ = sys::sendto_ll(
+                        &self.packet,
+                        &frame,
+                        iface.index,
+                        crate::wire::ethernet::ETHERTYPE_ARP,
+                        crate::wire::ethernet::BROADCAST,
+                    );
+                }
+            }
+            IpAddr::V6(vip) => {
+                // RFC 4861 §7.2.6; the Router flag stays clear (no forwarding check yet).
+                let na = ndisc::Repr::unsolicited(iface.mac, vip, false);
+                let mut frame = [0u8; ndisc::FRAME_LEN];
+                if na.emit(&mut frame).is_ok() {
+                    let _ = sys::sendto_ll(
+                        &self.packet,
+                        &frame,
+                        iface.index,
+                        crate::wire::ethernet::ETHERTYPE_IPV6,
+                        ndisc::Repr::multicast_mac(na.dst),
+                    );
+                }
+            }
         }
     }
 
@@ -780,7 +858,13 @@ impl Daemon {
             scope: scope_number(vip.scope),
             label: vip.label.as_deref(),
             flags,
-            lifetimes: None,
+            // keepalived installs an IPv6 /128 VIP deprecated (preferred_lft 0) so it is never
+            // picked as a source address, unless `preferred_lft` says otherwise.
+            lifetimes: match (vip.addr, vip.prefix, vip.preferred_lft) {
+                (_, _, Some(p)) => Some((p, u32::MAX)),
+                (IpAddr::V6(_), 128, None) => Some((0, u32::MAX)),
+                _ => None,
+            },
         };
         let op = format!(
             "{} {}/{} dev {}",

@@ -326,3 +326,94 @@ pub fn mkfifo(path: &std::path::Path, mode: u32) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// IPV6_ADD_MEMBERSHIP on interface `ifindex`.
+pub fn join_v6(fd: &OwnedFd, group: std::net::Ipv6Addr, ifindex: u32) -> io::Result<()> {
+    let m = libc::ipv6_mreq { ipv6mr_multiaddr: libc::in6_addr { s6_addr: group.octets() }, ipv6mr_interface: ifindex };
+    // SAFETY: `m` is a live ipv6_mreq of the size passed.
+    check(unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::IPPROTO_IPV6,
+            libc::IPV6_ADD_MEMBERSHIP,
+            &m as *const _ as *const libc::c_void,
+            std::mem::size_of::<libc::ipv6_mreq>() as libc::socklen_t,
+        )
+    })?;
+    Ok(())
+}
+
+fn sockaddr_v6(addr: std::net::Ipv6Addr, scope_id: u32) -> libc::sockaddr_in6 {
+    // SAFETY: zeroed sockaddr_in6 is valid; fields set below.
+    let mut sa: libc::sockaddr_in6 = unsafe { std::mem::zeroed() };
+    sa.sin6_family = libc::AF_INET6 as libc::sa_family_t;
+    sa.sin6_addr = libc::in6_addr { s6_addr: addr.octets() };
+    sa.sin6_scope_id = scope_id;
+    sa
+}
+
+/// Binds to an IPv6 address (the link-local source of adverts, RFC 5798 §5.1.2.1).
+pub fn bind_v6(fd: &OwnedFd, addr: std::net::Ipv6Addr, scope_id: u32) -> io::Result<()> {
+    let sa = sockaddr_v6(addr, scope_id);
+    // SAFETY: `sa` is a live sockaddr_in6 of the size passed.
+    check(unsafe {
+        libc::bind(
+            fd.as_raw_fd(),
+            &sa as *const _ as *const libc::sockaddr,
+            std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t,
+        )
+    })?;
+    Ok(())
+}
+
+pub fn sendto_v6(fd: &OwnedFd, buf: &[u8], dst: std::net::Ipv6Addr, scope_id: u32) -> io::Result<usize> {
+    let sa = sockaddr_v6(dst, scope_id);
+    // SAFETY: `buf` and `sa` are live with the lengths passed.
+    check_size(unsafe {
+        libc::sendto(
+            fd.as_raw_fd(),
+            buf.as_ptr() as *const libc::c_void,
+            buf.len(),
+            0,
+            &sa as *const _ as *const libc::sockaddr,
+            std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t,
+        )
+    })
+}
+
+/// One IPv6 datagram with the ancillary data VRRP needs (IPV6_RECVHOPLIMIT and
+/// IPV6_RECVPKTINFO must be enabled): (length, source, destination, hop limit).
+pub fn recv_v6(fd: &OwnedFd, buf: &mut [u8]) -> io::Result<(usize, std::net::Ipv6Addr, std::net::Ipv6Addr, u8)> {
+    // SAFETY: zeroed structures are valid; pointers below reference live locals.
+    let mut src: libc::sockaddr_in6 = unsafe { std::mem::zeroed() };
+    let mut control = [0u64; 16];
+    let mut iov = libc::iovec { iov_base: buf.as_mut_ptr() as *mut libc::c_void, iov_len: buf.len() };
+    // SAFETY: zeroed msghdr is valid before its fields are set.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_name = &mut src as *mut _ as *mut libc::c_void;
+    msg.msg_namelen = std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t;
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.as_mut_ptr() as *mut libc::c_void;
+    msg.msg_controllen = std::mem::size_of_val(&control) as _;
+    // SAFETY: `msg` points to live, correctly sized buffers for the duration of the call.
+    let n = check_size(unsafe { libc::recvmsg(fd.as_raw_fd(), &mut msg, 0) })?;
+    let mut dst = std::net::Ipv6Addr::UNSPECIFIED;
+    let mut hops = 0u8;
+    // SAFETY: the CMSG_* macros walk the control buffer the kernel filled, within
+    // msg_controllen; each payload is read with read_unaligned at its documented type.
+    unsafe {
+        let mut c = libc::CMSG_FIRSTHDR(&msg);
+        while !c.is_null() {
+            let data = libc::CMSG_DATA(c);
+            if (*c).cmsg_level == libc::IPPROTO_IPV6 && (*c).cmsg_type == libc::IPV6_HOPLIMIT {
+                hops = std::ptr::read_unaligned(data as *const libc::c_int) as u8;
+            } else if (*c).cmsg_level == libc::IPPROTO_IPV6 && (*c).cmsg_type == libc::IPV6_PKTINFO {
+                let info = std::ptr::read_unaligned(data as *const libc::in6_pktinfo);
+                dst = std::net::Ipv6Addr::from(info.ipi6_addr.s6_addr);
+            }
+            c = libc::CMSG_NXTHDR(&msg, c);
+        }
+    }
+    Ok((n, std::net::Ipv6Addr::from(src.sin6_addr.s6_addr), dst, hops))
+}
