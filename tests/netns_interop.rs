@@ -1,5 +1,5 @@
 //! Root only: interoperation with Debian's keepalived 2.2.7 as the peer, in both roles, for
-//! VRRPv2 with PASS authentication and VRRPv3 at advert_int 0.1: election, priority-0
+//! VRRPv2 with PASS authentication, VRRPv3 at advert_int 0.1, and VRRPv3 over IPv6: election, priority-0
 //! hand-over both ways, preemption on return, and a quiet period without a single state
 //! change on either side. Ignored by default; `make test` runs it as root when keepalived is
 //! installed (CI installs it).
@@ -12,14 +12,23 @@ fn quiet_secs() -> u64 {
     std::env::var("VRRPD_INTEROP_QUIET_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(60)
 }
 
-fn conf(priority: u8, v3: bool) -> String {
-    let (version, interval, auth) = if v3 {
-        (" version 3\n", "0.1", "")
-    } else {
-        ("", "1", " authentication {\n  auth_type PASS\n  auth_pass s3cret\n }\n")
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    V2Pass,
+    V3Fast,
+    V6,
+}
+
+const VIP6: &str = "2001:db8:31::240";
+
+fn conf(priority: u8, kind: Kind) -> String {
+    let (version, interval, auth, vip) = match kind {
+        Kind::V3Fast => (" version 3\n", "0.1", "", format!("{VIP}/32")),
+        Kind::V2Pass => ("", "1", " authentication {\n  auth_type PASS\n  auth_pass s3cret\n }\n", format!("{VIP}/32")),
+        Kind::V6 => ("", "0.1", "", format!("{VIP6}/128")),
     };
     format!(
-        "vrrp_instance VI_1 {{\n interface enp0s3\n virtual_router_id 51\n priority {priority}\n advert_int {interval}\n{version}{auth} virtual_ipaddress {{\n  {VIP}/32\n }}\n}}\n"
+        "vrrp_instance VI_1 {{\n interface enp0s3\n virtual_router_id 51\n priority {priority}\n advert_int {interval}\n{version}{auth} virtual_ipaddress {{\n  {vip}\n }}\n}}\n"
     )
 }
 
@@ -28,12 +37,16 @@ fn transitions(log: &str) -> usize {
 }
 
 /// `high` runs at priority 150 on node a, `low` at 100 on node b; each is "vrrpd" or "keepalived".
-fn scenario(tag: &str, high: &str, low: &str, v3: bool) {
+fn scenario(tag: &str, high: &str, low: &str, kind: Kind) {
+    let vip = if kind == Kind::V6 { VIP6 } else { VIP };
     let lan_check = std::process::Command::new("keepalived").arg("-v").output();
     assert!(lan_check.is_ok(), "keepalived is not installed");
     let mut lan = Lan::new(tag);
-    let ca = lan.conf("a.conf", &conf(150, v3));
-    let cb = lan.conf("b.conf", &conf(100, v3));
+    let ca = lan.conf("a.conf", &conf(150, kind));
+    let cb = lan.conf("b.conf", &conf(100, kind));
+    if kind == Kind::V6 {
+        lan.wait_link_local();
+    }
     let start = |lan: &mut Lan, node: &str, who: &str, c: &std::path::Path| {
         if who == "keepalived" {
             lan.start_keepalived(node, c)
@@ -41,13 +54,13 @@ fn scenario(tag: &str, high: &str, low: &str, v3: bool) {
             lan.start(node, c)
         }
     };
-    let (interval_ms, skew_100_ms): (u64, u64) = if v3 { (100, 60) } else { (1000, 609) };
+    let (interval_ms, skew_100_ms): (u64, u64) = if kind == Kind::V2Pass { (1000, 609) } else { (100, 60) };
     start(&mut lan, "a", high, &ca);
     start(&mut lan, "b", low, &cb);
     let down = Duration::from_millis(3 * interval_ms + 1000 + 2000);
-    lan.wait(down + Duration::from_secs(2), |l| l.has_vip("a"))
+    lan.wait(down + Duration::from_secs(2), |l| l.has_addr("a", vip))
         .unwrap_or_else(|| panic!("{high} (150) never became master:\n{}", lan.log("a")));
-    assert!(!lan.has_vip("b"), "{low} (100) must stay BACKUP");
+    assert!(!lan.has_addr("b", vip), "{low} (100) must stay BACKUP");
 
     // Calm: not a single state change on either side.
     let (ta, tb) = (transitions(&lan.log("a")), transitions(&lan.log("b")));
@@ -59,12 +72,12 @@ fn scenario(tag: &str, high: &str, low: &str, v3: bool) {
         lan.log("a"),
         lan.log("b")
     );
-    assert!(lan.has_vip("a") && !lan.has_vip("b"));
+    assert!(lan.has_addr("a", vip) && !lan.has_addr("b", vip));
 
     // Priority-0 hand-over: the master stops; the backup takes over after Skew_Time.
     lan.signal("a", "TERM");
     let moved = lan
-        .wait(Duration::from_secs(3), |l| l.has_vip("b"))
+        .wait(Duration::from_secs(3), |l| l.has_addr("b", vip))
         .unwrap_or_else(|| panic!("{low} did not take over:\n{}", lan.log("b")));
     println!("{tag}: {high} stopped, {low} took the VIP after {} ms (skew {skew_100_ms} ms)", moved.as_millis());
     assert!(moved <= Duration::from_millis(skew_100_ms + 100), "{moved:?}");
@@ -72,7 +85,7 @@ fn scenario(tag: &str, high: &str, low: &str, v3: bool) {
 
     // Preemption: the higher priority returns and takes the VIP back.
     start(&mut lan, "a", high, &ca);
-    let back = lan.wait(down + Duration::from_secs(3), |l| l.has_vip("a") && !l.has_vip("b"));
+    let back = lan.wait(down + Duration::from_secs(3), |l| l.has_addr("a", vip) && !l.has_addr("b", vip));
     assert!(back.is_some(), "{high} did not preempt:\n{}\n{}", lan.log("a"), lan.log("b"));
     println!("{tag}: {high} preempted {low} after {} ms", back.unwrap().as_millis());
 }
@@ -80,23 +93,35 @@ fn scenario(tag: &str, high: &str, low: &str, v3: bool) {
 #[test]
 #[ignore = "needs root and keepalived (make test runs it as root)"]
 fn v2_pass_vrrpd_master_keepalived_backup() {
-    scenario("i1", "vrrpd", "keepalived", false);
+    scenario("i1", "vrrpd", "keepalived", Kind::V2Pass);
 }
 
 #[test]
 #[ignore = "needs root and keepalived (make test runs it as root)"]
 fn v2_pass_keepalived_master_vrrpd_backup() {
-    scenario("i2", "keepalived", "vrrpd", false);
+    scenario("i2", "keepalived", "vrrpd", Kind::V2Pass);
 }
 
 #[test]
 #[ignore = "needs root and keepalived (make test runs it as root)"]
 fn v3_fast_vrrpd_master_keepalived_backup() {
-    scenario("i3", "vrrpd", "keepalived", true);
+    scenario("i3", "vrrpd", "keepalived", Kind::V3Fast);
 }
 
 #[test]
 #[ignore = "needs root and keepalived (make test runs it as root)"]
 fn v3_fast_keepalived_master_vrrpd_backup() {
-    scenario("i4", "keepalived", "vrrpd", true);
+    scenario("i4", "keepalived", "vrrpd", Kind::V3Fast);
+}
+
+#[test]
+#[ignore = "needs root and keepalived (make test runs it as root)"]
+fn ipv6_vrrpd_master_keepalived_backup() {
+    scenario("i5", "vrrpd", "keepalived", Kind::V6);
+}
+
+#[test]
+#[ignore = "needs root and keepalived (make test runs it as root)"]
+fn ipv6_keepalived_master_vrrpd_backup() {
+    scenario("i6", "keepalived", "vrrpd", Kind::V6);
 }

@@ -159,6 +159,28 @@ impl Lan {
         None
     }
 
+    /// `addr` (IPv4 or IPv6, without prefix) is on `node`'s enp0s3.
+    pub fn has_addr(&self, node: &str, addr: &str) -> bool {
+        let out = Command::new("ip").args(["-n", &self.ns(node), "addr", "show", "dev", "enp0s3"]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).contains(&format!(" {addr}/"))
+    }
+
+    /// Waits until both nodes' link-local addresses have finished DAD (IPv6 adverts use them).
+    pub fn wait_link_local(&self) {
+        for node in ["a", "b"] {
+            let ns = self.ns(node);
+            let ready = self.wait(Duration::from_secs(5), |_| {
+                let out = Command::new("ip")
+                    .args(["-n", &ns, "-6", "addr", "show", "dev", "enp0s3", "scope", "link"])
+                    .output()
+                    .unwrap();
+                let t = String::from_utf8_lossy(&out.stdout).to_string();
+                t.contains("fe80::") && !t.contains("tentative")
+            });
+            assert!(ready.is_some(), "no link-local address on {node}");
+        }
+    }
+
     pub fn has_vip(&self, node: &str) -> bool {
         let out =
             Command::new("ip").args(["-n", &self.ns(node), "-4", "addr", "show", "dev", "enp0s3"]).output().unwrap();
