@@ -14,6 +14,7 @@ fn sealed_host() -> StaticHost {
         scripts: vec!["/bin/echo".into(), "/etc/keepalived/check_nginx.sh".into()],
         everything_exists: false,
         sealed: true,
+        ..Default::default()
     }
 }
 

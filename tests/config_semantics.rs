@@ -283,3 +283,59 @@ fn exit_code_ranking() {
     );
     assert_eq!(load(&format!("{VI}junk\nvrrp_instance X {{\n}}\n")).config_test_status(), 4);
 }
+
+fn host_with(users: &[(&str, u32, u32)], unsafe_scripts: &[&str]) -> vrrpd::config::StaticHost {
+    let mut h = host();
+    h.users = users.iter().map(|(n, u, g)| (n.to_string(), *u, *g)).collect();
+    h.unsafe_scripts = unsafe_scripts.iter().map(|s| s.to_string()).collect();
+    h
+}
+
+fn load_on(text: &str, h: &vrrpd::config::StaticHost) -> vrrpd::config::Loaded {
+    let opts = vrrpd::config::LoadOptions { config_id: "r1".into(), all_config: false };
+    vrrpd::config::load_bytes(std::path::Path::new("t.conf"), text.as_bytes().to_vec(), &opts, h)
+}
+
+#[test]
+fn scripts_run_as_their_user_then_script_user_then_keepalived_script() {
+    let text = format!("global_defs {{\n script_user daemon\n}}\nvrrp_script a {{\n script /bin/true\n user nobody\n}}\nvrrp_script b {{\n script /bin/true\n}}\n{VI}");
+    let l = load_on(&text, &host_with(&[("nobody", 65534, 65534), ("daemon", 1, 1)], &[]));
+    assert_eq!(
+        (l.config.scripts[0].command.ids, l.config.scripts[1].command.ids),
+        (Some((65534, 65534)), Some((1, 1)))
+    );
+    let l = load_on(
+        &format!("vrrp_script b {{\n script /bin/true\n}}\n{VI}"),
+        &host_with(&[("keepalived_script", 999, 998)], &[]),
+    );
+    assert_eq!(l.config.scripts[0].command.ids, Some((999, 998)), "keepalived_script when it exists");
+    let l = load_on(&format!("vrrp_script b {{\n script /bin/true\n}}\n{VI}"), &host_with(&[], &[]));
+    assert_eq!(l.config.scripts[0].command.ids, None, "else root");
+}
+
+#[test]
+fn unknown_script_user_disables_the_script() {
+    let l = load_on(&format!("vrrp_script a {{\n script /bin/true\n user ghost\n}}\n{VI}"), &host_with(&[], &[]));
+    expect(&l, "vrrp_script a: Unable to find user 'ghost' - disabling", 2, 9, Effect::Corrected);
+    assert!(l.config.scripts.is_empty());
+}
+
+#[test]
+fn root_scripts_on_unsafe_paths_are_disabled_only_with_script_security() {
+    let text = format!("vrrp_script a {{\n script /bin/true\n}}\n{VI}");
+    let l = load_on(&text, &host_with(&[], &["/bin/true"]));
+    expect(&l, "script '/bin/true' runs as root and /bin/true is writable by a non-root user", 2, 9, Effect::Insecure);
+    assert_eq!(l.config.scripts.len(), 1, "without enable_script_security it still runs");
+    assert_eq!(l.config_test_status(), 6);
+    let secure = format!("global_defs {{\n enable_script_security\n}}\n{text}");
+    let l = load_on(&secure, &host_with(&[], &["/bin/true"]));
+    expect(&l, "Unsafe permissions found for script '/bin/true'", 5, 9, Effect::Corrected);
+    assert!(l.config.scripts.is_empty());
+    // Not root: the permission check does not apply.
+    let l = load_on(
+        &format!("global_defs {{\n enable_script_security\n script_user nobody\n}}\n{text}"),
+        &host_with(&[("nobody", 65534, 65534)], &["/bin/true"]),
+    );
+    assert_eq!(l.config.scripts.len(), 1);
+    assert_eq!(l.config_test_status(), 0);
+}

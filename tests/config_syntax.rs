@@ -74,8 +74,10 @@ fn script_strings_split_into_argv_without_a_shell() {
     let m = n.master.as_ref().unwrap();
     assert_eq!(m.argv, ["/usr/local/bin/notify.sh", "master", "now"]);
     assert_eq!(m.run_as, Some(RunAs { user: "nobody".into(), group: Some("nogroup".into()) }));
+    assert_eq!(m.ids, Some((65534, 65534)), "resolved at load time");
     let g = n.generic.as_ref().unwrap();
     assert_eq!(g.run_as, Some(RunAs { user: "root".into(), group: Some("wheel".into()) }));
+    assert_eq!(g.ids, Some((0, 10)));
 }
 
 #[test]

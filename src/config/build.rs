@@ -397,7 +397,7 @@ impl<'d> Builder<'d> {
             }
             None
         };
-        Some(Command { argv, run_as, loc: first.loc })
+        Some(Command { argv, run_as, ids: None, loc: first.loc })
     }
 
     // ---- top level ----

@@ -24,6 +24,8 @@ pub fn complete(d: Drafts, host: &dyn Host, diags: &mut Diagnostics) -> Config {
         }
     }
 
+    let script_user = global.script_user.clone();
+    let policy = ScriptPolicy { script_user: script_user.as_ref(), security: global.enable_script_security };
     let mut scripts = Vec::new();
     let mut disabled_scripts = Vec::new();
     for s in d.scripts {
@@ -32,12 +34,12 @@ pub fn complete(d: Drafts, host: &dyn Host, diags: &mut Diagnostics) -> Config {
             disabled_scripts.push(s.name);
             continue;
         };
-        if !check_script(&mut command, host, diags, &format!("vrrp_script {}", s.name)) {
-            disabled_scripts.push(s.name);
-            continue;
-        }
         if s.user.is_some() {
             command.run_as = s.user;
+        }
+        if !check_script(&mut command, host, diags, &format!("vrrp_script {}", s.name), policy) {
+            disabled_scripts.push(s.name);
+            continue;
         }
         if scripts.iter().any(|x: &VrrpScript| x.name == s.name) {
             diags.corrected(s.loc, format!("vrrp_script {} defined twice - using the first", s.name));
@@ -81,7 +83,7 @@ pub fn complete(d: Drafts, host: &dyn Host, diags: &mut Diagnostics) -> Config {
     };
     let mut instances: Vec<Instance> = Vec::new();
     for draft in d.instances {
-        if let Some(i) = complete_instance(draft, &global, &trackers, host, diags) {
+        if let Some(i) = complete_instance(draft, &global, &trackers, host, diags, policy) {
             instances.push(i);
         }
     }
@@ -126,7 +128,7 @@ pub fn complete(d: Drafts, host: &dyn Host, diags: &mut Diagnostics) -> Config {
             );
         }
         let mut notify = g.notify;
-        check_notifies(&mut notify, host, diags, &format!("sync group {}", g.name));
+        check_notifies(&mut notify, host, diags, &format!("sync group {}", g.name), policy);
         sync_groups.push(SyncGroup {
             track_scripts: trackers.scripts(&g.track_scripts, diags, &g.name),
             track_interfaces: trackers.interfaces(&g.track_interfaces, diags, &g.name),
@@ -140,10 +142,10 @@ pub fn complete(d: Drafts, host: &dyn Host, diags: &mut Diagnostics) -> Config {
     }
 
     if let Some(f) = global.notify_fifo.as_mut() {
-        check_fifo_script(f, host, diags);
+        check_fifo_script(f, host, diags, policy);
     }
     if let Some(f) = global.vrrp_notify_fifo.as_mut() {
-        check_fifo_script(f, host, diags);
+        check_fifo_script(f, host, diags, policy);
     }
 
     let config = Config { global, scripts, track_files, instances, sync_groups, interface_delays: d.delays };
@@ -191,12 +193,58 @@ fn uses_scripts(c: &Config) -> bool {
             .any(|f| f.as_ref().is_some_and(|f| f.script.is_some()))
 }
 
-/// Resolves argv[0] like keepalived at load time: a missing or non-executable script is
-/// disabled. Returns false when disabled.
-fn check_script(cmd: &mut Command, host: &dyn Host, diags: &mut Diagnostics, what: &str) -> bool {
+/// What script checks need from global_defs.
+#[derive(Clone, Copy)]
+struct ScriptPolicy<'a> {
+    script_user: Option<&'a RunAs>,
+    security: bool,
+}
+
+/// Resolves a script like keepalived at load time: argv[0] found and executable, its run-as
+/// user known, and (with enable_script_security) not run as root from a path a non-root user
+/// could write. A script failing any of these is disabled. Returns false when disabled.
+fn check_script(cmd: &mut Command, host: &dyn Host, diags: &mut Diagnostics, what: &str, policy: ScriptPolicy) -> bool {
     match host.find_script(&cmd.argv[0]) {
         ScriptLookup::Executable(path) => {
             cmd.argv[0] = path;
+            // Run-as: the script's own user, else script_user, else keepalived_script if it
+            // exists, else root.
+            let who = cmd.run_as.clone().or_else(|| policy.script_user.cloned());
+            cmd.ids = match &who {
+                Some(r) => match host.user(&r.user) {
+                    Some((uid, gid)) => {
+                        let gid = match &r.group {
+                            Some(g) => match host.group(g) {
+                                Some(gid) => gid,
+                                None => {
+                                    diags.corrected(cmd.loc, format!("{what}: Unable to find group '{g}' - disabling"));
+                                    return false;
+                                }
+                            },
+                            None => gid,
+                        };
+                        Some((uid, gid))
+                    }
+                    None => {
+                        diags.corrected(cmd.loc, format!("{what}: Unable to find user '{}' - disabling", r.user));
+                        return false;
+                    }
+                },
+                None => host.user("keepalived_script"),
+            };
+            if cmd.ids.is_none_or(|(uid, _)| uid == 0) {
+                if let Some(p) = host.writable_by_non_root(&cmd.argv[0]) {
+                    if policy.security {
+                        diags.corrected(cmd.loc, format!("{what}: Unsafe permissions found for script '{}' ({p} is writable by a non-root user) - disabling", cmd.argv[0]));
+                        return false;
+                    }
+                    diags.push(
+                        Some(cmd.loc),
+                        Effect::Insecure,
+                        format!("{what}: script '{}' runs as root and {p} is writable by a non-root user", cmd.argv[0]),
+                    );
+                }
+            }
             true
         }
         ScriptLookup::NotExecutable(path) => {
@@ -210,7 +258,7 @@ fn check_script(cmd: &mut Command, host: &dyn Host, diags: &mut Diagnostics, wha
     }
 }
 
-fn check_notifies(n: &mut Notifies, host: &dyn Host, diags: &mut Diagnostics, owner: &str) {
+fn check_notifies(n: &mut Notifies, host: &dyn Host, diags: &mut Diagnostics, owner: &str, policy: ScriptPolicy) {
     let slots: [(&str, &mut Option<Command>); 6] = [
         ("notify_master", &mut n.master),
         ("notify_backup", &mut n.backup),
@@ -221,21 +269,21 @@ fn check_notifies(n: &mut Notifies, host: &dyn Host, diags: &mut Diagnostics, ow
     ];
     for (kw, slot) in slots {
         if let Some(cmd) = slot.as_mut() {
-            if !check_script(cmd, host, diags, &format!("{owner} {kw}")) {
+            if !check_script(cmd, host, diags, &format!("{owner} {kw}"), policy) {
                 *slot = None;
             }
         }
     }
     if let Some(Some(cmd)) = n.deleted.as_mut() {
-        if !check_script(cmd, host, diags, &format!("{owner} notify_deleted")) {
+        if !check_script(cmd, host, diags, &format!("{owner} notify_deleted"), policy) {
             n.deleted = Some(None);
         }
     }
 }
 
-fn check_fifo_script(f: &mut NotifyFifo, host: &dyn Host, diags: &mut Diagnostics) {
+fn check_fifo_script(f: &mut NotifyFifo, host: &dyn Host, diags: &mut Diagnostics, policy: ScriptPolicy) {
     if let Some(cmd) = f.script.as_mut() {
-        if !check_script(cmd, host, diags, "notify fifo script") {
+        if !check_script(cmd, host, diags, "notify fifo script", policy) {
             f.script = None;
         }
     }
@@ -371,6 +419,7 @@ fn complete_instance(
     t: &Trackers,
     host: &dyn Host,
     diags: &mut Diagnostics,
+    policy: ScriptPolicy,
 ) -> Option<Instance> {
     let name = d.name.clone();
     let strict = d.strict.unwrap_or(g.strict);
@@ -601,7 +650,7 @@ fn complete_instance(
     };
 
     let mut notify = d.notify;
-    check_notifies(&mut notify, host, diags, &format!("({name})"));
+    check_notifies(&mut notify, host, diags, &format!("({name})"), policy);
 
     let owner = priority == 255;
     Some(Instance {

@@ -30,6 +30,20 @@ pub trait Host {
     /// For `${_ENV NAME}`.
     fn env(&self, name: &str) -> Option<String>;
 
+    /// (uid, primary gid) of a user name, from the user database.
+    fn user(&self, _name: &str) -> Option<(u32, u32)> {
+        None
+    }
+    /// gid of a group name.
+    fn group(&self, _name: &str) -> Option<u32> {
+        None
+    }
+    /// The script itself or a directory above it that a non-root user could write, which
+    /// makes running it as root unsafe (keepalived script security).
+    fn writable_by_non_root(&self, _path: &str) -> Option<String> {
+        None
+    }
+
     /// Reads a configuration file, refusing one larger than `limit` bytes before reading it
     /// all. The default reads the real filesystem.
     fn read_config(&self, path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
@@ -95,6 +109,10 @@ pub struct StaticHost {
     /// When set, no file can be read or listed: includes match nothing. For untrusted input
     /// (fuzzing), so random text can never make the loader read the machine's files.
     pub sealed: bool,
+    /// Users (name, uid, gid), groups (name, gid) and scripts a non-root user could write.
+    pub users: Vec<(String, u32, u32)>,
+    pub groups: Vec<(String, u32)>,
+    pub unsafe_scripts: Vec<String>,
 }
 
 impl StaticHost {
@@ -116,6 +134,15 @@ impl Host for StaticHost {
     }
     fn env(&self, _name: &str) -> Option<String> {
         None
+    }
+    fn user(&self, name: &str) -> Option<(u32, u32)> {
+        self.users.iter().find(|u| u.0 == name).map(|u| (u.1, u.2))
+    }
+    fn group(&self, name: &str) -> Option<u32> {
+        self.groups.iter().find(|g| g.0 == name).map(|g| g.1)
+    }
+    fn writable_by_non_root(&self, path: &str) -> Option<String> {
+        self.unsafe_scripts.iter().find(|s| *s == path).cloned()
     }
     fn read_config(&self, path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
         if self.sealed {

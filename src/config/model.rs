@@ -33,6 +33,9 @@ pub struct RunAs {
 pub struct Command {
     pub argv: Vec<String>,
     pub run_as: Option<RunAs>,
+    /// The (uid, gid) it runs as, resolved at load time: its `user`, else `script_user`,
+    /// else `keepalived_script` when that user exists; None is root.
+    pub ids: Option<(u32, u32)>,
     pub loc: Location,
 }
 

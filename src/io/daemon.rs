@@ -255,7 +255,7 @@ impl Daemon {
                     if let Some(script) = &f.script {
                         let mut argv = script.argv.clone();
                         argv.push(f.path.clone());
-                        match sys::spawn(&argv, None) {
+                        match sys::spawn(&argv, script.ids) {
                             Ok(c) => {
                                 self.children
                                     .insert(c.pid, ChildInfo { script: None, timed_out: false, timeout: None });
@@ -607,7 +607,7 @@ impl Daemon {
                 Action::Notify { command, extra, kill_after } => {
                     let mut argv = command.argv.clone();
                     argv.extend(extra);
-                    match sys::spawn(&argv, None) {
+                    match sys::spawn(&argv, command.ids) {
                         Ok(c) => {
                             self.children.insert(c.pid, ChildInfo { script: None, timed_out: false, timeout: None });
                             if let Some(k) = kill_after {
@@ -639,8 +639,9 @@ impl Daemon {
     fn run_script(&mut self, script: usize) {
         let s = &self.agent.config().scripts[script];
         let argv = s.command.argv.clone();
+        let ids = s.command.ids;
         let timeout = s.timeout;
-        match sys::spawn(&argv, None) {
+        match sys::spawn(&argv, ids) {
             Ok(c) => {
                 let t = self.wheel.insert(now().as_micros() + timeout, Timer::ScriptTimeout(c.pid));
                 self.children.insert(c.pid, ChildInfo { script: Some(script), timed_out: false, timeout: Some(t) });

@@ -36,6 +36,19 @@ impl Host for SystemHost {
     fn env(&self, name: &str) -> Option<String> {
         std::env::var(name).ok()
     }
+
+    fn user(&self, name: &str) -> Option<(u32, u32)> {
+        let f = db_entry("/etc/passwd", name)?;
+        Some((f.get(2)?.parse().ok()?, f.get(3)?.parse().ok()?))
+    }
+
+    fn group(&self, name: &str) -> Option<u32> {
+        db_entry("/etc/group", name)?.get(2)?.parse().ok()
+    }
+
+    fn writable_by_non_root(&self, path: &str) -> Option<String> {
+        SystemHost::unsafe_component(Path::new(path))
+    }
 }
 
 fn check(p: &Path) -> ScriptLookup {
@@ -52,4 +65,32 @@ fn check(p: &Path) -> ScriptLookup {
 pub fn host_name() -> String {
     let name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
     name.trim().split('.').next().unwrap_or("").to_string()
+}
+
+/// Looks a name up in a colon-separated database (/etc/passwd, /etc/group): the fields.
+fn db_entry(path: &str, name: &str) -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines()
+        .map(|l| l.split(':').map(str::to_string).collect::<Vec<_>>())
+        .find(|f| f.first().map(String::as_str) == Some(name))
+}
+
+impl SystemHost {
+    /// The first of `path` and its parent directories that a non-root user could write:
+    /// owned by a non-root user, or writable by others, or by a non-root group (keepalived's
+    /// script security).
+    fn unsafe_component(path: &Path) -> Option<String> {
+        use std::os::unix::fs::MetadataExt;
+        let mut p = Some(path);
+        while let Some(cur) = p {
+            if let Ok(m) = std::fs::metadata(cur) {
+                let mode = m.mode();
+                if m.uid() != 0 || mode & 0o002 != 0 || (mode & 0o020 != 0 && m.gid() != 0) {
+                    return Some(cur.display().to_string());
+                }
+            }
+            p = cur.parent();
+        }
+        None
+    }
 }

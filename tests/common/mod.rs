@@ -9,6 +9,9 @@ pub fn host() -> StaticHost {
         scripts: vec!["/etc/keepalived/check_nginx.sh".into(), "/bin/true".into(), "/usr/local/bin/notify.sh".into()],
         everything_exists: false,
         sealed: false,
+        users: vec![("root".into(), 0, 0), ("nobody".into(), 65534, 65534)],
+        groups: vec![("root".into(), 0), ("wheel".into(), 10), ("nogroup".into(), 65534)],
+        unsafe_scripts: Vec::new(),
     }
 }
 
