@@ -87,6 +87,7 @@ pub struct Daemon {
     signal_rx: UnixStream,
     flags: SignalFlags,
     stopping: bool,
+    batch: sys::RecvBatch,
     /// notify_fifo / vrrp_notify_fifo, opened read-write so writes never fail for want of a
     /// reader (keepalived does the same).
     fifos: Vec<std::fs::File>,
@@ -232,6 +233,7 @@ impl Daemon {
             signal_rx,
             flags,
             stopping: false,
+            batch: sys::RecvBatch::default(),
             fifos: Vec::new(),
         };
         d.open_fifos();
@@ -345,10 +347,12 @@ impl Daemon {
     pub fn run(&mut self) -> i32 {
         let mut events = Events::with_capacity(64);
         let mut buf = vec![0u8; 9000];
-        self.apply_actions();
+        let mut now = now();
+        self.apply_actions(now);
         loop {
             self.rearm_agent_timer();
-            let t = now().as_micros();
+            // The previous turn's `now`: the wait may end a little late, never early.
+            let t = now.as_micros();
             let timeout = self.wheel.next_deadline().map(|d| std::time::Duration::from_micros(d.saturating_sub(t)));
             if let Err(e) = self.poll.poll(&mut events, timeout) {
                 if e.kind() != std::io::ErrorKind::Interrupted {
@@ -356,7 +360,8 @@ impl Daemon {
                     return 1;
                 }
             }
-            let now = now();
+            // DESIGN rule 1: CLOCK_MONOTONIC is read once per turn.
+            now = Instant::from_micros(sys::monotonic_us());
             for ev in events.iter() {
                 match ev.token() {
                     SIGNALS => self.on_signals(now),
@@ -368,7 +373,7 @@ impl Daemon {
             for timer in self.wheel.expire(now.as_micros()) {
                 self.on_timer(now, timer);
             }
-            self.apply_actions();
+            self.apply_actions(now);
             if self.stopping {
                 return self.finish_stop();
             }
@@ -575,19 +580,25 @@ impl Daemon {
                 self.agent.handle(now, Input::Packet { interface: &ifname, meta, bytes: &buf[..n] });
                 continue;
             }
-            let n = match sys::recv(fd, buf) {
+            // IPv4: up to 32 adverts per system call (recvmmsg), until it would block.
+            let n = match sys::recv_batch(fd, &mut self.batch) {
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(_) => break,
             };
-            let Ok(p) = ipv4::Packet::new_checked(&buf[..n]) else { continue };
-            let meta = RxMeta { src: p.src().into(), dst: p.dst().into(), ttl: p.ttl(), header_len: p.header_len() };
-            let payload = p.payload_ref();
-            self.agent.handle(now, Input::Packet { interface: &ifname, meta, bytes: payload });
+            for k in 0..n {
+                let Ok(p) = ipv4::Packet::new_checked(self.batch.datagram(k)) else { continue };
+                let meta =
+                    RxMeta { src: p.src().into(), dst: p.dst().into(), ttl: p.ttl(), header_len: p.header_len() };
+                self.agent.handle(now, Input::Packet { interface: &ifname, meta, bytes: p.payload_ref() });
+            }
+            if n < sys::BATCH {
+                break;
+            }
         }
     }
 
-    fn apply_actions(&mut self) {
+    fn apply_actions(&mut self, now: Instant) {
         while let Some(a) = self.agent.poll_action() {
             match a {
                 Action::SendAdvert { instance, priority, dst } => self.send_advert(instance, priority, dst),
@@ -603,7 +614,7 @@ impl Daemon {
                         self.address(usize::MAX, &v, false);
                     }
                 }
-                Action::RunScript { script } => self.run_script(script),
+                Action::RunScript { script } => self.run_script(script, now),
                 Action::Notify { command, extra, kill_after } => {
                     let mut argv = command.argv.clone();
                     argv.extend(extra);
@@ -611,7 +622,7 @@ impl Daemon {
                         Ok(c) => {
                             self.children.insert(c.pid, ChildInfo { script: None, timed_out: false, timeout: None });
                             if let Some(k) = kill_after {
-                                self.wheel.insert(now().as_micros() + k, Timer::Kill(c.pid));
+                                self.wheel.insert(now.as_micros() + k, Timer::Kill(c.pid));
                             }
                         }
                         Err(e) => log::error!("notify {}: {e}", argv.join(" ")),
@@ -636,19 +647,19 @@ impl Daemon {
         }
     }
 
-    fn run_script(&mut self, script: usize) {
+    fn run_script(&mut self, script: usize, now: Instant) {
         let s = &self.agent.config().scripts[script];
         let argv = s.command.argv.clone();
         let ids = s.command.ids;
         let timeout = s.timeout;
         match sys::spawn(&argv, ids) {
             Ok(c) => {
-                let t = self.wheel.insert(now().as_micros() + timeout, Timer::ScriptTimeout(c.pid));
+                let t = self.wheel.insert(now.as_micros() + timeout, Timer::ScriptTimeout(c.pid));
                 self.children.insert(c.pid, ChildInfo { script: Some(script), timed_out: false, timeout: Some(t) });
             }
             Err(e) => {
                 log::error!("Failed to exec track script {}: {e}", argv[0]);
-                self.agent.handle(now(), Input::ScriptExited { script, result: ScriptResult::Failed });
+                self.agent.handle(now, Input::ScriptExited { script, result: ScriptResult::Failed });
             }
         }
     }

@@ -417,3 +417,54 @@ pub fn recv_v6(fd: &OwnedFd, buf: &mut [u8]) -> io::Result<(usize, std::net::Ipv
     }
     Ok((n, std::net::Ipv6Addr::from(src.sin6_addr.s6_addr), dst, hops))
 }
+
+/// Reusable buffers for [`recv_batch`]: up to `BATCH` datagrams per recvmmsg(2).
+pub const BATCH: usize = 32;
+
+pub struct RecvBatch {
+    bufs: Vec<[u8; 2048]>,
+    pub lens: [usize; BATCH],
+}
+
+impl Default for RecvBatch {
+    fn default() -> Self {
+        RecvBatch { bufs: vec![[0u8; 2048]; BATCH], lens: [0; BATCH] }
+    }
+}
+
+impl RecvBatch {
+    pub fn datagram(&self, k: usize) -> &[u8] {
+        &self.bufs[k][..self.lens[k]]
+    }
+}
+
+/// recvmmsg(2) without blocking: how many datagrams arrived (0 means it would block).
+pub fn recv_batch(fd: &OwnedFd, batch: &mut RecvBatch) -> io::Result<usize> {
+    let mut iovs: [libc::iovec; BATCH] = [libc::iovec { iov_base: std::ptr::null_mut(), iov_len: 0 }; BATCH];
+    // SAFETY: zeroed mmsghdr entries are valid; each is pointed at its own iovec below.
+    let mut msgs: [libc::mmsghdr; BATCH] = unsafe { std::mem::zeroed() };
+    for k in 0..BATCH {
+        iovs[k] =
+            libc::iovec { iov_base: batch.bufs[k].as_mut_ptr() as *mut libc::c_void, iov_len: batch.bufs[k].len() };
+        msgs[k].msg_hdr.msg_iov = &mut iovs[k];
+        msgs[k].msg_hdr.msg_iovlen = 1;
+    }
+    // SAFETY: `msgs` and `iovs` point into live buffers owned by `batch` and this frame.
+    let n = unsafe {
+        libc::recvmmsg(
+            fd.as_raw_fd(),
+            msgs.as_mut_ptr(),
+            BATCH as libc::c_uint,
+            libc::MSG_DONTWAIT,
+            std::ptr::null_mut(),
+        )
+    };
+    if n < 0 {
+        let e = io::Error::last_os_error();
+        return if e.kind() == io::ErrorKind::WouldBlock { Ok(0) } else { Err(e) };
+    }
+    for (len, m) in batch.lens.iter_mut().zip(msgs.iter()).take(n as usize) {
+        *len = m.msg_len as usize;
+    }
+    Ok(n as usize)
+}
