@@ -10,7 +10,7 @@ WIRE_FUZZ_ITERATIONS ?= 1000000
 # ... and this many random schedules on the simulated LAN (issue target: at least 10k).
 SIM_SCHEDULES ?= 10000
 
-.PHONY: build release test lint netns-test demo demo-config samples bench bench-daemon msrv clean
+.PHONY: build release static test lint netns-test demo demo-config samples bench bench-daemon msrv clean
 
 build:
 	$(CARGO) build
@@ -57,6 +57,12 @@ bench:
 # vrrpd against keepalived 2.2.7 on a namespaced LAN: CPU and memory (root).
 bench-daemon: release
 	BIN=$(BIN) sh tests/netns/bench-daemon.sh
+
+# The static x86_64 binary (musl): what is copied to hosts. Installs the target if missing.
+static:
+	@rustup target list --installed | grep -qx x86_64-unknown-linux-musl || rustup target add x86_64-unknown-linux-musl
+	$(CARGO) build --release --target x86_64-unknown-linux-musl
+	@ls -l target/x86_64-unknown-linux-musl/release/vrrpd
 
 # The armv7 toolchain is 1.92: make sure nothing newer slipped in.
 msrv:

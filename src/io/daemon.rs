@@ -580,7 +580,7 @@ impl Daemon {
                 self.agent.handle(now, Input::Packet { interface: &ifname, meta, bytes: &buf[..n] });
                 continue;
             }
-            // IPv4: up to 32 adverts per system call (recvmmsg), until it would block.
+            // IPv4: up to 16 adverts per system call (recvmmsg), until it would block.
             let n = match sys::recv_batch(fd, &mut self.batch) {
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,

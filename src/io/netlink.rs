@@ -59,7 +59,8 @@ impl Netlink {
         // Extended ACKs give the kernel's reason in text; older kernels lack it (ignored).
         let _ = sys::setsockopt_int(&fd, SOL_NETLINK, NETLINK_EXT_ACK, 1);
         let _ = sys::setsockopt_int(&fd, libc::SOL_SOCKET, libc::SO_RCVBUF, 1 << 20);
-        Ok(Netlink { fd, seq: 1, buf: vec![0; 64 * 1024] })
+        // 32 KiB holds any kernel dump datagram (they are at most one page or 16 KiB).
+        Ok(Netlink { fd, seq: 1, buf: vec![0; 32 * 1024] })
     }
 
     pub fn command() -> Result<Netlink, NetlinkError> {

@@ -419,7 +419,7 @@ pub fn recv_v6(fd: &OwnedFd, buf: &mut [u8]) -> io::Result<(usize, std::net::Ipv
 }
 
 /// Reusable buffers for [`recv_batch`]: up to `BATCH` datagrams per recvmmsg(2).
-pub const BATCH: usize = 32;
+pub const BATCH: usize = 16;
 
 pub struct RecvBatch {
     bufs: Vec<[u8; 2048]>,
@@ -455,7 +455,7 @@ pub fn recv_batch(fd: &OwnedFd, batch: &mut RecvBatch) -> io::Result<usize> {
             fd.as_raw_fd(),
             msgs.as_mut_ptr(),
             BATCH as libc::c_uint,
-            libc::MSG_DONTWAIT,
+            libc::MSG_DONTWAIT as _,
             std::ptr::null_mut(),
         )
     };

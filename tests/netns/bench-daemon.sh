@@ -80,9 +80,11 @@ failover() { # impl interval
     sleep 1
     ip -ts -n "$B" monitor address > "$DIR/mon" 2>/dev/null & mon=$!
     sleep 0.3
+    # The host dies: its link first (nothing more leaves it, not even a priority-0 advert
+    # from a process that notices its parent died), then its processes.
     t0=$(date +%T.%6N)
-    for p in $(ip netns pids "$A"); do kill -9 "$p"; done
     ip -n "$A" link set eth0 down
+    for p in $(ip netns pids "$A"); do kill -9 "$p"; done
     i=0; until grep -q 'inet 10.20.0.1/32' "$DIR/mon"; do i=$((i+1)); [ $i -gt 1000 ] && break; sleep 0.01; done
     kill "$mon" 2>/dev/null
     t1=$(grep -m1 'inet 10.20.0.1/32' "$DIR/mon" | sed 's/^\[[^T]*T\([^]]*\)\].*/\1/')
