@@ -357,18 +357,7 @@ fn unicast_peers_elect_and_fail_over() {
 fn ipv6_vrrpv3_elects_and_hands_over() {
     let mut lan = Lan::new("six");
     // Adverts come from the link-local address: wait until DAD has finished on both nodes.
-    for node in ["a", "b"] {
-        let ns = lan.ns(node);
-        let ready = lan.wait(Duration::from_secs(5), |_| {
-            let out = std::process::Command::new("ip")
-                .args(["-n", &ns, "-6", "addr", "show", "dev", "enp0s3", "scope", "link"])
-                .output()
-                .unwrap();
-            let t = String::from_utf8_lossy(&out.stdout).to_string();
-            t.contains("fe80::") && !t.contains("tentative")
-        });
-        assert!(ready.is_some(), "no link-local address on {node}");
-    }
+    lan.wait_link_local();
     let vip6 = "2001:db8:31::240";
     let conf = |prio: u8| {
         format!("vrrp_instance VI_6 {{\n interface enp0s3\n virtual_router_id 61\n priority {prio}\n advert_int 0.1\n virtual_ipaddress {{\n  {vip6}/128\n }}\n}}\n")

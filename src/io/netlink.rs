@@ -71,6 +71,23 @@ impl Netlink {
         Netlink::open(RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR)
     }
 
+    /// Receives one datagram into `self.buf`, waiting up to 2 s for it (the kernel answers
+    /// requests at once, so this never stalls the loop in practice).
+    fn recv_reply(&mut self, op: &str) -> Result<usize, NetlinkError> {
+        loop {
+            match sys::recv(&self.fd, &mut self.buf) {
+                Ok(l) => return Ok(l),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if !sys::wait_readable(&self.fd, 2000).map_err(|error| NetlinkError::Io { op: "poll", error })? {
+                        return Err(NetlinkError::NoAnswer { op: op.to_string() });
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(NetlinkError::Io { op: "recv", error }),
+            }
+        }
+    }
+
     fn next_seq(&mut self) -> u32 {
         self.seq = self.seq.wrapping_add(1).max(1);
         self.seq
@@ -87,17 +104,7 @@ impl Netlink {
         let n = build(&mut req, seq).map_err(|_| NetlinkError::TooLarge { op: op.to_string() })?;
         sys::send_netlink(&self.fd, &req[..n]).map_err(|error| NetlinkError::Io { op: "send", error })?;
         loop {
-            let len = match sys::recv(&self.fd, &mut self.buf) {
-                Ok(l) => l,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    if !sys::wait_readable(&self.fd, 2000).map_err(|error| NetlinkError::Io { op: "poll", error })? {
-                        return Err(NetlinkError::NoAnswer { op: op.to_string() });
-                    }
-                    continue;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(error) => return Err(NetlinkError::Io { op: "recv", error }),
-            };
+            let len = self.recv_reply(op)?;
             for m in nl::messages(&self.buf[..len]).flatten() {
                 if let Ok(Parsed::Error(e)) = nl::parse(&m) {
                     if e.request.seq != seq {
@@ -125,17 +132,7 @@ impl Netlink {
             .map_err(|_| NetlinkError::TooLarge { op: "dump".into() })?;
         sys::send_netlink(&self.fd, &req[..n]).map_err(|error| NetlinkError::Io { op: "send", error })?;
         loop {
-            let len = match sys::recv(&self.fd, &mut self.buf) {
-                Ok(l) => l,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    if !sys::wait_readable(&self.fd, 2000).map_err(|error| NetlinkError::Io { op: "poll", error })? {
-                        return Err(NetlinkError::NoAnswer { op: "dump".into() });
-                    }
-                    continue;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(error) => return Err(NetlinkError::Io { op: "recv", error }),
-            };
+            let len = self.recv_reply("dump")?;
             for m in nl::messages(&self.buf[..len]).flatten() {
                 if m.header.seq != seq {
                     continue;

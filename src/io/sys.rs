@@ -38,18 +38,23 @@ pub fn socket(domain: libc::c_int, kind: libc::c_int, protocol: libc::c_int) -> 
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-pub fn setsockopt_int(fd: &OwnedFd, level: libc::c_int, name: libc::c_int, value: libc::c_int) -> io::Result<()> {
-    // SAFETY: the option value points to a live c_int of the length passed.
+/// setsockopt(2) with a value of type `T` (an int, ip_mreqn, ipv6_mreq, sock_fprog ...).
+fn setsockopt_value<T>(fd: &OwnedFd, level: libc::c_int, name: libc::c_int, value: &T) -> io::Result<()> {
+    // SAFETY: `value` is a live `T` of exactly the length passed; the kernel copies it.
     check(unsafe {
         libc::setsockopt(
             fd.as_raw_fd(),
             level,
             name,
-            &value as *const _ as *const libc::c_void,
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            value as *const T as *const libc::c_void,
+            std::mem::size_of::<T>() as libc::socklen_t,
         )
     })?;
     Ok(())
+}
+
+pub fn setsockopt_int(fd: &OwnedFd, level: libc::c_int, name: libc::c_int, value: libc::c_int) -> io::Result<()> {
+    setsockopt_value(fd, level, name, &value)
 }
 
 pub fn setsockopt_bytes(fd: &OwnedFd, level: libc::c_int, name: libc::c_int, value: &[u8]) -> io::Result<()> {
@@ -75,19 +80,9 @@ pub fn bind_to_device(fd: &OwnedFd, ifname: &str) -> io::Result<()> {
 /// send-only socket (keepalived issues #839, #1973).
 pub fn attach_drop_all_filter(fd: &OwnedFd) -> io::Result<()> {
     let mut insn = libc::sock_filter { code: (libc::BPF_RET | libc::BPF_K) as u16, jt: 0, jf: 0, k: 0 };
+    // `prog` points to `insn`, alive for the call; the kernel copies the program.
     let prog = libc::sock_fprog { len: 1, filter: &mut insn };
-    // SAFETY: `prog` points to one live sock_filter for the duration of the call; the kernel
-    // copies the program.
-    check(unsafe {
-        libc::setsockopt(
-            fd.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_ATTACH_FILTER,
-            &prog as *const _ as *const libc::c_void,
-            std::mem::size_of::<libc::sock_fprog>() as libc::socklen_t,
-        )
-    })?;
-    Ok(())
+    setsockopt_value(fd, libc::SOL_SOCKET, libc::SO_ATTACH_FILTER, &prog)
 }
 
 /// IP_ADD_MEMBERSHIP on interface `ifindex` (struct ip_mreqn).
@@ -97,17 +92,7 @@ pub fn join_v4(fd: &OwnedFd, group: Ipv4Addr, ifindex: u32) -> io::Result<()> {
         imr_address: libc::in_addr { s_addr: 0 },
         imr_ifindex: ifindex as libc::c_int,
     };
-    // SAFETY: `m` is a live ip_mreqn of the size passed.
-    check(unsafe {
-        libc::setsockopt(
-            fd.as_raw_fd(),
-            libc::IPPROTO_IP,
-            libc::IP_ADD_MEMBERSHIP,
-            &m as *const _ as *const libc::c_void,
-            std::mem::size_of::<libc::ip_mreqn>() as libc::socklen_t,
-        )
-    })?;
-    Ok(())
+    setsockopt_value(fd, libc::IPPROTO_IP, libc::IP_ADD_MEMBERSHIP, &m)
 }
 
 pub fn if_nametoindex(name: &str) -> io::Result<u32> {
@@ -330,17 +315,7 @@ pub fn mkfifo(path: &std::path::Path, mode: u32) -> io::Result<()> {
 /// IPV6_ADD_MEMBERSHIP on interface `ifindex`.
 pub fn join_v6(fd: &OwnedFd, group: std::net::Ipv6Addr, ifindex: u32) -> io::Result<()> {
     let m = libc::ipv6_mreq { ipv6mr_multiaddr: libc::in6_addr { s6_addr: group.octets() }, ipv6mr_interface: ifindex };
-    // SAFETY: `m` is a live ipv6_mreq of the size passed.
-    check(unsafe {
-        libc::setsockopt(
-            fd.as_raw_fd(),
-            libc::IPPROTO_IPV6,
-            libc::IPV6_ADD_MEMBERSHIP,
-            &m as *const _ as *const libc::c_void,
-            std::mem::size_of::<libc::ipv6_mreq>() as libc::socklen_t,
-        )
-    })?;
-    Ok(())
+    setsockopt_value(fd, libc::IPPROTO_IPV6, libc::IPV6_ADD_MEMBERSHIP, &m)
 }
 
 fn sockaddr_v6(addr: std::net::Ipv6Addr, scope_id: u32) -> libc::sockaddr_in6 {

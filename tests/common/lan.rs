@@ -48,12 +48,16 @@ impl Lan {
         format!("{}-{node}", self.tag)
     }
 
-    pub fn start(&mut self, node: &str, conf: &std::path::Path) {
+    /// Runs `program args -f conf -p PID -r PID.vrrp` in `node`'s namespace, its log in the
+    /// test directory (`node.log`), TMPDIR there too.
+    fn spawn_daemon(&mut self, node: &str, program: &str, args: &[&str], conf: &std::path::Path, pid_name: &str) {
         let ns = self.ns(node);
-        let pid = self.dir.0.join(format!("{node}.pid"));
+        let pid = self.dir.0.join(pid_name);
         let log = std::fs::File::create(self.dir.0.join(format!("{node}.log"))).unwrap();
         let child = Command::new("ip")
-            .args(["netns", "exec", &ns, env!("CARGO_BIN_EXE_vrrpd"), "-n", "-l", "-D", "-G", "-f"])
+            .args(["netns", "exec", &ns, program])
+            .args(args)
+            .arg("-f")
             .arg(conf)
             .arg("-p")
             .arg(&pid)
@@ -66,6 +70,10 @@ impl Lan {
             .spawn()
             .unwrap();
         self.procs.push((node.to_string(), child));
+    }
+
+    pub fn start(&mut self, node: &str, conf: &std::path::Path) {
+        self.spawn_daemon(node, env!("CARGO_BIN_EXE_vrrpd"), &["-n", "-l", "-D", "-G"], conf, &format!("{node}.pid"));
     }
 
     /// vrrpd inside a private mount namespace where /etc is a tmpfs holding `files`
@@ -115,22 +123,7 @@ impl Lan {
 
     /// Debian's keepalived 2.2.7 as the peer (VRRP only, foreground, console log).
     pub fn start_keepalived(&mut self, node: &str, conf: &std::path::Path) {
-        let ns = self.ns(node);
-        let pid = self.dir.0.join(format!("{node}-ka.pid"));
-        let log = std::fs::File::create(self.dir.0.join(format!("{node}.log"))).unwrap();
-        let child = Command::new("ip")
-            .args(["netns", "exec", &ns, "keepalived", "-n", "-l", "-D", "-P", "-f"])
-            .arg(conf)
-            .arg("-p")
-            .arg(&pid)
-            .arg("-r")
-            .arg(pid.with_extension("vrrp"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        self.procs.push((node.to_string(), child));
+        self.spawn_daemon(node, "keepalived", &["-n", "-l", "-D", "-P"], conf, &format!("{node}-ka.pid"));
     }
 
     /// Writes a config file into the test's directory.
