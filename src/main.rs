@@ -83,7 +83,8 @@ fn run_config(opts: &Options) -> ExitCode {
 }
 
 /// The daemon: keepalived's process behaviour for the VRRP side (-n foreground, -l console,
-/// -D detail, -S facility, -p/-r pid files, -X/-V).
+/// -D detail, -S facility, -p/-r pid files, -V). `-X` needs nothing: vrrpd always releases
+/// its VIPs when it leaves MASTER, which is what -X asks of keepalived.
 fn run_daemon(opts: &Options, config: vrrpd::config::Config, load_opts: LoadOptions) -> ExitCode {
     if !opts.dont_fork {
         if let Err(e) = vrrpd::io::sys::daemonize() {
@@ -102,7 +103,6 @@ fn run_daemon(opts: &Options, config: vrrpd::config::Config, load_opts: LoadOpti
     let dopts = vrrpd::io::daemon::Options {
         config_path: opts.config_file.clone(),
         load: load_opts,
-        release_vips: opts.release_vips,
         dont_release_vrrp: opts.dont_release_vrrp,
     };
     let code = match vrrpd::io::daemon::Daemon::new(config, dopts) {

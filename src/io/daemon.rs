@@ -66,7 +66,6 @@ struct SignalFlags {
 pub struct Options {
     pub config_path: std::path::PathBuf,
     pub load: crate::config::LoadOptions,
-    pub release_vips: bool,
     pub dont_release_vrrp: bool,
 }
 

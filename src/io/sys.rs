@@ -4,7 +4,7 @@
 use std::ffi::CString;
 use std::io;
 use std::net::Ipv4Addr;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 fn check(ret: libc::c_int) -> io::Result<libc::c_int> {
     if ret < 0 {
@@ -261,11 +261,6 @@ pub fn exit_status(status: i32) -> Result<i32, i32> {
     }
 }
 
-/// The raw fd, for registering with mio.
-pub fn raw(fd: &OwnedFd) -> RawFd {
-    fd.as_raw_fd()
-}
-
 /// Waits up to `timeout_ms` for `fd` to become readable (used only for netlink ACKs, which
 /// the kernel sends at once).
 pub fn wait_readable(fd: &OwnedFd, timeout_ms: i32) -> io::Result<bool> {
@@ -325,20 +320,6 @@ fn sockaddr_v6(addr: std::net::Ipv6Addr, scope_id: u32) -> libc::sockaddr_in6 {
     sa.sin6_addr = libc::in6_addr { s6_addr: addr.octets() };
     sa.sin6_scope_id = scope_id;
     sa
-}
-
-/// Binds to an IPv6 address (the link-local source of adverts, RFC 5798 §5.1.2.1).
-pub fn bind_v6(fd: &OwnedFd, addr: std::net::Ipv6Addr, scope_id: u32) -> io::Result<()> {
-    let sa = sockaddr_v6(addr, scope_id);
-    // SAFETY: `sa` is a live sockaddr_in6 of the size passed.
-    check(unsafe {
-        libc::bind(
-            fd.as_raw_fd(),
-            &sa as *const _ as *const libc::sockaddr,
-            std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t,
-        )
-    })?;
-    Ok(())
 }
 
 pub fn sendto_v6(fd: &OwnedFd, buf: &[u8], dst: std::net::Ipv6Addr, scope_id: u32) -> io::Result<usize> {
