@@ -276,7 +276,9 @@ impl<'a> ErrorMsg<'a> {
         if p.len() < 4 + HEADER_LEN {
             return Err(Error::Truncated);
         }
-        let errno = -ne_i32(p, 0);
+        // wrapping: a hostile or corrupt i32::MIN must not panic a debug build (found by the
+        // wire mutation test run under qemu-arm, whose test builds keep overflow checks).
+        let errno = ne_i32(p, 0).wrapping_neg();
         let request = Header::parse(&p[4..])?;
         let mut message = None;
         if m.header.flags & NLM_F_ACK_TLVS != 0 {
@@ -887,6 +889,18 @@ mod tests {
         // Unknown message types are kept as Other, not errors.
         Header { len: 16, kind: 999, flags: 0, seq: 0, pid: 0 }.emit(&mut e);
         assert_eq!(parse(&only(&e[..16])), Ok(Parsed::Other(999)));
+    }
+
+    #[test]
+    fn an_error_message_with_errno_i32_min_parses() {
+        // NLMSG_ERROR (len 36) whose errno field is i32::MIN, echoing a 16-byte header.
+        let mut b = [0u8; 36];
+        b[0] = 36;
+        b[4] = NLMSG_ERROR as u8;
+        b[16..20].copy_from_slice(&i32::MIN.to_ne_bytes());
+        b[20] = 16;
+        let m = messages(&b).next().unwrap().unwrap();
+        assert_eq!(ErrorMsg::parse(&m).unwrap().errno, i32::MIN);
     }
 
     #[test]
