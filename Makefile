@@ -10,7 +10,20 @@ WIRE_FUZZ_ITERATIONS ?= 1000000
 # ... and this many random schedules on the simulated LAN (issue target: at least 10k).
 SIM_SCHEDULES ?= 10000
 
-.PHONY: build release static test lint netns-test demo demo-config samples bench bench-daemon msrv clean
+# Release targets (cross/README.md): static musl binaries built with the armv7 toolchain, 1.92.0.
+X86_64 := x86_64-unknown-linux-musl
+AARCH64 := aarch64-unknown-linux-musl
+ARMV7 := armv7-unknown-linux-musleabihf
+ARMV7_BIN := target/$(ARMV7)/release/vrrpd
+# The appliance budget: the armv7 binary may not grow past 700 KiB.
+ARMV7_MAX_BYTES := 716800
+# The pure layers' tests (no root, no processes of the host architecture) run on ARM under qemu-user.
+CROSS_TESTS := --lib --test config_seed --test config_syntax --test config_semantics --test config_robustness \
+	--test wire_fixtures --test wire_netlink --test wire_fuzz --test sim_seed --test sim_elections \
+	--test sim_semantics --test golden
+
+.PHONY: build release static aarch64 armv7 dist size-check cross-test appliance-test test lint netns-test \
+	demo demo-config samples bench bench-daemon msrv clean
 
 build:
 	$(CARGO) build
@@ -20,12 +33,14 @@ release:
 
 # All tests: unit, simulated and config tests, the loader fuzz loop, lint, and the
 # keepalived sample corpus when ../shared is present.
-test: lint
+test: lint size-check
 	VRRPD_FUZZ_ITERATIONS=$(FUZZ_ITERATIONS) VRRPD_WIRE_FUZZ_ITERATIONS=$(WIRE_FUZZ_ITERATIONS) VRRPD_SIM_SCHEDULES=$(SIM_SCHEDULES) $(CARGO) test --release
 	@if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory netns-test; \
 	else echo "*** SKIPPED: network-namespace tests (tests/netns_*.rs) need root; CI runs them"; fi
 	@if [ -d "$(SHARED)/reference/keepalived-samples" ]; then $(MAKE) --no-print-directory samples; \
 	else echo "*** SKIPPED: keepalived sample corpus ($(SHARED)/reference/keepalived-samples not present)"; fi
+	@$(MAKE) --no-print-directory cross-test
+	@$(MAKE) --no-print-directory appliance-test
 
 lint:
 	$(CARGO) fmt --check
@@ -58,11 +73,40 @@ bench:
 bench-daemon: release
 	BIN=$(BIN) sh tests/netns/bench-daemon.sh
 
-# The static x86_64 binary (musl): what is copied to hosts. Installs the target if missing.
+# Stripped static binaries: x86_64 (copied to hosts), aarch64, armv7 (appliances). The toolchain
+# and target are installed when missing.
 static:
-	@rustup target list --installed | grep -qx x86_64-unknown-linux-musl || rustup target add x86_64-unknown-linux-musl
-	$(CARGO) build --release --target x86_64-unknown-linux-musl
-	@ls -l target/x86_64-unknown-linux-musl/release/vrrpd
+	sh cross/build.sh $(X86_64)
+
+aarch64:
+	sh cross/build.sh $(AARCH64)
+
+armv7:
+	sh cross/build.sh $(ARMV7)
+
+# A tarball per target (binary + rootfs/ overlay + SHA-256 sums) in target/dist/.
+dist: static aarch64 armv7
+	sh cross/dist.sh $(X86_64) $(AARCH64) $(ARMV7)
+
+size-check: armv7
+	@size=$$(wc -c < $(ARMV7_BIN)); \
+	if [ $$size -gt $(ARMV7_MAX_BYTES) ]; then echo "FAIL: $(ARMV7_BIN) is $$size bytes, over $(ARMV7_MAX_BYTES) (700 KiB)"; exit 1; fi; \
+	echo "size-check: armv7 binary $$size bytes (limit $(ARMV7_MAX_BYTES))"
+
+# Unit and pure-core tests built for armv7 and aarch64 and run under qemu-user (the runners in
+# .cargo/config.toml). Debug builds: overflow checks on, 32-bit usize on armv7.
+cross-test:
+	@if command -v qemu-arm-static >/dev/null && command -v qemu-aarch64-static >/dev/null; then \
+		sh cross/build.sh $(ARMV7) >/dev/null && sh cross/build.sh $(AARCH64) >/dev/null && \
+		$(CARGO) +1.92.0 test --locked --target $(ARMV7) $(CROSS_TESTS) && \
+		$(CARGO) +1.92.0 test --locked --target $(AARCH64) $(CROSS_TESTS); \
+	else echo "*** SKIPPED: armv7/aarch64 tests under qemu-user (install qemu-user-static; CI does)"; fi
+
+# Two armv7 busybox VMs under qemu-system-arm on a private link: boot with S40vrrpd, failover on
+# stop and on power-off (cross/vm/appliance-test.py). Downloads Debian's kernel, busybox and qemu
+# once into ~/.cache/vrrpd-vm (never committed, never installed).
+appliance-test: armv7
+	python3 cross/vm/appliance-test.py $(ARMV7_BIN) "$$(sh cross/vm/fetch.sh)"
 
 # The armv7 toolchain is 1.92: make sure nothing newer slipped in.
 msrv:
