@@ -117,6 +117,9 @@ pub enum Level {
     Detail,
 }
 
+/// Actions the queue keeps room for between bursts (about 8 KiB).
+const IDLE_QUEUE_CAPACITY: usize = 8 * 1024 / std::mem::size_of::<Action>();
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// An advert of `instance` announcing `priority`, to `dst` (the group, or one unicast peer).
@@ -398,7 +401,14 @@ impl Agent {
     }
 
     pub fn poll_action(&mut self) -> Option<Action> {
-        self.out.pop_front()
+        let next = self.out.pop_front();
+        if next.is_none() && self.out.capacity() > IDLE_QUEUE_CAPACITY {
+            // A burst (every instance entering MASTER at once: adverts, GARPs, VIPs, notifies,
+            // log lines) can grow the queue to hundreds of KiB; give that memory back once it
+            // has drained, or the daemon's resident size keeps the peak for good.
+            self.out.shrink_to(IDLE_QUEUE_CAPACITY);
+        }
+        next
     }
 
     /// The earliest deadline, or None when nothing is scheduled.
@@ -1502,5 +1512,45 @@ fn ip_greater(a: IpAddr, b: IpAddr) -> bool {
         (IpAddr::V4(a), IpAddr::V4(b)) => a.octets() > b.octets(),
         (IpAddr::V6(a), IpAddr::V6(b)) => a.octets() > b.octets(),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{load_bytes, LoadOptions, StaticHost};
+    use std::fmt::Write;
+
+    #[test]
+    fn the_action_queue_gives_back_a_burst_once_drained() {
+        // 200 instances entering MASTER together queue thousands of actions at once.
+        let mut text = String::new();
+        for i in 1..=200 {
+            let _ = write!(
+                text,
+                "vrrp_instance V{i} {{\n interface eth0\n virtual_router_id {i}\n priority 150\n \
+                 version 3\n advert_int 0.01\n virtual_ipaddress {{\n  10.20.0.{i}/32\n }}\n}}\n"
+            );
+        }
+        let host = StaticHost { everything_exists: true, ..Default::default() };
+        let opts = LoadOptions { config_id: "t".into(), all_config: false };
+        let loaded = load_bytes(std::path::Path::new("t.conf"), text.into_bytes(), &opts, &host);
+        assert!(!loaded.is_fatal());
+        let mut agent = Agent::new(loaded.config, Instant::ZERO);
+        agent.handle(Instant::ZERO, Input::AddressAdded { interface: "eth0", addr: "10.10.0.1".parse().unwrap() });
+        let (mut peak, mut drained) = (0, 0);
+        while let Some(t) = agent.poll_timeout() {
+            if agent.inst.iter().all(|i| i.state == State::Master) {
+                break;
+            }
+            agent.handle(t, Input::Timeout);
+            peak = peak.max(agent.out.len());
+            while agent.poll_action().is_some() {
+                drained += 1;
+            }
+        }
+        assert!(peak > IDLE_QUEUE_CAPACITY, "the burst was only {peak} actions");
+        assert!(drained >= 200 * 3, "{drained} actions");
+        assert!(agent.out.capacity() <= IDLE_QUEUE_CAPACITY, "kept room for {}", agent.out.capacity());
     }
 }
