@@ -70,8 +70,9 @@ bench:
 	$(CARGO) run --release --example sim_bench
 
 # vrrpd against keepalived 2.2.7 on a namespaced LAN: CPU and memory (root).
-bench-daemon: release
-	BIN=$(BIN) sh tests/netns/bench-daemon.sh
+# The static musl binary is measured: it is what users run (the glibc build's RSS is larger).
+bench-daemon: static
+	BIN=target/$(X86_64)/release/vrrpd sh tests/netns/bench-daemon.sh
 
 # Stripped static binaries: x86_64 (copied to hosts), aarch64, armv7 (appliances). The toolchain
 # and target are installed when missing.
