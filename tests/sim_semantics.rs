@@ -456,5 +456,43 @@ fn dump_formats_follow_keepalived() {
     assert!(json.starts_with("[{\"data\":{\"iname\":\"VI_1\""), "{json}");
     assert!(json.contains("\"state\":2,") && json.contains("\"vips\":[\"10.0.0.100/32 scope global\"]"), "{json}");
     let data = vrrpd::proto::report::data(&s.agent);
-    assert!(data.contains(" VRRP Instance = VI_1\n   State = MASTER\n"), "{data}");
+    assert!(data.contains(" VRRP Instance = VI_1\n   VRRP Version = 2\n   State = MASTER\n"), "{data}");
+}
+
+#[test]
+fn the_data_dump_has_keepalived_sections() {
+    let script = "vrrp_script chk {\n script \"/bin/true --quiet\"\n interval 1\n weight -5\n fall 2\n rise 3\n}\n";
+    let text = format!("global_defs {{\n router_id R1\n}}\n{script}{}", inst(100, " track_script {\n  chk\n }"));
+    let mut s = Solo::new(&text);
+    s.at(10_000).input(Input::ScriptExited { script: 0, result: ScriptResult::Exited(0) });
+    s.input(Input::Link { interface: "eth0", up: true });
+    let data = vrrpd::proto::report::data(&s.agent);
+    let sections: Vec<&str> = data.lines().filter(|l| l.starts_with("------<")).collect();
+    assert_eq!(
+        sections,
+        [
+            "------< Global definitions >------",
+            "------< VRRP Topology >------",
+            "------< VRRP Scripts >------",
+            "------< Interfaces >------"
+        ]
+    );
+    for expected in [
+        " Router ID = R1\n",
+        " VRRP IPv4 mcast group = 224.0.0.18\n",
+        " Gratuitous ARP repeat = 5\n",
+        "   State = BACKUP\n",
+        // Master_Down_Interval = 3 x 1 s + (256 - 100) / 256 s.
+        "   Master down timer = 3609375 usecs\n",
+        "   Using src_ip = 192.168.31.20\n",
+        "   Multicast address 224.0.0.18\n",
+        "   Virtual IP (1):\n     10.0.0.100/32 scope global\n",
+        "   Tracked scripts :\n     chk weight -5\n",
+        " VRRP Script = chk\n   Command = '/bin/true --quiet'\n   Interval = 1 sec\n   Timeout = 1 sec\n   Weight = -5\n   Rise = 3\n   Fall = 2\n",
+        "   Status = GOOD\n",
+        "   Tracking instances :\n     VI_1, weight -5\n   State = idle\n",
+        " Name = eth0\n   State = UP, RUNNING\n   Tracking VRRP instances :\n     VI_1, weight 0\n",
+    ] {
+        assert!(data.contains(expected), "missing {expected:?} in\n{data}");
+    }
 }

@@ -444,6 +444,20 @@ impl Agent {
     pub fn instance_count(&self) -> usize {
         self.inst.len()
     }
+    /// Master_Down_Interval of instance `i` as it stands (for the data dump).
+    pub fn master_down_interval(&self, i: usize) -> Micros {
+        self.master_down(i)
+    }
+    /// Track script `s`: health (None before its first result), whether a run is going, and
+    /// the last exit status.
+    pub fn script_status(&self, s: usize) -> (Option<bool>, bool, Option<i32>) {
+        let rt = &self.scripts[s];
+        (rt.health.state(), rt.running, rt.last_status)
+    }
+    /// The interfaces the instances use or track, with their state (IFF_UP and IFF_RUNNING).
+    pub fn links(&self) -> impl Iterator<Item = (&str, bool)> {
+        self.links.iter().map(|l| (l.name.as_str(), l.up))
+    }
     /// The instance's source address: `unicast_src_ip`, else the first address of its family
     /// on its interface that is not a VIP (keepalived excludes VIPs, remove_residual_vips()).
     pub fn source_address(&self, i: usize) -> Option<IpAddr> {

@@ -1,5 +1,5 @@
 //! keepalived's dump formats from the agent's state (reference §3.3): `keepalived.stats`
-//! (SIGUSR2), the VRRP part of `keepalived.data` (SIGUSR1) and `keepalived.json`
+//! (SIGUSR2), `keepalived.data` (SIGUSR1) and `keepalived.json`
 //! (json_version 1, the JSON signal). Pure formatting; the shell writes the files.
 use super::{Agent, State};
 use crate::config::dump::vip_string;
@@ -41,35 +41,126 @@ fn secs(us: Micros) -> String {
     format!("{} sec", format_seconds(us))
 }
 
+fn on_off(b: bool, on: &'static str, off: &'static str) -> &'static str {
+    if b {
+        on
+    } else {
+        off
+    }
+}
+
+/// `keepalived.data` (SIGUSR1): the sections and key names keepalived 2.2.7 writes, for what
+/// vrrpd has (no LVS, SNMP, DBus, sockpool internals or wall-clock times).
 pub fn data(a: &Agent) -> String {
-    let mut o = String::from("------< VRRP Topology >------\n");
+    let mut o = String::new();
+    global_section(a, &mut o);
+    topology_section(a, &mut o);
+    scripts_section(a, &mut o);
+    interfaces_section(a, &mut o);
+    o
+}
+
+fn global_section(a: &Agent, o: &mut String) {
+    let g = &a.config().global;
+    let tf = |b: bool| on_off(b, "true", "false");
+    o.push_str("------< Global definitions >------\n");
+    let _ = writeln!(o, " Network namespace = (default)");
+    let _ = writeln!(o, " Router ID = {}", g.router_id.as_deref().unwrap_or("(none)"));
+    let _ = writeln!(o, " Dynamic interfaces = {}", tf(g.dynamic_interfaces));
+    if let Some(i) = &g.default_interface {
+        let _ = writeln!(o, " Default interface = {i}");
+    }
+    let _ = writeln!(o, " FIFO write vrrp states on reload = {}", tf(g.fifo_write_states_on_reload));
+    let _ = writeln!(o, " VRRP notify priority changes = {}", tf(g.notify_priority_changes));
+    let _ = writeln!(o, " VRRP IPv4 mcast group = {}", g.mcast_group4);
+    let _ = writeln!(o, " VRRP IPv6 mcast group = {}", g.mcast_group6);
+    garp_lines(o, " ", &g.garp);
+    let _ = writeln!(o, " Num adverts before down = {}", g.down_timer_adverts);
+    let _ = writeln!(o, " Send advert after receive lower priority advert = {}", tf(!g.lower_prio_no_advert));
+    let _ = writeln!(o, " Send advert after receive higher priority advert = {}", tf(g.higher_prio_send_advert));
+    let _ = writeln!(o, " Gratuitous ARP interval = {}", format_seconds(g.garp.interval));
+    let _ = writeln!(o, " Gratuitous NA interval = {}", format_seconds(g.garp.na_interval));
+    let _ = writeln!(o, " VRRP default protocol version = {}", g.vrrp_version);
+    let _ = writeln!(o, " VRRP check unicast_src = {}", tf(g.check_unicast_src));
+    let _ = writeln!(o, " VRRP skip check advert addresses = {}", tf(g.skip_check_adv_addr));
+    let _ = writeln!(o, " VRRP strict mode = {}", tf(g.strict));
+    let _ = writeln!(o, " Script security {}", on_off(g.enable_script_security, "enabled", "disabled"));
+    if let Some(u) = &g.script_user {
+        let _ = writeln!(
+            o,
+            " Default script user = {}{}",
+            u.user,
+            u.group.as_deref().map(|g| format!(":{g}")).unwrap_or_default()
+        );
+    }
+}
+
+/// keepalived's GARP lines, shared by the global and the per-instance sections.
+fn garp_lines(o: &mut String, indent: &str, g: &crate::config::model::Garp) {
+    let _ = writeln!(o, "{indent}Gratuitous ARP delay = {}", g.master_delay / 1_000_000);
+    let _ = writeln!(o, "{indent}Gratuitous ARP repeat = {}", g.master_repeat);
+    let _ = writeln!(o, "{indent}Gratuitous ARP refresh timer = {}", g.master_refresh / 1_000_000);
+    let _ = writeln!(o, "{indent}Gratuitous ARP refresh repeat = {}", g.master_refresh_repeat);
+    let _ = writeln!(o, "{indent}Gratuitous ARP lower priority delay = {}", g.lower_prio_delay / 1_000_000);
+    let _ = writeln!(o, "{indent}Gratuitous ARP lower priority repeat = {}", g.lower_prio_repeat);
+}
+
+fn topology_section(a: &Agent, o: &mut String) {
+    o.push_str("------< VRRP Topology >------\n");
     for i in 0..a.instance_count() {
         let c = &a.config().instances[i];
         let state = a.state(i);
         let _ = writeln!(o, " VRRP Instance = {}", c.name);
+        let _ = writeln!(o, "   VRRP Version = {}", c.version);
         let _ = writeln!(o, "   State = {}", state.name());
         let _ = writeln!(o, "   Wantstate = {}", state.name());
-        let _ = writeln!(o, "   VRRP Version = {}", c.version);
+        if let (State::Backup, Some((src, prio))) = (state, a.master_of(i)) {
+            let _ = writeln!(o, "   Master router = {src}");
+            let _ = writeln!(o, "   Master priority = {prio}");
+        }
+        let _ = writeln!(o, "   Master down timer = {} usecs", a.master_down_interval(i));
         let _ = writeln!(o, "   Interface = {}", c.interface.as_deref().unwrap_or("(none)"));
+        if let Some(src) = a.source_address(i) {
+            let _ = writeln!(o, "   Using src_ip = {src}");
+        }
+        if c.unicast_peers.is_empty() {
+            let _ = writeln!(o, "   Multicast address {}", c.mcast_dst);
+        } else {
+            let _ = writeln!(o, "   Unicast Peer :");
+            for p in &c.unicast_peers {
+                let _ = writeln!(o, "     {}", p.addr);
+            }
+        }
+        garp_lines(o, "   ", &c.garp);
+        let _ = writeln!(o, "   Down timer adverts = {}", c.down_timer_adverts);
+        let tf = |b: bool| on_off(b, "true", "false");
+        let _ = writeln!(o, "   Send advert after receive lower priority advert = {}", tf(!c.lower_prio_no_advert));
+        let _ = writeln!(o, "   Send advert after receive higher priority advert = {}", tf(c.higher_prio_send_advert));
         let _ = writeln!(o, "   Virtual Router ID = {}", c.vrid);
         let _ = writeln!(o, "   Priority = {}", c.priority);
         let _ = writeln!(o, "   Effective priority = {}", a.effective_priority(i));
         let _ = writeln!(o, "   Advert interval = {}", secs(c.advert_int));
         let _ = writeln!(o, "   Master advert interval = {}", secs(a.master_adver_int(i)));
-        let _ = writeln!(o, "   Preempt = {}", if c.nopreempt { "disabled" } else { "enabled" });
-        let _ = writeln!(o, "   Preempt delay = {}", secs(c.preempt_delay));
+        let _ = writeln!(o, "   Accept = {}", on_off(c.accept, "enabled", "disabled"));
+        let _ = writeln!(o, "   Preempt = {}", on_off(c.nopreempt, "disabled", "enabled"));
+        if c.preempt_delay > 0 {
+            let _ = writeln!(o, "   Preempt delay = {}", secs(c.preempt_delay));
+        }
+        let _ = writeln!(o, "   Promote_secondaries = {}", on_off(c.promote_secondaries, "enabled", "disabled"));
         let _ = writeln!(
             o,
             "   Authentication type = {}",
             if matches!(c.auth, Auth::Pass(_)) { "SIMPLE_PASSWORD" } else { "none" }
         );
-        if let (State::Backup, Some((src, prio))) = (state, a.master_of(i)) {
-            let _ = writeln!(o, "   Master router = {src}");
-            let _ = writeln!(o, "   Master priority = {prio}");
-        }
         let _ = writeln!(o, "   Virtual IP ({}):", c.vips.len());
         for v in &c.vips {
             let _ = writeln!(o, "     {}", vip_string(v));
+        }
+        if !c.excluded_vips.is_empty() {
+            let _ = writeln!(o, "   Virtual IP Excluded ({}):", c.excluded_vips.len());
+            for v in &c.excluded_vips {
+                let _ = writeln!(o, "     {}", vip_string(v));
+            }
         }
         if !c.track_scripts.is_empty() {
             let _ = writeln!(o, "   Tracked scripts :");
@@ -77,8 +168,76 @@ pub fn data(a: &Agent) -> String {
                 let _ = writeln!(o, "     {} weight {}{}", t.name, t.weight, if t.reverse { " reverse" } else { "" });
             }
         }
+        if !c.track_interfaces.is_empty() {
+            let _ = writeln!(o, "   Tracked interfaces :");
+            for t in &c.track_interfaces {
+                let _ = writeln!(o, "     {} weight {}{}", t.name, t.weight, if t.reverse { " reverse" } else { "" });
+            }
+        }
+        let _ = writeln!(o, "   Notify priority changes = {}", tf(c.notify_priority_changes));
     }
-    o
+}
+
+fn scripts_section(a: &Agent, o: &mut String) {
+    let cfg = a.config();
+    if cfg.scripts.is_empty() {
+        return;
+    }
+    o.push_str("------< VRRP Scripts >------\n");
+    for (s, sc) in cfg.scripts.iter().enumerate() {
+        let (health, running, last) = a.script_status(s);
+        let _ = writeln!(o, " VRRP Script = {}", sc.name);
+        let _ = writeln!(o, "   Command = '{}'", sc.command.argv.join(" "));
+        let _ = writeln!(o, "   Interval = {}", secs(sc.interval));
+        let _ = writeln!(o, "   Timeout = {}", secs(sc.timeout));
+        let _ = writeln!(o, "   Weight = {}{}", sc.weight, if sc.weight_reverse { " reverse" } else { "" });
+        let _ = writeln!(o, "   Rise = {}", sc.rise);
+        let _ = writeln!(o, "   Fall = {}", sc.fall);
+        if let Some(status) = last {
+            let _ = writeln!(o, "   Last exit status = {status}");
+        }
+        let status = match health {
+            None => "INIT",
+            Some(true) => "GOOD",
+            Some(false) => "BAD",
+        };
+        let _ = writeln!(o, "   Status = {status}");
+        let (uid, gid) = sc.command.ids.unwrap_or((0, 0));
+        let _ = writeln!(o, "   Script uid:gid = {uid}:{gid}");
+        let _ = writeln!(o, "   Tracking instances :");
+        for c in &cfg.instances {
+            for t in c.track_scripts.iter().filter(|t| t.name == sc.name) {
+                let _ = writeln!(o, "     {}, weight {}", c.name, t.weight);
+            }
+        }
+        let _ = writeln!(o, "   State = {}", on_off(running, "running", "idle"));
+    }
+}
+
+fn interfaces_section(a: &Agent, o: &mut String) {
+    o.push_str("------< Interfaces >------\n");
+    for (name, up) in a.links() {
+        let _ = writeln!(o, " Name = {name}");
+        let _ = writeln!(o, "   State = {}", on_off(up, "UP, RUNNING", "DOWN"));
+        // An instance's own interface is tracked with weight 0 (FAULT when down), unless it
+        // also lists it in track_interface with a weight.
+        let users: Vec<(&str, i32)> = a
+            .config()
+            .instances
+            .iter()
+            .filter_map(|c| match c.track_interfaces.iter().find(|t| t.name == name) {
+                Some(t) => Some((c.name.as_str(), t.weight)),
+                None if c.interface.as_deref() == Some(name) && !c.dont_track_primary => Some((c.name.as_str(), 0)),
+                None => None,
+            })
+            .collect();
+        if !users.is_empty() {
+            let _ = writeln!(o, "   Tracking VRRP instances :");
+            for (instance, weight) in users {
+                let _ = writeln!(o, "     {instance}, weight {weight}");
+            }
+        }
+    }
 }
 
 fn json_str(s: &str) -> String {
