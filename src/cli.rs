@@ -3,7 +3,7 @@
 //! (`-t=FILE` is not valid for getopt, `-tFILE` and `--config-test=FILE` are), unique long
 //! prefixes (`--use` for `--use-file`), and `--` ending the options.
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub const DEFAULT_CONFIG: &str = "/etc/keepalived/keepalived.conf";
 pub const DEFAULT_PID_FILE: &str = "/run/keepalived.pid";
@@ -205,6 +205,17 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Options, CliErro
             return Err(CliError::UnexpectedArgument(a));
         }
     }
+    if let Some(ns) = &o.namespace {
+        // keepalived keeps a namespaced instance's pid files in /run/keepalived/NAME (its
+        // private mount of that directory); -p / -r still win.
+        let dir = PathBuf::from("/run/keepalived").join(ns);
+        if o.pid_file == Path::new(DEFAULT_PID_FILE) {
+            o.pid_file = dir.join("keepalived.pid");
+        }
+        if o.vrrp_pid_file == Path::new(DEFAULT_VRRP_PID_FILE) {
+            o.vrrp_pid_file = dir.join("vrrp.pid");
+        }
+    }
     Ok(o)
 }
 
@@ -261,7 +272,18 @@ fn apply(o: &mut Options, name: &'static str, value: Option<String>) -> Result<(
         "pid" => o.pid_file = PathBuf::from(v()),
         "vrrp_pid" => o.vrrp_pid_file = PathBuf::from(v()),
         "address-monitoring" => o.address_monitoring = true,
-        "namespace" => o.namespace = Some(v()),
+        "namespace" => {
+            // A name under /run/netns, as `ip netns add` makes them.
+            let name = v();
+            if name.is_empty() || name.contains('/') || name == "." || name == ".." {
+                return Err(CliError::BadValue {
+                    option: "--namespace".into(),
+                    value: name,
+                    expected: "a network namespace name (ip netns list)",
+                });
+            }
+            o.namespace = Some(name);
+        }
         "umask" => {
             let s = v();
             let parsed = match s.strip_prefix("0x") {
@@ -337,6 +359,19 @@ mod tests {
         assert_eq!(o.config_file, PathBuf::from("/y.conf"));
         assert_eq!(o.config_test, Some(Some(PathBuf::from("/tmp/log"))));
         assert_eq!(o.config_id.as_deref(), Some("r1"));
+    }
+
+    #[test]
+    fn a_namespace_moves_the_default_pid_files_only() {
+        let o = p(&["-s", "blue"]).unwrap();
+        assert_eq!(o.namespace.as_deref(), Some("blue"));
+        assert_eq!(o.pid_file, PathBuf::from("/run/keepalived/blue/keepalived.pid"));
+        assert_eq!(o.vrrp_pid_file, PathBuf::from("/run/keepalived/blue/vrrp.pid"));
+        let o = p(&["--namespace=blue", "-p", "/tmp/k.pid"]).unwrap();
+        assert_eq!(o.pid_file, PathBuf::from("/tmp/k.pid"));
+        assert_eq!(o.vrrp_pid_file, PathBuf::from("/run/keepalived/blue/vrrp.pid"));
+        assert!(matches!(p(&["-s", "../etc"]), Err(CliError::BadValue { .. })));
+        assert!(matches!(p(&["-s", ""]), Err(CliError::BadValue { .. })));
     }
 
     #[test]

@@ -41,6 +41,18 @@ fn main() -> ExitCode {
 }
 
 fn run_config(opts: &Options) -> ExitCode {
+    // -s NAME: everything, the config's interface checks included, happens in that namespace.
+    if let Some(ns) = &opts.namespace {
+        let path = ["/run/netns", "/var/run/netns"]
+            .iter()
+            .map(|d| std::path::Path::new(d).join(ns))
+            .find(|p| p.exists())
+            .unwrap_or_else(|| std::path::Path::new("/run/netns").join(ns));
+        if let Err(e) = vrrpd::io::sys::enter_netns(&path) {
+            eprintln!("vrrpd: Unable to set network namespace {ns} - exiting ({}: {e})", path.display());
+            return ExitCode::from(EXIT_FATAL);
+        }
+    }
     // Loaded before the daemon starts so -t and the daemon share one path.
     let load_opts =
         LoadOptions { config_id: opts.config_id.clone().unwrap_or_else(host_name), all_config: opts.all_config };
@@ -92,10 +104,18 @@ fn run_daemon(opts: &Options, config: vrrpd::config::Config, load_opts: LoadOpti
             return ExitCode::from(EXIT_FATAL);
         }
     }
-    vrrpd::io::logger::Logger::install(opts.log_console, opts.log_detail, opts.log_facility, !opts.no_syslog);
+    // keepalived's syslog ident gains `_NAME` in network namespace NAME.
+    let ident = match &opts.namespace {
+        Some(ns) => format!("Keepalived_vrrp_{ns}"),
+        None => "Keepalived_vrrp".to_string(),
+    };
+    vrrpd::io::logger::Logger::install(ident, opts.log_console, opts.log_detail, opts.log_facility, !opts.no_syslog);
     log::info!("Starting vrrpd v{} (keepalived v2.2.7 compatible)", env!("CARGO_PKG_VERSION"));
     let pid = std::process::id().to_string() + "\n";
     for path in [&opts.pid_file, &opts.vrrp_pid_file] {
+        if let Some(dir) = path.parent().filter(|_| opts.namespace.is_some()) {
+            let _ = std::fs::create_dir_all(dir);
+        }
         if let Err(e) = std::fs::write(path, &pid) {
             log::warn!("cannot write pid file {}: {e}", path.display());
         }
@@ -114,6 +134,10 @@ fn run_daemon(opts: &Options, config: vrrpd::config::Config, load_opts: LoadOpti
     };
     for path in [&opts.pid_file, &opts.vrrp_pid_file] {
         let _ = std::fs::remove_file(path);
+        if let Some(dir) = path.parent().filter(|d| opts.namespace.is_some() && d.starts_with("/run/keepalived")) {
+            // The per-namespace directory -s made; left alone if anything else is in it.
+            let _ = std::fs::remove_dir(dir);
+        }
     }
     ExitCode::from(code as u8)
 }

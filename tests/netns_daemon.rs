@@ -384,9 +384,65 @@ fn ipv6_vrrpv3_elects_and_hands_over() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(text.contains("deprecated"), "{text}");
+    // b forwards IPv6, so its unsolicited NAs carry the Router flag (keepalived does the same).
+    ip(&["netns", "exec", &lan.ns("b"), "sysctl", "-qw", "net.ipv6.conf.enp0s3.forwarding=1"]);
+    let nas = lan.capture("c", "icmp6 and ip6[40] == 136");
     lan.signal("a", "TERM");
     let moved = lan.wait(Duration::from_secs(2), |l| has6(l, "b")).expect("b takes over");
     println!("IPv6 v3 at 0.1 s: VIP on b {} ms after SIGTERM (skew 60 ms)", moved.as_millis());
     assert!(moved <= Duration::from_millis(60 + 50), "{moved:?}");
     assert!(!has6(&lan, "a"));
+    let na_line = |text: &str| text.lines().find(|l| l.contains(&format!("tgt is {vip6}"))).map(str::to_string);
+    lan.wait(Duration::from_secs(2), |_| na_line(&std::fs::read_to_string(&nas).unwrap_or_default()).is_some())
+        .expect("the client saw b's unsolicited NA");
+    let line = na_line(&std::fs::read_to_string(&nas).unwrap()).unwrap();
+    assert!(line.contains("Flags [router, override]"), "{line}");
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn dash_s_enters_the_named_namespace_and_fails_over_there() {
+    let mut lan = Lan::new("nsopt");
+    let conf = |prio: u8| {
+        format!("vrrp_instance VI_1 {{\n interface enp0s3\n virtual_router_id 52\n priority {prio}\n version 3\n advert_int 0.1\n virtual_ipaddress {{\n  {VIP}\n }}\n}}\n")
+    };
+    let a = lan.conf("a.conf", &conf(150));
+    let b = lan.conf("b.conf", &conf(100));
+    // Both started from the test's namespace: enp0s3 exists only in theirs, so the config
+    // check and every socket must already be in the namespace -s names.
+    lan.start_with_namespace_option("a", &a);
+    lan.start_with_namespace_option("b", &b);
+    lan.wait(Duration::from_secs(3), |l| l.has_vip("a"))
+        .unwrap_or_else(|| panic!("a never took the VIP:\n{}", lan.log("a")));
+    assert!(lan.log("a").contains("(VI_1) Entering MASTER STATE"), "{}", lan.log("a"));
+    lan.wait(Duration::from_secs(1), |l| l.log("b").contains("(VI_1) Entering BACKUP STATE")).expect("b is BACKUP");
+    assert!(!lan.has_vip("b"));
+    lan.signal("a", "TERM");
+    lan.wait(Duration::from_secs(2), |l| l.has_vip("b"))
+        .unwrap_or_else(|| panic!("b never took over:\n{}", lan.log("b")));
+    // A namespace that does not exist is an error, not a daemon on the host's interfaces.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vrrpd"))
+        .args(["-n", "-s", "vrrpd-no-such-namespace", "-f"])
+        .arg(&a)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Unable to set network namespace vrrpd-no-such-namespace"), "{err}");
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn dash_v_leaves_the_vips_in_place_on_stop() {
+    let mut lan = Lan::new("keep");
+    let conf = lan.conf(
+        "a.conf",
+        &format!("vrrp_instance VI_1 {{\n interface enp0s3\n virtual_router_id 53\n priority 150\n version 3\n advert_int 0.1\n virtual_ipaddress {{\n  {VIP}\n }}\n}}\n"),
+    );
+    lan.start_with_options("a", &conf, &["-V"]);
+    lan.wait(Duration::from_secs(3), |l| l.has_vip("a")).unwrap_or_else(|| panic!("{}", lan.log("a")));
+    lan.signal("a", "TERM");
+    assert_eq!(lan.wait_exit("a", Duration::from_secs(3)), Some(0), "{}", lan.log("a"));
+    // keepalived -V (--dont-release-vrrp): the VIP stays after the daemon has gone.
+    assert!(lan.has_vip("a"), "-V removed the VIP:\n{}", lan.log("a"));
 }

@@ -735,7 +735,8 @@ impl Daemon {
             .find(|v| v.addr == addr)
             .and_then(|v| v.dev.clone())
             .or_else(|| c.interface.clone());
-        let Some(iface) = dev.and_then(|d| self.ifaces.get(&d)) else { return };
+        let Some(dev) = dev else { return };
+        let Some(iface) = self.ifaces.get(&dev) else { return };
         match addr {
             IpAddr::V4(vip) => {
                 let mut frame = [0u8; arp::FRAME_LEN];
@@ -750,8 +751,10 @@ impl Daemon {
                 }
             }
             IpAddr::V6(vip) => {
-                // RFC 4861 §7.2.6; the Router flag stays clear (no forwarding check yet).
-                let na = ndisc::Repr::unsolicited(iface.mac, vip, false);
+                // RFC 4861 §7.2.6: Override set; Router set when the interface forwards, read
+                // at each send as keepalived does (only GARP bursts pay for it).
+                let router = crate::io::host::ipv6_forwarding(&dev);
+                let na = ndisc::Repr::unsolicited(iface.mac, vip, router);
                 let mut frame = [0u8; ndisc::FRAME_LEN];
                 if na.emit(&mut frame).is_ok() {
                     let _ = sys::sendto_ll(

@@ -8,12 +8,9 @@ pub struct SystemHost;
 
 impl Host for SystemHost {
     fn interface_exists(&self, name: &str) -> bool {
-        // Interface names never contain '/', and "." / ".." would name the directory itself.
-        !name.is_empty()
-            && !name.contains('/')
-            && name != "."
-            && name != ".."
-            && Path::new("/sys/class/net").join(name).exists()
+        // Asked of the kernel in our network namespace (it may be the one `-s` entered, which
+        // /sys/class/net does not show). Names longer than IFNAMSIZ-1 do not exist.
+        !name.is_empty() && name.len() < libc::IFNAMSIZ && crate::io::sys::if_index(name).is_some()
     }
 
     fn find_script(&self, cmd: &str) -> ScriptLookup {
@@ -65,6 +62,17 @@ fn check(p: &Path) -> ScriptLookup {
 pub fn host_name() -> String {
     let name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
     name.trim().split('.').next().unwrap_or("").to_string()
+}
+
+/// Whether `ifname` forwards IPv6 (`net.ipv6.conf.IF.forwarding`): keepalived sets the Router
+/// flag of its unsolicited NAs from it (RFC 4861 section 7.2.6: R is set by routers).
+pub fn ipv6_forwarding(ifname: &str) -> bool {
+    if ifname.is_empty() || ifname.contains('/') || ifname.starts_with('.') {
+        return false;
+    }
+    std::fs::read_to_string(format!("/proc/sys/net/ipv6/conf/{ifname}/forwarding"))
+        .map(|v| v.trim() != "0")
+        .unwrap_or(false)
 }
 
 /// Looks a name up in a colon-separated database (/etc/passwd, /etc/group): the fields.

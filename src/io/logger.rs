@@ -6,6 +6,8 @@ use std::os::unix::net::UnixDatagram;
 use std::sync::Mutex;
 
 pub struct Logger {
+    /// `Keepalived_vrrp`, or `Keepalived_vrrp_NAME` in network namespace NAME (`-s`).
+    ident: String,
     console: bool,
     detail: bool,
     facility: u8,
@@ -13,9 +15,9 @@ pub struct Logger {
 }
 
 impl Logger {
-    pub fn install(console: bool, detail: bool, facility: u8, syslog: bool) {
+    pub fn install(ident: String, console: bool, detail: bool, facility: u8, syslog: bool) {
         let sock = if syslog { UnixDatagram::unbound().ok().filter(|s| s.connect("/dev/log").is_ok()) } else { None };
-        let logger = Logger { console, detail, facility, syslog: Mutex::new(sock) };
+        let logger = Logger { ident, console, detail, facility, syslog: Mutex::new(sock) };
         let _ = log::set_boxed_logger(Box::new(logger));
         log::set_max_level(if detail { log::LevelFilter::Debug } else { log::LevelFilter::Info });
     }
@@ -72,11 +74,8 @@ impl log::Log for Logger {
                     log::Level::Info => 6,
                     _ => 7,
                 };
-                let line = format!(
-                    "<{}>Keepalived_vrrp[{}]: {msg}",
-                    (self.facility as u32) * 8 + severity,
-                    std::process::id()
-                );
+                let line =
+                    format!("<{}>{}[{}]: {msg}", (self.facility as u32) * 8 + severity, self.ident, std::process::id());
                 let _ = s.send(line.as_bytes());
             }
         }

@@ -292,6 +292,24 @@ pub fn daemonize() -> io::Result<()> {
     Ok(())
 }
 
+/// setns(2) into the network namespace bound at `path` (`ip netns add` binds them under
+/// /run/netns): keepalived's `-s NAME`. Sockets opened afterwards live in that namespace.
+pub fn enter_netns(path: &std::path::Path) -> io::Result<()> {
+    let ns = std::fs::File::open(path)?;
+    // SAFETY: `ns` is an open namespace file for the duration of the call.
+    check(unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) })?;
+    Ok(())
+}
+
+/// if_nametoindex(3): the interface's index in the current network namespace. Unlike
+/// /sys/class/net, it answers for the namespace entered with `enter_netns`.
+pub fn if_index(name: &str) -> Option<u32> {
+    let c = CString::new(name).ok()?;
+    // SAFETY: `c` is a NUL-terminated name alive for the call.
+    let index = unsafe { libc::if_nametoindex(c.as_ptr()) };
+    (index != 0).then_some(index)
+}
+
 /// mkfifo(3) with `mode`; an existing FIFO is fine.
 pub fn mkfifo(path: &std::path::Path, mode: u32) -> io::Result<()> {
     use std::os::unix::ffi::OsStrExt;

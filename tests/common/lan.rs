@@ -73,7 +73,36 @@ impl Lan {
     }
 
     pub fn start(&mut self, node: &str, conf: &std::path::Path) {
-        self.spawn_daemon(node, env!("CARGO_BIN_EXE_vrrpd"), &["-n", "-l", "-D", "-G"], conf, &format!("{node}.pid"));
+        self.start_with_options(node, conf, &[]);
+    }
+
+    /// `start` with more command-line options (`-V`, ...).
+    pub fn start_with_options(&mut self, node: &str, conf: &std::path::Path, extra: &[&str]) {
+        let mut args = vec!["-n", "-l", "-D", "-G"];
+        args.extend_from_slice(extra);
+        self.spawn_daemon(node, env!("CARGO_BIN_EXE_vrrpd"), &args, conf, &format!("{node}.pid"));
+    }
+
+    /// vrrpd started in the test's own namespace with `-s NODE_NAMESPACE` (keepalived's
+    /// `--namespace`): the daemon enters `node`'s namespace itself.
+    pub fn start_with_namespace_option(&mut self, node: &str, conf: &std::path::Path) {
+        let ns = self.ns(node);
+        let pid = self.dir.0.join(format!("{node}.pid"));
+        let log = std::fs::File::create(self.dir.0.join(format!("{node}.log"))).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_vrrpd"))
+            .args(["-n", "-l", "-D", "-G", "-s", &ns, "-f"])
+            .arg(conf)
+            .arg("-p")
+            .arg(&pid)
+            .arg("-r")
+            .arg(pid.with_extension("vrrp"))
+            .env("TMPDIR", &self.dir.0)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        self.procs.push((node.to_string(), child));
     }
 
     /// vrrpd inside a private mount namespace where /etc is a tmpfs holding `files`
@@ -118,6 +147,24 @@ impl Lan {
             .unwrap();
         self.procs.push((format!("{node}-monitor"), child));
         std::thread::sleep(Duration::from_millis(200));
+        out
+    }
+
+    /// Starts `tcpdump -l -n -v FILTER` on `node`'s interface; its text output grows in the
+    /// returned file. Removed with the LAN like every other process.
+    pub fn capture(&mut self, node: &str, filter: &str) -> std::path::PathBuf {
+        let ns = self.ns(node);
+        let out = self.dir.0.join(format!("{node}.tcpdump"));
+        let f = std::fs::File::create(&out).unwrap();
+        let child = Command::new("ip")
+            .args(["netns", "exec", &ns, "tcpdump", "-l", "-n", "-v", "-i", "enp0s3", filter])
+            .stdout(f)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        self.procs.push((format!("{node}-tcpdump"), child));
+        // tcpdump prints nothing until a packet arrives: give it time to attach its filter.
+        std::thread::sleep(Duration::from_millis(500));
         out
     }
 
