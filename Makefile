@@ -22,7 +22,7 @@ CROSS_TESTS := --lib --test config_seed --test config_syntax --test config_seman
 	--test wire_fixtures --test wire_netlink --test wire_fuzz --test sim_seed --test sim_elections \
 	--test sim_semantics --test golden
 
-.PHONY: build release static aarch64 armv7 dist size-check cross-test appliance-test test lint netns-test \
+.PHONY: build release static aarch64 armv7 dist size-check rootfs-check cross-test appliance-test test lint netns-test \
 	demo demo-config samples bench bench-daemon msrv clean
 
 build:
@@ -33,7 +33,7 @@ release:
 
 # All tests: unit, simulated and config tests, the loader fuzz loop, lint, and the
 # keepalived sample corpus when ../shared is present.
-test: lint size-check
+test: lint size-check rootfs-check
 	VRRPD_FUZZ_ITERATIONS=$(FUZZ_ITERATIONS) VRRPD_WIRE_FUZZ_ITERATIONS=$(WIRE_FUZZ_ITERATIONS) VRRPD_SIM_SCHEDULES=$(SIM_SCHEDULES) $(CARGO) test --release
 	@if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory netns-test; \
 	else echo "*** SKIPPED: network-namespace tests (tests/netns_*.rs) need root; CI runs them"; fi
@@ -88,6 +88,18 @@ armv7:
 # A tarball per target (binary + rootfs/ overlay + SHA-256 sums) in target/dist/.
 dist: static aarch64 armv7
 	sh cross/dist.sh $(X86_64) $(AARCH64) $(ARMV7)
+
+# The rootfs overlay: every shell script parses; the systemd unit verifies without a warning (when
+# systemd-analyze is installed) with ExecStart pointed at the built binary.
+rootfs-check: static
+	@for f in rootfs/etc/init.d/* rootfs/etc/keepalived/*.sh; do sh -n "$$f" || exit 1; done
+	@if command -v systemd-analyze >/dev/null; then \
+		d=$$(mktemp -d) && sed "s|/usr/sbin/vrrpd|$(abspath target/$(X86_64)/release/vrrpd)|" \
+			rootfs/usr/lib/systemd/system/vrrpd.service > $$d/vrrpd.service && \
+		out=$$(systemd-analyze verify $$d/vrrpd.service 2>&1); rc=$$?; rm -rf $$d; \
+		if [ $$rc != 0 ] || [ -n "$$out" ]; then echo "$$out"; echo "FAIL: vrrpd.service"; exit 1; fi; \
+	else echo "*** SKIPPED: systemd-analyze verify of vrrpd.service (no systemd-analyze)"; fi
+	@echo "rootfs-check: init scripts parse, vrrpd.service verifies"
 
 size-check: armv7
 	@size=$$(wc -c < $(ARMV7_BIN)); \
