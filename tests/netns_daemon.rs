@@ -446,3 +446,33 @@ fn dash_v_leaves_the_vips_in_place_on_stop() {
     // keepalived -V (--dont-release-vrrp): the VIP stays after the daemon has gone.
     assert!(lan.has_vip("a"), "-V removed the VIP:\n{}", lan.log("a"));
 }
+
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn lost_netlink_events_are_recovered_by_a_full_redump() {
+    let mut lan = Lan::new("nobufs");
+    let conf = lan.conf(
+        "a.conf",
+        &format!("vrrp_instance VI_1 {{\n interface enp0s3\n virtual_router_id 54\n priority 150\n version 3\n advert_int 0.1\n virtual_ipaddress {{\n  {VIP}\n }}\n}}\n"),
+    );
+    lan.start("a", &conf);
+    lan.wait(Duration::from_secs(3), |l| l.has_vip("a")).unwrap_or_else(|| panic!("{}", lan.log("a")));
+    // With the daemon stopped, thousands of address events overflow its monitor socket; the
+    // VIP's deletion comes last, so only a re-dump can tell the daemon about it.
+    let mut batch = String::new();
+    for i in 0..4000 {
+        batch.push_str(&format!("address add 10.99.{}.{}/32 dev enp0s3\n", i / 250, i % 250 + 1));
+    }
+    for i in 0..4000 {
+        batch.push_str(&format!("address del 10.99.{}.{}/32 dev enp0s3\n", i / 250, i % 250 + 1));
+    }
+    batch.push_str(&format!("address del {VIP}/32 dev enp0s3\n"));
+    let batch_file = lan.dir.write("flood.batch", &batch);
+    lan.signal("a", "STOP");
+    ip(&["-n", &lan.ns("a"), "-batch", batch_file.to_str().unwrap()]);
+    assert!(!lan.has_vip("a"));
+    lan.signal("a", "CONT");
+    lan.wait(Duration::from_secs(3), |l| l.has_vip("a"))
+        .unwrap_or_else(|| panic!("the VIP deleted during the overflow never came back:\n{}", lan.log("a")));
+    assert!(lan.log("a").contains("Netlink monitor lost events (ENOBUFS)"), "{}", lan.log("a"));
+}
