@@ -7,9 +7,12 @@ set -eu
 target=$1
 toolchain=${VRRPD_TOOLCHAIN:-1.92.0}
 cd "$(dirname "$0")/.."
-if ! rustup +"$toolchain" target list --installed 2>/dev/null | grep -qx "$target"; then
-    # --profile minimal: rustc, cargo and std; the mirror here has armv7-musl std for 1.92.0 only.
-    rustup toolchain install "$toolchain" --profile minimal --target "$target" >&2
+# --profile minimal: rustc, cargo and std; our mirror has armv7-musl std for 1.92.0 and older only.
+if ! rustup toolchain list | grep -q "^$toolchain-"; then
+    rustup toolchain install "$toolchain" --profile minimal >&2
+fi
+if ! rustup +"$toolchain" target list --installed | grep -qx "$target"; then
+    rustup target add --toolchain "$toolchain" "$target" >&2
 fi
 cargo +"$toolchain" build --release --locked --target "$target" >&2
 bin=target/$target/release/vrrpd
