@@ -123,22 +123,35 @@ pub fn bind_netlink(fd: &OwnedFd, groups: u32) -> io::Result<()> {
     Ok(())
 }
 
-/// send() on a connected or netlink socket (to the kernel).
-pub fn send_netlink(fd: &OwnedFd, buf: &[u8]) -> io::Result<usize> {
-    // SAFETY: zeroed sockaddr_nl addresses the kernel (pid 0).
-    let mut sa: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
-    sa.nl_family = libc::AF_NETLINK as libc::sa_family_t;
-    // SAFETY: `buf` and `sa` are live for the call with the lengths passed.
+/// The libc socket address types `sendto_sockaddr` takes: each starts with its family field.
+trait SockAddr {}
+impl SockAddr for libc::sockaddr_in {}
+impl SockAddr for libc::sockaddr_in6 {}
+impl SockAddr for libc::sockaddr_ll {}
+impl SockAddr for libc::sockaddr_nl {}
+
+/// sendto(2) with a typed socket address; its length is the type's size.
+fn sendto_sockaddr<A: SockAddr>(fd: &OwnedFd, buf: &[u8], flags: libc::c_int, sa: &A) -> io::Result<usize> {
+    // SAFETY: `buf` and `sa` are live for the call, with the lengths passed; `A` is a libc
+    // sockaddr type (the SockAddr bound), so the kernel reads a well-formed address.
     check_size(unsafe {
         libc::sendto(
             fd.as_raw_fd(),
             buf.as_ptr() as *const libc::c_void,
             buf.len(),
-            0,
-            &sa as *const _ as *const libc::sockaddr,
-            std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
+            flags,
+            sa as *const A as *const libc::sockaddr,
+            std::mem::size_of::<A>() as libc::socklen_t,
         )
     })
+}
+
+/// send() on a connected or netlink socket (to the kernel).
+pub fn send_netlink(fd: &OwnedFd, buf: &[u8]) -> io::Result<usize> {
+    // SAFETY: zeroed sockaddr_nl addresses the kernel (pid 0).
+    let mut sa: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
+    sa.nl_family = libc::AF_NETLINK as libc::sa_family_t;
+    sendto_sockaddr(fd, buf, 0, &sa)
 }
 
 pub fn recv(fd: &OwnedFd, buf: &mut [u8]) -> io::Result<usize> {
@@ -152,17 +165,7 @@ pub fn sendto_v4(fd: &OwnedFd, buf: &[u8], dst: Ipv4Addr, flags: libc::c_int) ->
     let mut sa: libc::sockaddr_in = unsafe { std::mem::zeroed() };
     sa.sin_family = libc::AF_INET as libc::sa_family_t;
     sa.sin_addr = libc::in_addr { s_addr: u32::from_ne_bytes(dst.octets()) };
-    // SAFETY: `buf` and `sa` are live with the lengths passed.
-    check_size(unsafe {
-        libc::sendto(
-            fd.as_raw_fd(),
-            buf.as_ptr() as *const libc::c_void,
-            buf.len(),
-            flags,
-            &sa as *const _ as *const libc::sockaddr,
-            std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
-        )
-    })
+    sendto_sockaddr(fd, buf, flags, &sa)
 }
 
 /// sendto() a link-layer frame on `ifindex` (AF_PACKET; the frame has its Ethernet header).
@@ -174,17 +177,7 @@ pub fn sendto_ll(fd: &OwnedFd, frame: &[u8], ifindex: u32, protocol: u16, dst_ma
     sa.sll_ifindex = ifindex as libc::c_int;
     sa.sll_halen = 6;
     sa.sll_addr[..6].copy_from_slice(&dst_mac);
-    // SAFETY: `frame` and `sa` are live with the lengths passed.
-    check_size(unsafe {
-        libc::sendto(
-            fd.as_raw_fd(),
-            frame.as_ptr() as *const libc::c_void,
-            frame.len(),
-            0,
-            &sa as *const _ as *const libc::sockaddr,
-            std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t,
-        )
-    })
+    sendto_sockaddr(fd, frame, 0, &sa)
 }
 
 /// A child process started by [`spawn`].
@@ -342,17 +335,7 @@ fn sockaddr_v6(addr: std::net::Ipv6Addr, scope_id: u32) -> libc::sockaddr_in6 {
 
 pub fn sendto_v6(fd: &OwnedFd, buf: &[u8], dst: std::net::Ipv6Addr, scope_id: u32) -> io::Result<usize> {
     let sa = sockaddr_v6(dst, scope_id);
-    // SAFETY: `buf` and `sa` are live with the lengths passed.
-    check_size(unsafe {
-        libc::sendto(
-            fd.as_raw_fd(),
-            buf.as_ptr() as *const libc::c_void,
-            buf.len(),
-            0,
-            &sa as *const _ as *const libc::sockaddr,
-            std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t,
-        )
-    })
+    sendto_sockaddr(fd, buf, 0, &sa)
 }
 
 /// One IPv6 datagram with the ancillary data VRRP needs (IPV6_RECVHOPLIMIT and

@@ -52,11 +52,17 @@ impl Lan {
     /// test directory (`node.log`), TMPDIR there too.
     fn spawn_daemon(&mut self, node: &str, program: &str, args: &[&str], conf: &std::path::Path, pid_name: &str) {
         let ns = self.ns(node);
+        let mut command = Command::new("ip");
+        command.args(["netns", "exec", &ns, program]).args(args);
+        self.spawn_logged(node, command, conf, pid_name);
+    }
+
+    /// `command -f conf -p PID -r PID.vrrp` with stderr in `node.log` and TMPDIR in the test
+    /// directory, removed with the LAN.
+    fn spawn_logged(&mut self, node: &str, mut command: Command, conf: &std::path::Path, pid_name: &str) {
         let pid = self.dir.0.join(pid_name);
         let log = std::fs::File::create(self.dir.0.join(format!("{node}.log"))).unwrap();
-        let child = Command::new("ip")
-            .args(["netns", "exec", &ns, program])
-            .args(args)
+        let child = command
             .arg("-f")
             .arg(conf)
             .arg("-p")
@@ -86,23 +92,9 @@ impl Lan {
     /// vrrpd started in the test's own namespace with `-s NODE_NAMESPACE` (keepalived's
     /// `--namespace`): the daemon enters `node`'s namespace itself.
     pub fn start_with_namespace_option(&mut self, node: &str, conf: &std::path::Path) {
-        let ns = self.ns(node);
-        let pid = self.dir.0.join(format!("{node}.pid"));
-        let log = std::fs::File::create(self.dir.0.join(format!("{node}.log"))).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_vrrpd"))
-            .args(["-n", "-l", "-D", "-G", "-s", &ns, "-f"])
-            .arg(conf)
-            .arg("-p")
-            .arg(&pid)
-            .arg("-r")
-            .arg(pid.with_extension("vrrp"))
-            .env("TMPDIR", &self.dir.0)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        self.procs.push((node.to_string(), child));
+        let mut command = Command::new(env!("CARGO_BIN_EXE_vrrpd"));
+        command.args(["-n", "-l", "-D", "-G", "-s", &self.ns(node)]);
+        self.spawn_logged(node, command, conf, &format!("{node}.pid"));
     }
 
     /// vrrpd inside a private mount namespace where /etc is a tmpfs holding `files`
