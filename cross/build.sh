@@ -18,7 +18,7 @@ cargo +"$toolchain" build --release --locked --target "$target" >&2
 bin=target/$target/release/vrrpd
 # Static and runnable: file(1) when present, and `-v` under qemu-user for the ARM targets.
 if command -v file >/dev/null; then
-    file -b "$bin" | grep -q "static" || { echo "cross/build.sh: $bin is not static: $(file -b "$bin")" >&2; exit 1; }
+    file -b "$bin" | grep -q "statically linked" || { echo "cross/build.sh: $bin is not statically linked: $(file -b "$bin")" >&2; exit 1; }
 fi
 case "$target" in
     armv7-*) runner=qemu-arm-static ;;
