@@ -11,7 +11,8 @@ their traffic never reaches a host network. The harness drives each VM's console
 
 Asserted, in order:
   1. the master VM holds 192.168.31.240, the backup does not, and the backup fetches the
-     master's page through the VIP; both syslogs carry keepalived's state lines;
+     master's page through the VIP; both syslogs carry keepalived's state lines; check_nginx.sh
+     passes, and when nginx is killed the check starts it again and the VIP stays;
   2. S40vrrpd status/reload on the master (same pid, no state change) and restart on the backup
      (new pid, back to BACKUP);
   3. S40vrrpd stop on the master releases the VIP there and the backup holds it within
