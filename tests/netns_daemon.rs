@@ -252,6 +252,9 @@ fn usr1_usr2_and_json_signals_write_keepalived_dump_files() {
         std::process::Command::new(env!("CARGO_BIN_EXE_vrrpd")).arg("--signum=JSON").output().unwrap().stdout,
     )
     .unwrap();
+    // A symlink planted at a dump's name must not be followed (keepalived CVE-2018-19044).
+    let victim = lan.dir.write("victim", "precious\n");
+    std::os::unix::fs::symlink(&victim, lan.dir.0.join("keepalived.data")).unwrap();
     for (sig, file, needle) in [
         ("USR2", "keepalived.stats", "VRRP Instance: VI_1\n  Advertisements:\n"),
         ("USR1", "keepalived.data", "   State = MASTER\n"),
@@ -263,8 +266,10 @@ fn usr1_usr2_and_json_signals_write_keepalived_dump_files() {
         assert!(ok.is_some(), "{file}: {:?}", std::fs::read_to_string(&path));
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert!(std::fs::symlink_metadata(&path).unwrap().is_file(), "{file} is not a plain file");
         let _ = std::fs::remove_file(&path);
     }
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n", "a dump followed the symlink");
 }
 
 #[test]

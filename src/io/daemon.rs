@@ -118,14 +118,20 @@ fn write_dump(name: &str, text: &str) {
     use std::os::unix::fs::OpenOptionsExt;
     let dir = std::env::var_os("TMPDIR").map(std::path::PathBuf::from).unwrap_or_else(|| "/tmp".into());
     let path = dir.join(name);
+    // Never open the dump's own name in a shared /tmp: a symlink planted there would make root
+    // truncate its target (keepalived CVE-2018-19044). A new file (O_EXCL, 0600) renamed over
+    // the name replaces whatever is there, and readers never see a half-written dump.
+    let staging = dir.join(format!(".{name}.{}", std::process::id()));
+    let _ = std::fs::remove_file(&staging);
     let r = std::fs::OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
         .mode(0o600)
-        .open(&path)
-        .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()));
+        .open(&staging)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()))
+        .and_then(|()| std::fs::rename(&staging, &path));
     if let Err(e) = r {
+        let _ = std::fs::remove_file(&staging);
         log::error!("cannot write {}: {e}", path.display());
     }
 }
