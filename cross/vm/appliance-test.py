@@ -327,6 +327,9 @@ def main():
         _, out = a.con.run("/etc/init.d/S40vrrpd status")
         pid_a = a.pid()
         assert f"running (pid {pid_a})" in out, out
+        assert "VI_1: MASTER, priority 101" in out, out
+        _, out = b.con.run("/etc/init.d/S40vrrpd status")
+        assert "VI_1: BACKUP, priority 100" in out, out
         changes = a.state_lines() + b.state_lines()
         _, out = a.con.run("/etc/init.d/S40vrrpd reload")
         assert "OK" in out, out
@@ -341,7 +344,8 @@ def main():
         assert b.pid() != pid_b, "restart kept the old pid"
         wait_until("vm-b back in BACKUP after restart", lambda: b.backup_entries() > backups_b, 30)
         assert a.has_vip() and not b.has_vip()
-        print("init script: status, reload (no state change), restart (new pid) on the backup")
+        print("init script: status (with each instance's state), reload (no state change), "
+              "restart (new pid) on the backup")
 
         # 3. Stop on the master: priority 0, VIP released, backup takes over within skew + 1 s.
         watch = b.watch_vip()
