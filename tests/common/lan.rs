@@ -129,34 +129,40 @@ impl Lan {
     /// Starts `ip -ts monitor address` in `node`'s namespace; read it with `vip_added_at`.
     pub fn monitor_addresses(&mut self, node: &str) -> std::path::PathBuf {
         let ns = self.ns(node);
-        let out = self.dir.0.join(format!("{node}.monitor"));
-        let f = std::fs::File::create(&out).unwrap();
-        let child = Command::new("ip")
-            .args(["-ts", "-n", &ns, "monitor", "address"])
-            .stdout(f)
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        self.procs.push((format!("{node}-monitor"), child));
+        let out = self.observe(node, "monitor", &["-ts", "-n", &ns, "monitor", "address"], None);
+        // `ip monitor` says nothing when it is listening: give it a moment.
         std::thread::sleep(Duration::from_millis(200));
         out
     }
 
     /// Starts `tcpdump -l -n -v FILTER` on `node`'s interface; its text output grows in the
-    /// returned file. Removed with the LAN like every other process.
+    /// returned file. Returns once tcpdump says it is listening.
     pub fn capture(&mut self, node: &str, filter: &str) -> std::path::PathBuf {
         let ns = self.ns(node);
-        let out = self.dir.0.join(format!("{node}.tcpdump"));
-        let f = std::fs::File::create(&out).unwrap();
+        self.observe(
+            node,
+            "tcpdump",
+            &["netns", "exec", &ns, "tcpdump", "-l", "-n", "-v", "-i", "enp0s3", filter],
+            Some("listening on"),
+        )
+    }
+
+    /// Runs `ip ARGS` in the background, stdout to `node.WHAT` (returned), stderr to
+    /// `node.WHAT.err`; with `ready`, waits until stderr says so. Removed with the LAN.
+    fn observe(&mut self, node: &str, what: &str, args: &[&str], ready: Option<&str>) -> std::path::PathBuf {
+        let out = self.dir.0.join(format!("{node}.{what}"));
+        let err = self.dir.0.join(format!("{node}.{what}.err"));
         let child = Command::new("ip")
-            .args(["netns", "exec", &ns, "tcpdump", "-l", "-n", "-v", "-i", "enp0s3", filter])
-            .stdout(f)
-            .stderr(Stdio::null())
+            .args(args)
+            .stdout(std::fs::File::create(&out).unwrap())
+            .stderr(std::fs::File::create(&err).unwrap())
             .spawn()
             .unwrap();
-        self.procs.push((format!("{node}-tcpdump"), child));
-        // tcpdump prints nothing until a packet arrives: give it time to attach its filter.
-        std::thread::sleep(Duration::from_millis(500));
+        self.procs.push((format!("{node}-{what}"), child));
+        if let Some(ready) = ready {
+            let said = |_: &Lan| std::fs::read_to_string(&err).is_ok_and(|t| t.contains(ready));
+            self.wait(Duration::from_secs(5), said).unwrap_or_else(|| panic!("{what} in {node} never became ready"));
+        }
         out
     }
 
