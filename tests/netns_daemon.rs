@@ -108,12 +108,14 @@ fn a_vip_deleted_by_hand_on_the_master_is_back_after_skew() {
     assert!(lan.log("a").contains("(VI_1) Entering BACKUP STATE"));
 }
 
+/// One VRRPv3 instance VI_1 on enp0s3 holding the test VIP.
+fn v3_instance(vrid: u8, prio: u8, advert_int: &str) -> String {
+    format!("vrrp_instance VI_1 {{\n interface enp0s3\n virtual_router_id {vrid}\n priority {prio}\n version 3\n advert_int {advert_int}\n virtual_ipaddress {{\n  {VIP}/32\n }}\n}}\n")
+}
+
 fn fast_pair(lan: &mut Lan) {
-    let conf = |prio: u8| {
-        format!("vrrp_instance VI_1 {{\n interface enp0s3\n virtual_router_id 60\n priority {prio}\n version 3\n advert_int 0.01\n virtual_ipaddress {{\n  {VIP}/32\n }}\n}}\n")
-    };
-    let a = lan.conf("a.conf", &conf(150));
-    let b = lan.conf("b.conf", &conf(100));
+    let a = lan.conf("a.conf", &v3_instance(60, 150, "0.01"));
+    let b = lan.conf("b.conf", &v3_instance(60, 100, "0.01"));
     lan.start("a", &a);
     lan.start("b", &b);
     lan.wait(Duration::from_secs(3), |l| l.has_vip("a")).expect("a master");
@@ -408,11 +410,8 @@ fn ipv6_vrrpv3_elects_and_hands_over() {
 #[ignore = "needs root: creates network namespaces (make test runs it as root)"]
 fn dash_s_enters_the_named_namespace_and_fails_over_there() {
     let mut lan = Lan::new("nsopt");
-    let conf = |prio: u8| {
-        format!("vrrp_instance VI_1 {{\n interface enp0s3\n virtual_router_id 52\n priority {prio}\n version 3\n advert_int 0.1\n virtual_ipaddress {{\n  {VIP}\n }}\n}}\n")
-    };
-    let a = lan.conf("a.conf", &conf(150));
-    let b = lan.conf("b.conf", &conf(100));
+    let a = lan.conf("a.conf", &v3_instance(52, 150, "0.1"));
+    let b = lan.conf("b.conf", &v3_instance(52, 100, "0.1"));
     // Both started from the test's namespace: enp0s3 exists only in theirs, so the config
     // check and every socket must already be in the namespace -s names.
     lan.start_with_namespace_option("a", &a);
@@ -440,10 +439,7 @@ fn dash_s_enters_the_named_namespace_and_fails_over_there() {
 #[ignore = "needs root: creates network namespaces (make test runs it as root)"]
 fn dash_v_leaves_the_vips_in_place_on_stop() {
     let mut lan = Lan::new("keep");
-    let conf = lan.conf(
-        "a.conf",
-        &format!("vrrp_instance VI_1 {{\n interface enp0s3\n virtual_router_id 53\n priority 150\n version 3\n advert_int 0.1\n virtual_ipaddress {{\n  {VIP}\n }}\n}}\n"),
-    );
+    let conf = lan.conf("a.conf", &v3_instance(53, 150, "0.1"));
     lan.start_with_options("a", &conf, &["-V"]);
     lan.wait(Duration::from_secs(3), |l| l.has_vip("a")).unwrap_or_else(|| panic!("{}", lan.log("a")));
     lan.signal("a", "TERM");
@@ -456,10 +452,7 @@ fn dash_v_leaves_the_vips_in_place_on_stop() {
 #[ignore = "needs root: creates network namespaces (make test runs it as root)"]
 fn lost_netlink_events_are_recovered_by_a_full_redump() {
     let mut lan = Lan::new("nobufs");
-    let conf = lan.conf(
-        "a.conf",
-        &format!("vrrp_instance VI_1 {{\n interface enp0s3\n virtual_router_id 54\n priority 150\n version 3\n advert_int 0.1\n virtual_ipaddress {{\n  {VIP}\n }}\n}}\n"),
-    );
+    let conf = lan.conf("a.conf", &v3_instance(54, 150, "0.1"));
     lan.start("a", &conf);
     lan.wait(Duration::from_secs(3), |l| l.has_vip("a")).unwrap_or_else(|| panic!("{}", lan.log("a")));
     // With the daemon stopped, thousands of address events overflow its monitor socket; the

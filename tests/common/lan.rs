@@ -101,29 +101,17 @@ impl Lan {
     /// (path, content, executable): for configs that name scripts under /etc/keepalived.
     /// The host's /etc is never touched.
     pub fn start_with_etc(&mut self, node: &str, conf: &std::path::Path, files: &[(&str, &str)]) {
-        let ns = self.ns(node);
-        let pid = self.dir.0.join(format!("{node}.pid"));
-        let log = std::fs::File::create(self.dir.0.join(format!("{node}.log"))).unwrap();
         let mut script = String::from("mount -t tmpfs vrrpd-test /etc && mkdir -p /etc/keepalived");
         for (path, content) in files {
             let staged = self.dir.write(&format!("etc-{node}-{}", path.replace('/', "_")), content);
             script.push_str(&format!(" && cp {} {path} && chmod 755 {path}", staged.display()));
         }
-        script.push_str(&format!(
-            " && exec {} -n -l -D -G -f {} -p {} -r {}",
-            env!("CARGO_BIN_EXE_vrrpd"),
-            conf.display(),
-            pid.display(),
-            pid.with_extension("vrrp").display()
-        ));
-        let child = Command::new("ip")
-            .args(["netns", "exec", &ns, "unshare", "--mount", "--propagation", "private", "sh", "-c", &script])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        self.procs.push((node.to_string(), child));
+        // spawn_logged appends `-f conf -p PID -r PID.vrrp`: the script passes them on ("$@").
+        script.push_str(&format!(" && exec {} -n -l -D -G \"$@\"", env!("CARGO_BIN_EXE_vrrpd")));
+        let mut command = Command::new("ip");
+        command.args(["netns", "exec", &self.ns(node), "unshare", "--mount", "--propagation", "private"]);
+        command.args(["sh", "-c", &script, "sh"]);
+        self.spawn_logged(node, command, conf, &format!("{node}.pid"));
     }
 
     /// Starts `ip -ts monitor address` in `node`'s namespace; read it with `vip_added_at`.
