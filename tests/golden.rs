@@ -24,7 +24,7 @@ fn render(a: &Action) -> String {
         }
         Action::AddRule { .. } => "add-rule".into(),
         Action::RemoveRule { .. } => "remove-rule".into(),
-        Action::RunScript { script } => format!("run-script {script}"),
+        Action::RunScript { script, .. } => format!("run-script {script}"),
         Action::Notify { command, extra, kill_after } => {
             let kill = kill_after.map(|k| format!(" (killed after {k} us)")).unwrap_or_default();
             format!("notify {} {}{kill}", command.argv.join(" "), extra.join(" ")).trim_end().to_string()
@@ -100,13 +100,15 @@ fn replay(path: &std::path::Path) -> String {
             }
             ["script", n, "exit", code] => {
                 let result = ScriptResult::Exited(code.parse().unwrap());
-                r.agent.as_mut().unwrap().handle(now, Input::ScriptExited { script: n.parse().unwrap(), result });
+                let agent = r.agent.as_mut().unwrap();
+                let script = agent.scripts().nth(n.parse().unwrap()).unwrap().0;
+                agent.handle(now, Input::ScriptExited { script, result });
             }
             ["advert", src, prio] => {
                 let agent = r.agent.as_mut().unwrap();
                 let c = agent.config().instances[0].clone();
                 let src: IpAddr = src.parse().unwrap();
-                let bytes = advert_bytes(&c, prio.parse().unwrap(), src, c.mcast_dst);
+                let bytes = advert_from(agent, instance(0), prio.parse().unwrap(), src, c.mcast_dst);
                 let meta = RxMeta { src, dst: c.mcast_dst, ttl: 255, header_len: 20 };
                 agent.handle(now, Input::Packet { interface: "eth0", meta, bytes: &bytes });
             }

@@ -474,3 +474,86 @@ fn lost_netlink_events_are_recovered_by_a_full_redump() {
         .unwrap_or_else(|| panic!("the VIP deleted during the overflow never came back:\n{}", lan.log("a")));
     assert!(lan.log("a").contains("Netlink monitor lost events (ENOBUFS)"), "{}", lan.log("a"));
 }
+
+/// An executable script in the LAN's directory.
+fn script_file(lan: &Lan, name: &str, body: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = lan.dir.write(name, &format!("#!/bin/sh\n{body}\n"));
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+/// The pids of the processes whose command line contains `needle`.
+fn pids_running(needle: &std::path::Path) -> Vec<i32> {
+    let out = std::process::Command::new("pgrep").arg("-f").arg(needle).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| l.trim().parse().ok()).collect()
+}
+
+fn reload_instance(tracked: &[&str]) -> String {
+    let list: String = tracked.iter().map(|s| format!("  {s}\n")).collect();
+    format!("vrrp_instance VI_1 {{\n interface enp0s3\n virtual_router_id 52\n priority 100\n advert_int 1\n virtual_ipaddress {{\n  {VIP}/32\n }}\n track_script {{\n{list} }}\n}}\n")
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn a_script_removed_by_reload_while_it_runs_credits_its_exit_to_nobody() {
+    let mut lan = Lan::new("r");
+    let alpha = script_file(&lan, "alpha.sh", "sleep 2\nexit 1");
+    let scripts = |with_alpha: bool| {
+        let a =
+            format!("vrrp_script alpha {{\n script {}\n interval 30\n timeout 10\n weight -10\n}}\n", alpha.display());
+        let b = "vrrp_script beta {\n script /bin/true\n interval 1\n weight -50\n}\n";
+        if with_alpha {
+            format!("{a}{b}{}", reload_instance(&["alpha", "beta"]))
+        } else {
+            format!("{b}{}", reload_instance(&["beta"]))
+        }
+    };
+    let conf = lan.conf("a.conf", &scripts(true));
+    lan.start("a", &conf);
+    lan.wait(Duration::from_secs(3), |l| l.log("a").contains("VRRP_Script(beta) succeeded")).expect("beta ran");
+    let running = pids_running(&alpha);
+    assert_eq!(running.len(), 1, "alpha is running: {running:?}\n{}", lan.log("a"));
+    // Reload without alpha while it runs: beta moves to alpha's place in the script list.
+    std::fs::write(&conf, scripts(false)).unwrap();
+    lan.signal("a", "HUP");
+    // alpha exits 1 about 2 s after it started; once /proc has no entry for it, the daemon
+    // has reaped it (a zombie keeps its entry) and handed its result over in that turn.
+    let gone = lan.wait(Duration::from_secs(5), |_| !std::path::Path::new(&format!("/proc/{}", running[0])).exists());
+    assert!(gone.is_some(), "alpha was never reaped");
+    lan.signal("a", "USR1");
+    let dump = lan.dir.0.join("keepalived.data");
+    let dumped = lan.wait(Duration::from_secs(3), |_| {
+        std::fs::read_to_string(&dump).is_ok_and(|d| d.contains("Effective priority"))
+    });
+    assert!(dumped.is_some(), "no data dump");
+    let data = std::fs::read_to_string(&dump).unwrap();
+    let log = lan.log("a");
+    assert!(!log.contains("VRRP_Script(beta) failed"), "alpha's exit was credited to beta:\n{log}");
+    assert!(data.contains("   Effective priority = 100\n"), "priority changed:\n{data}\n{log}");
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn scripts_reordered_by_reload_while_one_runs_keep_running_on_schedule() {
+    let mut lan = Lan::new("o");
+    let alpha = script_file(&lan, "alpha.sh", "sleep 1\nexit 0");
+    let a = format!("vrrp_script alpha {{\n script {}\n interval 2\n timeout 10\n weight -10\n}}\n", alpha.display());
+    let b = "vrrp_script beta {\n script /bin/true\n interval 1\n weight -50\n}\n";
+    let conf = lan.conf("a.conf", &format!("{a}{b}{}", reload_instance(&["alpha", "beta"])));
+    lan.start("a", &conf);
+    lan.wait(Duration::from_secs(3), |l| l.log("a").contains("VRRP_Script(beta) succeeded")).expect("beta ran");
+    let first = pids_running(&alpha);
+    assert_eq!(first.len(), 1, "alpha is running: {first:?}");
+    // The same two scripts in the other order, while alpha runs.
+    std::fs::write(&conf, format!("{b}{a}{}", reload_instance(&["alpha", "beta"]))).unwrap();
+    lan.signal("a", "HUP");
+    lan.wait(Duration::from_secs(3), |l| l.log("a").contains("VRRP_Script(alpha) succeeded"))
+        .expect("alpha's exit is credited to alpha");
+    // Interval 2: the next run starts about 2 s after the first (a stuck "running" flag
+    // would skip it, and every later one).
+    let next = lan.wait(Duration::from_secs(5), |_| pids_running(&alpha).iter().any(|p| !first.contains(p)));
+    let log = lan.log("a");
+    assert!(next.is_some(), "alpha never ran again:\n{log}");
+    assert!(!log.contains("already running"), "{log}");
+}

@@ -159,7 +159,7 @@ fn random_schedule(seed: u64) {
     assert_eq!(masters.len(), 1, "seed {seed}: masters {masters:?}");
     // The master has the highest live priority. With equal priorities the incumbent stays:
     // a BACKUP accepts an equal advert, and the address tie-break is between masters only.
-    let prio = |n: usize| lan.nodes[n].agent.as_ref().unwrap().effective_priority(0);
+    let prio = |n: usize| lan.nodes[n].agent.as_ref().unwrap().effective_priority(instance(0));
     let best = lan.expected_master().map(prio);
     assert_eq!(Some(prio(masters[0])), best, "seed {seed}: the highest priority wins");
     let vip = "10.0.0.100".parse().unwrap();

@@ -45,7 +45,7 @@ fn election_at_start_to_the_microsecond() {
     assert_eq!((lan.state(0), lan.state(1)), (Some(State::Master), Some(State::Backup)));
     assert_eq!(lan.holders(vip()), [0]);
     // The backup was never master.
-    assert_eq!(lan.nodes[1].agent.as_ref().unwrap().stats(0).become_master, 0);
+    assert_eq!(lan.nodes[1].agent.as_ref().unwrap().stats(instance(0)).become_master, 0);
 }
 
 #[test]
@@ -93,7 +93,7 @@ fn failing_check_moves_the_vip_and_recovery_brings_it_back() {
     lan.nodes[0].script_ok[0] = false;
     // One failure decides (fall 1): 101 - 5 = 96 < 100, the backup preempts.
     let t = lan.run_until_pred(secs(20.0), |l| l.holders(vip()) == [1]).unwrap();
-    assert_eq!(lan.nodes[0].agent.as_ref().unwrap().effective_priority(0), 96);
+    assert_eq!(lan.nodes[0].agent.as_ref().unwrap().effective_priority(instance(0)), 96);
     assert_eq!(lan.state(0), Some(State::Backup));
     assert!(lan.nodes[0].logs.iter().any(|r| r.what == "(VI_1) Changing effective priority from 101 to 96"));
     assert!(lan.nodes[0].logs.iter().any(|r| r.what == "VRRP_Script(chk_nginx) failed (exited with status 1)"));
@@ -108,7 +108,7 @@ fn failing_check_moves_the_vip_and_recovery_brings_it_back() {
     );
     lan.nodes[0].script_ok[0] = true;
     lan.run_until_pred(secs(20.0), |l| l.holders(vip()) == [0]).unwrap();
-    assert_eq!(lan.nodes[0].agent.as_ref().unwrap().effective_priority(0), 101);
+    assert_eq!(lan.nodes[0].agent.as_ref().unwrap().effective_priority(instance(0)), 101);
     assert!(lan.nodes[0].logs.iter().any(|r| r.what == "VRRP_Script(chk_nginx) succeeded"));
     assert_eq!((lan.state(0), lan.state(1)), (Some(State::Master), Some(State::Backup)));
 }

@@ -3,7 +3,7 @@
 mod sim;
 use sim::*;
 use std::net::IpAddr;
-use vrrpd::proto::{Action, Agent, Input, Instant, ScriptResult, State};
+use vrrpd::proto::{Action, Agent, Input, Instant, ScriptId, ScriptResult, State};
 use vrrpd::wire::vrrp::RxMeta;
 
 const PEER: &str = "192.168.31.99";
@@ -47,17 +47,20 @@ impl Solo {
         self
     }
     fn advert_from(&mut self, src: &str, prio: u8) -> &mut Self {
-        let c = self.agent.config().instances[0].clone();
+        let dst = self.agent.config().instances[0].mcast_dst;
         let src: IpAddr = src.parse().unwrap();
-        let dst = c.mcast_dst;
-        let bytes = advert_bytes(&c, prio, src, dst);
+        let bytes = advert_from(&self.agent, instance(0), prio, src, dst);
         let meta = RxMeta { src, dst, ttl: 255, header_len: 20 };
         self.agent.handle(self.now, Input::Packet { interface: "eth0", meta, bytes: &bytes });
         self.drain();
         self
     }
+    /// The first track script.
+    fn script(&self) -> ScriptId {
+        self.agent.scripts().next().expect("a track script").0
+    }
     fn state(&self) -> State {
-        self.agent.state(0)
+        self.agent.state(instance(0))
     }
     fn sent(&self, since: u64) -> Vec<u8> {
         self.actions
@@ -135,7 +138,7 @@ fn priority_zero_makes_the_backup_take_over_after_skew() {
     s.at(1_000_000).advert_from(PEER, 120).at(2_000_000).advert_from(PEER, 0);
     s.at(5_000_000);
     assert_eq!(master_at(&s), Some(Instant::from_micros(2_000_000 + 156 * 1_000_000 / 256)));
-    assert_eq!(s.agent.stats(0).pri_zero_rcvd, 1);
+    assert_eq!(s.agent.stats(instance(0)).pri_zero_rcvd, 1);
 }
 
 #[test]
@@ -191,15 +194,15 @@ fn master_yields_to_higher_priority_and_may_send_one_last_advert() {
 fn v2_interval_mismatch_is_dropped_and_counted() {
     let mut s = Solo::new(&inst(100, ""));
     let c = s.agent.config().instances[0].clone();
-    let other = config(&inst(100, "").replace("advert_int 1", "advert_int 2")).instances[0].clone();
+    let other = config(&inst(100, "").replace("advert_int 1", "advert_int 2"));
     let src: IpAddr = PEER.parse().unwrap();
-    let bytes = advert_bytes(&other, 200, src, c.mcast_dst);
+    let bytes = advert_of(&other, 200, src, c.mcast_dst);
     s.at(1_000_000).input(Input::Packet {
         interface: "eth0",
         meta: RxMeta { src, dst: c.mcast_dst, ttl: 255, header_len: 20 },
         bytes: &bytes,
     });
-    assert_eq!(s.agent.stats(0).advert_interval_err, 1);
+    assert_eq!(s.agent.stats(instance(0)).advert_interval_err, 1);
     s.at(5_000_000);
     assert_eq!(s.state(), State::Master, "the dropped advert did not hold us back");
 }
@@ -207,15 +210,16 @@ fn v2_interval_mismatch_is_dropped_and_counted() {
 #[test]
 fn v3_backup_learns_the_masters_interval() {
     let mut s = Solo::new(&inst(100, " version 3"));
-    let fast = config(&inst(100, " version 3").replace("advert_int 1", "advert_int 0.1")).instances[0].clone();
+    let fast = config(&inst(100, " version 3").replace("advert_int 1", "advert_int 0.1"));
     let src: IpAddr = PEER.parse().unwrap();
-    let bytes = advert_bytes(&fast, 200, src, fast.mcast_dst);
+    let dst = fast.instances[0].mcast_dst;
+    let bytes = advert_of(&fast, 200, src, dst);
     s.at(500_000).input(Input::Packet {
         interface: "eth0",
-        meta: RxMeta { src, dst: fast.mcast_dst, ttl: 255, header_len: 20 },
+        meta: RxMeta { src, dst, ttl: 255, header_len: 20 },
         bytes: &bytes,
     });
-    assert_eq!(s.agent.master_adver_int(0), 100_000);
+    assert_eq!(s.agent.master_adver_int(instance(0)), 100_000);
     s.at(2_000_000);
     // 3 x 0.1 s + (156 x 0.1 s)/256 after the advert.
     assert_eq!(master_at(&s), Some(Instant::from_micros(500_000 + 300_000 + 156 * 100_000 / 256)));
@@ -229,11 +233,12 @@ fn weight_zero_script_gates_startup_and_failure_means_fault() {
     assert_eq!(s.state(), State::Fault, "FAULT (init) until the weight-0 script reports");
     assert!(s.logged("(VI_1) Entering FAULT STATE (init)"));
     assert!(!s.actions.iter().any(|(_, a)| matches!(a, Action::Notify { .. })), "quiet");
-    s.at(10_000).input(Input::ScriptExited { script: 0, result: ScriptResult::Exited(0) });
+    let chk = s.script();
+    s.at(10_000).input(Input::ScriptExited { script: chk, result: ScriptResult::Exited(0) });
     assert_eq!(s.state(), State::Backup);
     s.at(5_000_000);
     assert_eq!(s.state(), State::Master);
-    s.input(Input::ScriptExited { script: 0, result: ScriptResult::TimedOut });
+    s.input(Input::ScriptExited { script: s.script(), result: ScriptResult::TimedOut });
     assert_eq!(s.state(), State::Fault);
     assert_eq!(s.sent(5_000_000).last(), Some(&0), "leaving MASTER for FAULT sends priority 0");
     assert!(s.logged("VRRP_Script(s) timed_out"));
@@ -246,17 +251,17 @@ fn rise_and_fall_with_init_fail() {
         inst(100, " track_script {\n  s\n }")
     );
     let mut s = Solo::new(&text);
-    assert_eq!(s.agent.effective_priority(0), 100, "init_fail: starts failed");
-    let ok = Input::ScriptExited { script: 0, result: ScriptResult::Exited(0) };
-    let bad = Input::ScriptExited { script: 0, result: ScriptResult::Exited(2) };
+    assert_eq!(s.agent.effective_priority(instance(0)), 100, "init_fail: starts failed");
+    let ok = Input::ScriptExited { script: s.script(), result: ScriptResult::Exited(0) };
+    let bad = Input::ScriptExited { script: s.script(), result: ScriptResult::Exited(2) };
     s.input(ok.clone());
-    assert_eq!(s.agent.effective_priority(0), 100);
+    assert_eq!(s.agent.effective_priority(instance(0)), 100);
     s.input(ok.clone());
-    assert_eq!(s.agent.effective_priority(0), 120, "rise 2");
+    assert_eq!(s.agent.effective_priority(instance(0)), 120, "rise 2");
     s.input(bad.clone());
-    assert_eq!(s.agent.effective_priority(0), 120);
+    assert_eq!(s.agent.effective_priority(instance(0)), 120);
     s.input(bad.clone());
-    assert_eq!(s.agent.effective_priority(0), 100, "fall 2");
+    assert_eq!(s.agent.effective_priority(instance(0)), 100, "fall 2");
 }
 
 #[test]
@@ -266,7 +271,7 @@ fn priority_change_in_backup_shifts_the_running_down_timer() {
     let mut s = Solo::new(&text);
     s.at(1_000_000).advert_from(PEER, 200);
     // 100 -> 150: Skew_Time shrinks from 156/256 s to 106/256 s; the deadline moves with it.
-    s.input(Input::ScriptExited { script: 0, result: ScriptResult::Exited(0) });
+    s.input(Input::ScriptExited { script: s.script(), result: ScriptResult::Exited(0) });
     s.at(10_000_000);
     assert_eq!(master_at(&s), Some(Instant::from_micros(1_000_000 + 3_000_000 + 106 * 1_000_000 / 256)));
 }
@@ -307,13 +312,14 @@ fn tracked_interface_weights_and_track_file() {
     );
     let mut s = Solo::new(&text);
     s.input(Input::Link { interface: "eth1", up: false });
-    assert_eq!(s.agent.effective_priority(0), 70);
-    s.input(Input::TrackFile { file: 0, value: 3 });
-    assert_eq!(s.agent.effective_priority(0), 40);
+    assert_eq!(s.agent.effective_priority(instance(0)), 70);
+    let tf = s.agent.track_files().next().unwrap().0;
+    s.input(Input::TrackFile { file: tf, value: 3 });
+    assert_eq!(s.agent.effective_priority(instance(0)), 40);
     let cfg = s.agent.config().clone();
     s.input(Input::Reload(Box::new(cfg)));
-    assert_eq!(s.agent.effective_priority(0), 40, "track file values survive a reload");
-    s.input(Input::TrackFile { file: 0, value: 30 });
+    assert_eq!(s.agent.effective_priority(instance(0)), 40, "track file values survive a reload");
+    s.input(Input::TrackFile { file: tf, value: 30 });
     assert_eq!(s.state(), State::Fault, "value x weight <= -254 is a fault");
 }
 
@@ -324,7 +330,7 @@ fn sync_group_members_move_together_and_notify_as_a_group() {
                 vrrp_sync_group G {\n group {\n  A\n  B\n }\n notify \"/usr/local/bin/g.sh\"\n}\n";
     let mut s = Solo::new(text);
     s.at(5_000_000);
-    assert_eq!((s.agent.state(0), s.agent.state(1)), (State::Master, State::Master));
+    assert_eq!((s.agent.state(instance(0)), s.agent.state(instance(1))), (State::Master, State::Master));
     let notes: Vec<String> = s
         .actions
         .iter()
@@ -333,9 +339,9 @@ fn sync_group_members_move_together_and_notify_as_a_group() {
     assert_eq!(notes, ["GROUP G BACKUP 0", "GROUP G MASTER 0"]);
     // One member's link fails: the whole group goes FAULT.
     s.input(Input::Link { interface: "eth1", up: false });
-    assert_eq!((s.agent.state(0), s.agent.state(1)), (State::Fault, State::Fault));
+    assert_eq!((s.agent.state(instance(0)), s.agent.state(instance(1))), (State::Fault, State::Fault));
     s.input(Input::Link { interface: "eth1", up: true });
-    assert_eq!((s.agent.state(0), s.agent.state(1)), (State::Backup, State::Backup));
+    assert_eq!((s.agent.state(instance(0)), s.agent.state(instance(1))), (State::Backup, State::Backup));
 }
 
 #[test]
@@ -386,7 +392,7 @@ fn reload_that_removes_a_master_instance_releases_it() {
     );
     let mut s = Solo::new(&two);
     s.at(5_000_000);
-    assert_eq!((s.agent.state(0), s.agent.state(1)), (State::Master, State::Master));
+    assert_eq!((s.agent.state(instance(0)), s.agent.state(instance(1))), (State::Master, State::Master));
     let before = s.actions.len();
     s.input(Input::Reload(Box::new(config(&inst(150, "")))));
     let released: Vec<&Action> =
@@ -399,7 +405,11 @@ fn reload_that_removes_a_master_instance_releases_it() {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!((s.agent.instance_count(), s.agent.state(0)), (1, State::Master), "the kept instance does not flap");
+    assert_eq!(
+        (s.agent.instance_count(), s.agent.state(instance(0))),
+        (1, State::Master),
+        "the kept instance does not flap"
+    );
 }
 
 #[test]
@@ -464,7 +474,8 @@ fn the_data_dump_has_keepalived_sections() {
     let script = "vrrp_script chk {\n script \"/bin/true --quiet\"\n interval 1\n weight -5\n fall 2\n rise 3\n}\n";
     let text = format!("global_defs {{\n router_id R1\n}}\n{script}{}", inst(100, " track_script {\n  chk\n }"));
     let mut s = Solo::new(&text);
-    s.at(10_000).input(Input::ScriptExited { script: 0, result: ScriptResult::Exited(0) });
+    let chk = s.script();
+    s.at(10_000).input(Input::ScriptExited { script: chk, result: ScriptResult::Exited(0) });
     s.input(Input::Link { interface: "eth0", up: true });
     let data = vrrpd::proto::report::data(&s.agent);
     let sections: Vec<&str> = data.lines().filter(|l| l.starts_with("------<")).collect();

@@ -9,10 +9,10 @@
 use super::netlink::Netlink;
 use super::sys;
 use super::wheel::{TimerId, Wheel};
-use crate::config::model::{Auth, Broadcast, Config, Instance, Scope, Vip};
-use crate::proto::{Action, Agent, Input, Instant, Level, ScriptResult};
+use crate::config::model::{Broadcast, Command, Config, Micros, Scope, Vip};
+use crate::proto::{Action, Agent, Input, InstanceId, Instant, Level, NoAdvert, ScriptId, ScriptResult};
 use crate::wire::netlink::{self as nl, Parsed};
-use crate::wire::vrrp::{Addrs, ChecksumMode, RxMeta, V2Auth, Version};
+use crate::wire::vrrp::RxMeta;
 use crate::wire::{arp, ipv4, ndisc, vrrp, Family};
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
@@ -48,7 +48,7 @@ enum Timer {
 
 #[derive(Debug)]
 struct ChildInfo {
-    script: Option<usize>,
+    script: Option<ScriptId>,
     timed_out: bool,
     timeout: Option<TimerId>,
 }
@@ -608,18 +608,18 @@ impl Daemon {
             match a {
                 Action::SendAdvert { instance, priority, dst } => self.send_advert(instance, priority, dst),
                 Action::SendGarp { instance, addr } => self.send_garp(instance, addr),
-                Action::AddAddress { instance, vip } => self.address(instance, &vip, true),
+                Action::AddAddress { instance, vip } => self.address(Some(instance), &vip, true),
                 Action::RemoveAddress { instance, vip } => {
                     if !(self.stopping && self.opts.dont_release_vrrp) {
-                        self.address(instance, &vip, false)
+                        self.address(Some(instance), &vip, false)
                     }
                 }
                 Action::ReleaseRemoved { vips, .. } => {
                     for v in vips {
-                        self.address(usize::MAX, &v, false);
+                        self.address(None, &v, false);
                     }
                 }
-                Action::RunScript { script } => self.run_script(script, now),
+                Action::RunScript { script, command, timeout } => self.run_script(script, &command, timeout, now),
                 Action::Notify { command, extra, kill_after } => {
                     let mut argv = command.argv.clone();
                     argv.extend(extra);
@@ -652,71 +652,55 @@ impl Daemon {
         }
     }
 
-    fn run_script(&mut self, script: usize, now: Instant) {
-        let s = &self.agent.config().scripts[script];
-        let argv = s.command.argv.clone();
-        let ids = s.command.ids;
-        let timeout = s.timeout;
-        match sys::spawn(&argv, ids) {
+    fn run_script(&mut self, script: ScriptId, command: &Command, timeout: Micros, now: Instant) {
+        match sys::spawn(&command.argv, command.ids) {
             Ok(c) => {
                 let t = self.wheel.insert(now.as_micros() + timeout, Timer::ScriptTimeout(c.pid));
                 self.children.insert(c.pid, ChildInfo { script: Some(script), timed_out: false, timeout: Some(t) });
             }
             Err(e) => {
-                log::error!("Failed to exec track script {}: {e}", argv[0]);
+                log::error!("Failed to exec track script {}: {e}", command.argv[0]);
                 self.agent.handle(now, Input::ScriptExited { script, result: ScriptResult::Failed });
             }
         }
     }
 
-    fn send_advert(&mut self, i: usize, priority: u8, dst: IpAddr) {
-        let c: &Instance = &self.agent.config().instances[i];
-        let Some(ifname) = c.interface.clone() else { return };
-        let Some(src) = self.agent.source_address(i) else {
-            log::warn!("({}) no source address on {ifname}", c.name);
-            return;
+    fn send_advert(&mut self, i: InstanceId, priority: u8, dst: IpAddr) {
+        let advert = match self.agent.advert(i, priority, dst) {
+            Ok(a) => a,
+            Err(NoAdvert::NoInterface) => return,
+            Err(NoAdvert::NoSourceAddress { interface }) => {
+                log::warn!("({}) no source address on {interface}", self.agent.conf(i).name);
+                return;
+            }
         };
-        let v4: Vec<Ipv4Addr> =
-            c.vips.iter().filter_map(|v| if let IpAddr::V4(a) = v.addr { Some(a) } else { None }).collect();
-        let v6: Vec<std::net::Ipv6Addr> =
-            c.vips.iter().filter_map(|v| if let IpAddr::V6(a) = v.addr { Some(a) } else { None }).collect();
-        let version = if c.version == 3 { Version::V3 } else { Version::V2 };
-        let interval = if c.version == 3 { (c.advert_int / 10_000) as u16 } else { (c.advert_int / 1_000_000) as u16 };
-        let auth = match c.auth {
-            Auth::Pass(p) => V2Auth::pass(p),
-            Auth::None => V2Auth::NONE,
-        };
-        let addrs = if c.family == Family::V4 { Addrs::V4(&v4) } else { Addrs::V6(&v6) };
-        let repr = vrrp::Repr { version, vrid: c.vrid, priority, interval, auth, addrs, reserved: 0 };
-        let len = repr.buffer_len();
-        let mode = ChecksumMode::for_packet(version, src, dst, c.v3_checksum_as_v2);
-        let multicast = c.unicast_peers.is_empty();
-        let unicast_ttl = c.unicast_ttl;
-        let name = c.name.clone();
-        let index = self.ifaces.get(&ifname).map(|x| x.index).unwrap_or(0);
-        let Some(fd) = self.tx.get(&(ifname.clone(), c.family)) else { return };
-        let result = match (src, dst) {
+        let family = self.agent.conf(i).family;
+        let index = self.ifaces.get(advert.interface).map(|x| x.index).unwrap_or(0);
+        let Some(fd) = self.tx.get(&(advert.interface.to_string(), family)) else { return };
+        let len = advert.repr.buffer_len();
+        let result = match (advert.src, dst) {
             (IpAddr::V4(src), IpAddr::V4(dst4)) => {
                 let mut frame = vec![0u8; ipv4::HEADER_LEN + len];
-                if repr.emit(&mut frame[ipv4::HEADER_LEN..], mode).is_err() {
+                if advert.repr.emit(&mut frame[ipv4::HEADER_LEN..], advert.checksum).is_err() {
                     return;
                 }
-                self.ip_ids[i] = ipv4::next_ident(self.ip_ids[i]);
+                let ident = &mut self.ip_ids[i.index()];
+                *ident = ipv4::next_ident(*ident);
                 let ip = ipv4::Repr {
                     src,
                     dst: dst4,
                     protocol: vrrp::PROTOCOL,
-                    ttl: if multicast { 255 } else { unicast_ttl },
+                    ttl: advert.ttl,
                     tos: ipv4::TOS_INTERNETWORK_CONTROL,
-                    ident: self.ip_ids[i],
+                    ident: *ident,
                     payload_len: len as u16,
                 };
                 let _ = ip.emit(&mut frame[..ipv4::HEADER_LEN]);
-                sys::sendto_v4(fd, &frame, dst4, if multicast { libc::MSG_DONTROUTE } else { 0 })
+                sys::sendto_v4(fd, &frame, dst4, if advert.multicast { libc::MSG_DONTROUTE } else { 0 })
             }
             (_, IpAddr::V6(dst6)) => {
                 let mut payload = vec![0u8; len];
-                if repr.emit(&mut payload, mode).is_err() {
+                if advert.repr.emit(&mut payload, advert.checksum).is_err() {
                     return;
                 }
                 sys::sendto_v6(fd, &payload, dst6, index)
@@ -726,14 +710,14 @@ impl Daemon {
         if let Err(e) = result {
             // keepalived suppresses send errors while the interface is down.
             if e.raw_os_error() != Some(libc::ENETUNREACH) && e.raw_os_error() != Some(libc::ENETDOWN) {
-                log::warn!("({name}) advert send to {dst} failed: {e}");
+                log::warn!("({}) advert send to {dst} failed: {e}", self.agent.conf(i).name);
             }
         }
     }
 
     /// A gratuitous ARP (IPv4) or unsolicited NA (IPv6) for `addr` on its interface.
-    fn send_garp(&mut self, i: usize, addr: IpAddr) {
-        let c = &self.agent.config().instances[i];
+    fn send_garp(&mut self, i: InstanceId, addr: IpAddr) {
+        let c = self.agent.conf(i);
         let dev = c
             .vips
             .iter()
@@ -777,8 +761,8 @@ impl Daemon {
 
     /// virtual_routes: `ip route` semantics (scope link without a gateway, universe with one),
     /// protocol "keepalived" (18) as keepalived marks its routes.
-    fn route(&mut self, i: usize, r: &crate::config::model::Route, add: bool) {
-        let dev = r.dev.clone().or_else(|| self.agent.config().instances.get(i).and_then(|c| c.interface.clone()));
+    fn route(&mut self, i: InstanceId, r: &crate::config::model::Route, add: bool) {
+        let dev = r.dev.clone().or_else(|| self.agent.conf(i).interface.clone());
         let oif = dev.as_ref().and_then(|d| self.ifaces.get(d)).map(|x| x.index);
         let route_type = match r.kind.as_deref() {
             Some("blackhole") => 6,
@@ -819,10 +803,8 @@ impl Daemon {
         }
     }
 
-    fn rule(&mut self, i: usize, r: &crate::config::model::Rule, add: bool) {
-        let v4 = r.from.or(r.to).map(|p| p.0.is_ipv4()).unwrap_or_else(|| {
-            self.agent.config().instances.get(i).map(|c| c.family == crate::wire::Family::V4).unwrap_or(true)
-        });
+    fn rule(&mut self, i: InstanceId, r: &crate::config::model::Rule, add: bool) {
+        let v4 = r.from.or(r.to).map(|p| p.0.is_ipv4()).unwrap_or(self.agent.conf(i).family == Family::V4);
         let action = match r.action.as_deref() {
             Some("blackhole") => nl::FR_ACT_BLACKHOLE,
             Some("unreachable") => nl::FR_ACT_UNREACHABLE,
@@ -851,8 +833,9 @@ impl Daemon {
         }
     }
 
-    fn address(&mut self, i: usize, vip: &Vip, add: bool) {
-        let dev = vip.dev.clone().or_else(|| self.agent.config().instances.get(i).and_then(|c| c.interface.clone()));
+    /// A VIP on its `dev`, else on the interface of `instance` (None: `dev` is set).
+    fn address(&mut self, instance: Option<InstanceId>, vip: &Vip, add: bool) {
+        let dev = vip.dev.clone().or_else(|| instance.and_then(|i| self.agent.conf(i).interface.clone()));
         let Some(index) = dev.as_ref().and_then(|d| self.ifaces.get(d)).map(|x| x.index) else {
             log::error!("VIP {}: no such interface {:?}", vip.addr, dev);
             return;

@@ -9,9 +9,9 @@ use std::fmt::Write;
 
 pub fn stats(a: &Agent) -> String {
     let mut o = String::new();
-    for i in 0..a.instance_count() {
+    for i in a.instance_ids() {
         let s = a.stats(i);
-        let c = &a.config().instances[i];
+        let c = a.conf(i);
         let _ = write!(
             o,
             "VRRP Instance: {}\n  Advertisements:\n    Received: {}\n    Sent: {}\n  Became master: {}\n  Released master: {}\n  \
@@ -107,8 +107,8 @@ fn garp_lines(o: &mut String, indent: &str, g: &crate::config::model::Garp) {
 
 fn topology_section(a: &Agent, o: &mut String) {
     o.push_str("------< VRRP Topology >------\n");
-    for i in 0..a.instance_count() {
-        let c = &a.config().instances[i];
+    for i in a.instance_ids() {
+        let c = a.conf(i);
         let state = a.state(i);
         let _ = writeln!(o, " VRRP Instance = {}", c.name);
         let _ = writeln!(o, "   VRRP Version = {}", c.version);
@@ -184,8 +184,11 @@ fn scripts_section(a: &Agent, o: &mut String) {
         return;
     }
     o.push_str("------< VRRP Scripts >------\n");
-    for (s, sc) in cfg.scripts.iter().enumerate() {
-        let (health, running, last) = a.script_status(s);
+    for (id, sc) in a.scripts() {
+        let Some(crate::proto::ScriptStatus { healthy: health, running, last_status: last }) = a.script_status(id)
+        else {
+            continue;
+        };
         let _ = writeln!(o, " VRRP Script = {}", sc.name);
         let _ = writeln!(o, "   Command = '{}'", sc.command.argv.join(" "));
         let _ = writeln!(o, "   Interval = {}", secs(sc.interval));
@@ -259,8 +262,8 @@ fn json_str(s: &str) -> String {
 /// json_version 1: `[{"data":{...},"stats":{...}}, ...]`, state numbers 0 INIT .. 3 FAULT.
 pub fn json(a: &Agent) -> String {
     let mut items = Vec::new();
-    for i in 0..a.instance_count() {
-        let c = &a.config().instances[i];
+    for i in a.instance_ids() {
+        let c = a.conf(i);
         let s = a.stats(i);
         let vips: Vec<String> = c.vips.iter().map(|v| json_str(&vip_string(v))).collect();
         let scripts: Vec<String> = c.track_scripts.iter().map(|t| json_str(&t.name)).collect();

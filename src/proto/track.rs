@@ -1,5 +1,14 @@
-//! Tracking: the rise/fall counter of track scripts and keepalived's priority arithmetic
-//! (vrrp_track.c) for scripts, interfaces and files.
+//! Tracking (keepalived vrrp_track.c): track scripts with their rise/fall counter, links with
+//! `interface_up_down_delays`, track files, and the effective priority and FAULT they give an
+//! instance and its sync group.
+//!
+//! Every tracker reference in the configuration (an instance's or its sync group's
+//! `track_script`, `track_interface`, `track_file`, the instance's own interface) is resolved
+//! once per configuration into a [`Tracking`] of positions, so no event looks a name up.
+use super::event::{Action, InstanceId, Level, ScriptId, ScriptResult, State, TrackFileId};
+use super::timers::Timer;
+use super::{Agent, Instant};
+use crate::config::model::{Config, TrackRef, VrrpScript};
 
 /// A track script's health as keepalived keeps it: a counter from 0 to rise+fall-1, good when
 /// at least `rise`. It starts at rise-1 so the first result decides at once, either way;
@@ -117,6 +126,330 @@ pub fn effective_priority(base: u8, total_adjust: i32) -> u8 {
         return 255;
     }
     (base as i32 + total_adjust).clamp(1, 254) as u8
+}
+
+/// Runtime of one track script; parallel to `Config::scripts`.
+#[derive(Debug, Clone)]
+pub(crate) struct ScriptRt {
+    pub(crate) id: ScriptId,
+    pub(crate) health: ScriptHealth,
+    pub(crate) running: bool,
+    pub(crate) last_status: Option<i32>,
+}
+
+impl ScriptRt {
+    pub(crate) fn new(id: ScriptId, s: &VrrpScript) -> ScriptRt {
+        ScriptRt { id, health: ScriptHealth::new(s.rise, s.fall, s.init_fail), running: false, last_status: None }
+    }
+}
+
+/// Runtime of one track file; parallel to `Config::track_files`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FileRt {
+    pub(crate) id: TrackFileId,
+    pub(crate) value: i64,
+}
+
+/// A link an instance uses or tracks.
+#[derive(Debug, Clone)]
+pub(crate) struct LinkRt {
+    pub(crate) name: String,
+    /// As the instances see it (after interface_up_down_delays).
+    pub(crate) up: bool,
+    /// Pending debounced change (its deadline is `Timer::Link`).
+    pub(crate) pending: Option<bool>,
+}
+
+/// One resolved tracker reference: a position in the agent's script, link or file table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Tracked {
+    pub(crate) at: usize,
+    pub(crate) weight: i32,
+    pub(crate) reverse: bool,
+}
+
+/// An instance's trackers, its own and its sync group's, resolved to positions.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Tracking {
+    pub(crate) scripts: Vec<Tracked>,
+    pub(crate) links: Vec<Tracked>,
+    pub(crate) files: Vec<Tracked>,
+    /// The instance's own interface, and whether it counts (not `dont_track_primary`).
+    pub(crate) own_link: Option<(usize, bool)>,
+    /// The sync group's position in `Config::sync_groups`.
+    pub(crate) group: Option<usize>,
+    /// The sync group's members in its order, or just the instance.
+    pub(crate) members: Vec<InstanceId>,
+}
+
+/// The link names every instance and sync group uses, in first-seen order.
+pub(crate) fn link_names(cfg: &Config) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let mut add = |n: &str| {
+        if !names.iter().any(|x| x == n) {
+            names.push(n.to_string());
+        }
+    };
+    for i in &cfg.instances {
+        if let Some(n) = &i.interface {
+            add(n);
+        }
+        i.track_interfaces.iter().for_each(|t| add(&t.name));
+    }
+    for g in &cfg.sync_groups {
+        g.track_interfaces.iter().for_each(|t| add(&t.name));
+    }
+    names
+}
+
+/// Resolves every instance's tracker references against `cfg` and the link table.
+pub(crate) fn resolve(cfg: &Config, links: &[LinkRt]) -> Vec<Tracking> {
+    let link = |name: &str| links.iter().position(|l| l.name == name);
+    let refs = |list: &[TrackRef], find: &dyn Fn(&str) -> Option<usize>| -> Vec<Tracked> {
+        list.iter().filter_map(|t| Some(Tracked { at: find(&t.name)?, weight: t.weight, reverse: t.reverse })).collect()
+    };
+    let script = |name: &str| cfg.scripts.iter().position(|s| s.name == name);
+    let file = |name: &str| cfg.track_files.iter().position(|f| f.name == name);
+    cfg.instances
+        .iter()
+        .enumerate()
+        .map(|(n, c)| {
+            let group = c.sync_group.as_deref().and_then(|g| cfg.sync_groups.iter().position(|s| s.name == g));
+            let g = group.map(|g| &cfg.sync_groups[g]);
+            let mut t = Tracking {
+                scripts: refs(&c.track_scripts, &script),
+                links: refs(&c.track_interfaces, &link),
+                files: refs(&c.track_files, &file),
+                own_link: c.interface.as_deref().and_then(link).map(|l| (l, !c.dont_track_primary)),
+                group,
+                members: match g {
+                    Some(g) => g
+                        .members
+                        .iter()
+                        .filter_map(|m| cfg.instances.iter().position(|x| &x.name == m))
+                        .map(InstanceId::from_index)
+                        .collect(),
+                    None => vec![InstanceId::from_index(n)],
+                },
+            };
+            if let Some(g) = g {
+                t.scripts.extend(refs(&g.track_scripts, &script));
+                t.links.extend(refs(&g.track_interfaces, &link));
+                t.files.extend(refs(&g.track_files, &file));
+            }
+            t
+        })
+        .collect()
+}
+
+/// What an instance's trackers add up to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Assessment {
+    /// The sum of the weights in effect.
+    pub(crate) adjust: i32,
+    /// A weight-0 tracker is down, or the own interface is.
+    pub(crate) fault: bool,
+    /// A weight-0 script has not reported yet (keepalived keeps the instance in FAULT).
+    pub(crate) waiting: bool,
+}
+
+impl Agent {
+    /// Sums the trackers of `i` (and of its sync group).
+    pub(crate) fn assess(&self, i: InstanceId) -> Assessment {
+        let t = &self.tracking[i.index()];
+        let mut a = Assessment { adjust: 0, fault: false, waiting: false };
+        let mut add = |c: Contribution| match c {
+            Contribution::Fault => a.fault = true,
+            Contribution::Adjust(x) => a.adjust += x,
+        };
+        for s in &t.scripts {
+            match self.scripts[s.at].health.state() {
+                None => a.waiting |= s.weight == 0,
+                Some(ok) => add(contribution(ok, s.weight, s.reverse)),
+            }
+        }
+        for l in &t.links {
+            add(contribution(self.links[l.at].up, l.weight, l.reverse));
+        }
+        for f in &t.files {
+            add(file_contribution(self.files[f.at].value, f.weight, f.reverse));
+        }
+        if let Some((l, true)) = t.own_link {
+            a.fault |= !self.links[l].up;
+        }
+        a
+    }
+
+    /// Another member of `i`'s sync group is in fault.
+    pub(crate) fn group_fault(&self, i: InstanceId) -> bool {
+        self.members(i).into_iter().any(|m| m != i && self.assess(m).fault)
+    }
+
+    /// Applies tracker changes to `i` and its sync group: effective priority (shifting a
+    /// running down timer by the difference, vrrp_set_effective_priority()), and FAULT in or out.
+    pub(crate) fn reassess(&mut self, i: InstanceId, now: Instant) {
+        if self.timers.get(Timer::Startup).is_some() || self.stopped {
+            return;
+        }
+        let a = self.assess(i);
+        let new = effective_priority(self.conf(i).priority, a.adjust);
+        let old = self.inst[i.index()].effective;
+        if new != old {
+            self.change_priority(i, old, new);
+        }
+        let state = self.inst[i.index()].state;
+        if a.fault || self.group_fault(i) {
+            if state != State::Fault {
+                for m in self.members(i) {
+                    if self.inst[m.index()].state != State::Fault {
+                        self.enter_fault(m, state == State::Init);
+                    }
+                }
+            }
+        } else if a.waiting {
+            if state == State::Init {
+                self.enter_fault(i, true);
+            }
+        } else if state == State::Fault {
+            // Leave FAULT only when no member of the group is still faulty or waiting.
+            if self.members(i).into_iter().all(|m| {
+                let a = self.assess(m);
+                !a.fault && !a.waiting
+            }) {
+                for m in self.members(i) {
+                    if self.inst[m.index()].state == State::Fault {
+                        self.enter_backup(m, now, false);
+                    }
+                }
+            }
+        }
+    }
+
+    fn change_priority(&mut self, i: InstanceId, old: u8, new: u8) {
+        use super::timers::InstanceTimer::MasterDown;
+        let old_down = self.master_down(i);
+        self.inst[i.index()].effective = new;
+        self.log(Level::Info, format!("({}) Changing effective priority from {old} to {new}", self.name(i)));
+        let state = self.inst[i.index()].state;
+        if state == State::Backup {
+            let new_down = self.master_down(i);
+            if let Some(at) = self.timers.get(Timer::Instance(i, MasterDown)) {
+                let shifted = if new_down >= old_down {
+                    at.plus(new_down - old_down)
+                } else {
+                    Instant::from_micros(at.as_micros().saturating_sub(old_down - new_down))
+                };
+                self.set_timer(i, MasterDown, shifted);
+            }
+        }
+        if self.conf(i).notify_priority_changes && matches!(state, State::Master | State::Backup) {
+            let line = format!("INSTANCE \"{}\" {}_PRIORITY {}\n", self.name(i), state.name(), new);
+            self.fifo(line);
+        }
+    }
+
+    /// Reassesses every instance whose tracking matches `uses`.
+    fn reassess_users(&mut self, now: Instant, uses: impl Fn(&Tracking) -> bool) {
+        let users: Vec<InstanceId> =
+            (0..self.inst.len()).map(InstanceId::from_index).filter(|i| uses(&self.tracking[i.index()])).collect();
+        for i in users {
+            self.reassess(i, now);
+        }
+    }
+
+    pub(crate) fn script_position(&self, id: ScriptId) -> Option<usize> {
+        self.scripts.iter().position(|s| s.id == id)
+    }
+
+    /// keepalived `interval`: run the script unless the last run is still going.
+    pub(crate) fn script_timer_fired(&mut self, id: ScriptId, now: Instant) {
+        let Some(s) = self.script_position(id) else { return };
+        let conf = &self.cfg.scripts[s];
+        self.timers.set(Timer::Script(id), now.plus(conf.interval));
+        if self.scripts[s].running {
+            let name = conf.name.clone();
+            self.log(Level::Warning, format!("Track script {name} is already running, expect idle - skipping run"));
+        } else {
+            self.scripts[s].running = true;
+            self.out.push_back(Action::RunScript { script: id, command: conf.command.clone(), timeout: conf.timeout });
+        }
+    }
+
+    /// A run ended. A run of a script that a reload removed (its id is gone) counts for
+    /// nothing: a result is only ever credited to the script it was started for.
+    pub(crate) fn on_script_exited(&mut self, now: Instant, id: ScriptId, result: ScriptResult) {
+        let Some(s) = self.script_position(id) else { return };
+        let rt = &mut self.scripts[s];
+        rt.running = false;
+        let status = match result {
+            ScriptResult::Exited(c) => Some(c),
+            _ => None,
+        };
+        let changed_status = status.is_some() && status != rt.last_status && rt.last_status.is_some();
+        if status.is_some() {
+            rt.last_status = status;
+        }
+        let change = rt.health.record(status == Some(0));
+        let name = self.cfg.scripts[s].name.clone();
+        if changed_status {
+            self.log(Level::Info, format!("Script `{name}` now returning {}", status.unwrap_or(-1)));
+        }
+        match change {
+            HealthChange::BecameGood => self.log(Level::Info, format!("VRRP_Script({name}) succeeded")),
+            HealthChange::BecameBad => {
+                let why = match result {
+                    ScriptResult::TimedOut => "timed_out".to_string(),
+                    ScriptResult::Exited(c) => format!("failed (exited with status {c})"),
+                    ScriptResult::Failed => "failed".to_string(),
+                };
+                self.log(Level::Info, format!("VRRP_Script({name}) {why}"));
+            }
+            HealthChange::None => return,
+        }
+        self.reassess_users(now, |t| t.scripts.iter().any(|x| x.at == s));
+    }
+
+    pub(crate) fn on_track_file(&mut self, now: Instant, id: TrackFileId, value: i64) {
+        let Some(f) = self.files.iter().position(|x| x.id == id) else { return };
+        self.files[f].value = value;
+        self.reassess_users(now, |t| t.files.iter().any(|x| x.at == f));
+    }
+
+    pub(crate) fn on_link(&mut self, now: Instant, name: &str, up: bool) {
+        let Some(l) = self.links.iter().position(|l| l.name == name) else { return };
+        // keepalived interface_up_down_delays: debounce before the instances see it.
+        let delay = self
+            .cfg
+            .interface_delays
+            .iter()
+            .find(|d| d.interface == name)
+            .map(|d| if up { d.up } else { d.down })
+            .unwrap_or(0);
+        if self.links[l].up == up {
+            self.links[l].pending = None;
+            self.timers.stop(Timer::Link(l));
+            return;
+        }
+        if delay > 0 {
+            self.links[l].pending = Some(up);
+            self.timers.set(Timer::Link(l), now.plus(delay));
+            return;
+        }
+        self.apply_link(l, up, now);
+    }
+
+    pub(crate) fn link_timer_fired(&mut self, l: usize, now: Instant) {
+        if let Some(up) = self.links.get_mut(l).and_then(|x| x.pending.take()) {
+            self.apply_link(l, up, now);
+        }
+    }
+
+    fn apply_link(&mut self, l: usize, up: bool, now: Instant) {
+        self.links[l].up = up;
+        let name = self.links[l].name.clone();
+        self.log(Level::Info, format!("Netlink reports {name} {}", if up { "up" } else { "down" }));
+        self.reassess_users(now, |t| t.own_link.is_some_and(|(x, _)| x == l) || t.links.iter().any(|x| x.at == l));
+    }
 }
 
 #[cfg(test)]

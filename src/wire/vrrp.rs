@@ -383,7 +383,7 @@ impl<'a> Repr<'a> {
 
 /// Why an advert was dropped; each maps to the keepalived statistic it increments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Drop {
+pub enum DropReason {
     /// Shorter or longer than its header says (`packet_len_err`).
     PacketLength { got: usize, expected: usize },
     /// TTL / hop limit not 255 in multicast, or outside a unicast peer's min/max (`ip_ttl_err`).
@@ -404,37 +404,37 @@ pub enum Drop {
     Checksum,
 }
 
-impl Drop {
+impl DropReason {
     /// The keepalived statistic (keepalived.stats / JSON `stats`) this drop counts in.
     pub fn counter(&self) -> &'static str {
         match self {
-            Drop::PacketLength { .. } => "packet_len_err",
-            Drop::IpTtl { .. } => "ip_ttl_err",
-            Drop::Version { .. } => "version",
-            Drop::InvalidAuthType { .. } => "invalid_authtype",
-            Drop::AuthTypeMismatch { .. } => "authtype_mismatch",
-            Drop::AuthFailure => "auth_failure",
-            Drop::AdvertInterval { .. } => "advert_interval_err",
-            Drop::InvalidType { .. } => "invalid_type_rcvd",
-            Drop::Checksum => "checksum",
+            DropReason::PacketLength { .. } => "packet_len_err",
+            DropReason::IpTtl { .. } => "ip_ttl_err",
+            DropReason::Version { .. } => "version",
+            DropReason::InvalidAuthType { .. } => "invalid_authtype",
+            DropReason::AuthTypeMismatch { .. } => "authtype_mismatch",
+            DropReason::AuthFailure => "auth_failure",
+            DropReason::AdvertInterval { .. } => "advert_interval_err",
+            DropReason::InvalidType { .. } => "invalid_type_rcvd",
+            DropReason::Checksum => "checksum",
         }
     }
 }
 
-impl fmt::Display for Drop {
+impl fmt::Display for DropReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Drop::PacketLength { got, expected } => write!(f, "packet length {got}, expected {expected}"),
-            Drop::IpTtl { got } => write!(f, "invalid TTL/HL. Received {got} and expect 255"),
-            Drop::Version { got } => write!(f, "wrong VRRP version {got}"),
-            Drop::InvalidAuthType { got } => write!(f, "Invalid auth type: {got}"),
-            Drop::AuthTypeMismatch { got, expected } => write!(f, "received a {got} auth, expecting {expected}!"),
-            Drop::AuthFailure => write!(f, "bad password"),
-            Drop::AdvertInterval { got, expected } => {
+            DropReason::PacketLength { got, expected } => write!(f, "packet length {got}, expected {expected}"),
+            DropReason::IpTtl { got } => write!(f, "invalid TTL/HL. Received {got} and expect 255"),
+            DropReason::Version { got } => write!(f, "wrong VRRP version {got}"),
+            DropReason::InvalidAuthType { got } => write!(f, "Invalid auth type: {got}"),
+            DropReason::AuthTypeMismatch { got, expected } => write!(f, "received a {got} auth, expecting {expected}!"),
+            DropReason::AuthFailure => write!(f, "bad password"),
+            DropReason::AdvertInterval { got, expected } => {
                 write!(f, "advertisement interval mismatch mine={expected} sec rcv'd={got} sec")
             }
-            Drop::InvalidType { got } => write!(f, "Invalid packet type: {got}"),
-            Drop::Checksum => write!(f, "Invalid VRRP checksum"),
+            DropReason::InvalidType { got } => write!(f, "Invalid packet type: {got}"),
+            DropReason::Checksum => write!(f, "Invalid VRRP checksum"),
         }
     }
 }
@@ -487,57 +487,57 @@ pub fn validate<'a>(
     meta: &RxMeta,
     expect: &Expect<'_>,
     our_v3_interval: u16,
-) -> core::result::Result<Accepted<'a>, Drop> {
+) -> core::result::Result<Accepted<'a>, DropReason> {
     let family = if meta.src.is_ipv4() { Family::V4 } else { Family::V6 };
     // 1. Length: exactly header + addresses (+ v2 auth), allowing Ethernet padding.
     if bytes.len() < HEADER_LEN {
-        return Err(Drop::PacketLength { got: bytes.len(), expected: HEADER_LEN });
+        return Err(DropReason::PacketLength { got: bytes.len(), expected: HEADER_LEN });
     }
     let view = Packet { buffer: bytes, family };
     let expected = view.expected_len();
     let padded = bytes.len() > expected && meta.header_len + bytes.len() <= ETHERNET_MIN_PAYLOAD;
     if bytes.len() < expected || (bytes.len() > expected && !padded) {
-        return Err(Drop::PacketLength { got: bytes.len(), expected });
+        return Err(DropReason::PacketLength { got: bytes.len(), expected });
     }
     // 2. TTL / hop limit.
     if expect.multicast {
         if meta.ttl != 255 {
-            return Err(Drop::IpTtl { got: meta.ttl });
+            return Err(DropReason::IpTtl { got: meta.ttl });
         }
     } else if let Some((min, max)) = expect.ttl_range {
         if meta.ttl < min || meta.ttl > max {
-            return Err(Drop::IpTtl { got: meta.ttl });
+            return Err(DropReason::IpTtl { got: meta.ttl });
         }
     }
     // 3. Version.
     let version = match view.version() {
         Some(v) if v == expect.version => v,
-        _ => return Err(Drop::Version { got: view.version_number() }),
+        _ => return Err(DropReason::Version { got: view.version_number() }),
     };
     // 4. v2: authentication and interval.
     if version == Version::V2 {
         let auth = view.v2_auth();
         if auth.kind > AUTH_AH {
-            return Err(Drop::InvalidAuthType { got: auth.kind });
+            return Err(DropReason::InvalidAuthType { got: auth.kind });
         }
         if auth.kind != expect.auth.kind {
-            return Err(Drop::AuthTypeMismatch { got: auth.kind, expected: expect.auth.kind });
+            return Err(DropReason::AuthTypeMismatch { got: auth.kind, expected: expect.auth.kind });
         }
         if auth.kind == AUTH_PASS && !constant_time_eq(&auth.data, &expect.auth.data) {
-            return Err(Drop::AuthFailure);
+            return Err(DropReason::AuthFailure);
         }
         if view.interval() != expect.v2_interval {
-            return Err(Drop::AdvertInterval { got: view.interval(), expected: expect.v2_interval });
+            return Err(DropReason::AdvertInterval { got: view.interval(), expected: expect.v2_interval });
         }
     }
     // 5. Type.
     if view.kind() != TYPE_ADVERTISEMENT {
-        return Err(Drop::InvalidType { got: view.kind() });
+        return Err(DropReason::InvalidType { got: view.kind() });
     }
     // 6./7. Checksum (the v3 interval difference is only noted).
     let mode = ChecksumMode::for_packet(version, meta.src, meta.dst, expect.v3_checksum_as_v2);
     if !view.verify_checksum(mode) {
-        return Err(Drop::Checksum);
+        return Err(DropReason::Checksum);
     }
     let repr = Repr {
         version,
@@ -676,7 +676,7 @@ mod tests {
         }
     }
 
-    fn drop_of(bytes: &[u8], meta: RxMeta, expect: Expect) -> Drop {
+    fn drop_of(bytes: &[u8], meta: RxMeta, expect: Expect) -> DropReason {
         validate(bytes, &meta, &expect, 100).unwrap_err()
     }
 
@@ -699,49 +699,52 @@ mod tests {
     #[test]
     fn every_drop_reason_in_keepalived_order() {
         // Length: short, long (beyond Ethernet padding), and count claiming more addresses.
-        assert_eq!(drop_of(&V2_PASS[..7], meta4(), expect4()), Drop::PacketLength { got: 7, expected: 8 });
-        assert_eq!(drop_of(&V2_PASS[..19], meta4(), expect4()), Drop::PacketLength { got: 19, expected: 20 });
+        assert_eq!(drop_of(&V2_PASS[..7], meta4(), expect4()), DropReason::PacketLength { got: 7, expected: 8 });
+        assert_eq!(drop_of(&V2_PASS[..19], meta4(), expect4()), DropReason::PacketLength { got: 19, expected: 20 });
         let mut long = V2_PASS.to_vec();
         long.extend_from_slice(&[0; 8]);
-        assert_eq!(drop_of(&long, meta4(), expect4()), Drop::PacketLength { got: 28, expected: 20 });
+        assert_eq!(drop_of(&long, meta4(), expect4()), DropReason::PacketLength { got: 28, expected: 20 });
         let mut padded = long.clone();
         padded.truncate(26); // 20 IP + 26 = 46: minimum Ethernet payload, padding allowed
         assert!(validate(&padded, &meta4(), &expect4(), 100).is_ok());
         // TTL: multicast needs 255; unicast checks only the peer's range.
-        assert_eq!(drop_of(&V2_PASS, RxMeta { ttl: 254, ..meta4() }, expect4()), Drop::IpTtl { got: 254 });
+        assert_eq!(drop_of(&V2_PASS, RxMeta { ttl: 254, ..meta4() }, expect4()), DropReason::IpTtl { got: 254 });
         let unicast = Expect { multicast: false, ..expect4() };
         assert!(validate(&V2_PASS, &RxMeta { ttl: 64, ..meta4() }, &unicast, 100).is_ok());
         let ranged = Expect { multicast: false, ttl_range: Some((250, 255)), ..expect4() };
-        assert_eq!(drop_of(&V2_PASS, RxMeta { ttl: 64, ..meta4() }, ranged), Drop::IpTtl { got: 64 });
+        assert_eq!(drop_of(&V2_PASS, RxMeta { ttl: 64, ..meta4() }, ranged), DropReason::IpTtl { got: 64 });
         // Version.
-        assert_eq!(drop_of(&V2_PASS, meta4(), Expect { version: Version::V3, ..expect4() }), Drop::Version { got: 2 });
+        assert_eq!(
+            drop_of(&V2_PASS, meta4(), Expect { version: Version::V3, ..expect4() }),
+            DropReason::Version { got: 2 }
+        );
         let mut v9 = V2_PASS.to_vec();
         v9[0] = 0x91;
-        assert_eq!(drop_of(&v9, meta4(), expect4()), Drop::Version { got: 9 });
+        assert_eq!(drop_of(&v9, meta4(), expect4()), DropReason::Version { got: 9 });
         // v2 authentication: unknown type, mismatch, wrong password.
         let mut bad_type = V2_PASS.to_vec();
         bad_type[4] = 7;
-        assert_eq!(drop_of(&fix_sum(bad_type), meta4(), expect4()), Drop::InvalidAuthType { got: 7 });
+        assert_eq!(drop_of(&fix_sum(bad_type), meta4(), expect4()), DropReason::InvalidAuthType { got: 7 });
         let none = Expect { auth: V2Auth::NONE, ..expect4() };
-        assert_eq!(drop_of(&V2_PASS, meta4(), none), Drop::AuthTypeMismatch { got: 1, expected: 0 });
+        assert_eq!(drop_of(&V2_PASS, meta4(), none), DropReason::AuthTypeMismatch { got: 1, expected: 0 });
         let other_pw = Expect { auth: V2Auth::pass(*b"secret13"), ..expect4() };
-        assert_eq!(drop_of(&V2_PASS, meta4(), other_pw), Drop::AuthFailure);
+        assert_eq!(drop_of(&V2_PASS, meta4(), other_pw), DropReason::AuthFailure);
         // v2 interval mismatch drops (RFC 3768 §7.1).
         assert_eq!(
             drop_of(&V2_PASS, meta4(), Expect { v2_interval: 2, ..expect4() }),
-            Drop::AdvertInterval { got: 1, expected: 2 }
+            DropReason::AdvertInterval { got: 1, expected: 2 }
         );
         // Type.
         let mut t = V2_PASS.to_vec();
         t[0] = 0x22;
-        assert_eq!(drop_of(&fix_sum(t), meta4(), expect4()), Drop::InvalidType { got: 2 });
+        assert_eq!(drop_of(&fix_sum(t), meta4(), expect4()), DropReason::InvalidType { got: 2 });
         // Checksum.
         let mut c = V2_PASS.to_vec();
         c[2] = 100;
-        assert_eq!(drop_of(&c, meta4(), expect4()), Drop::Checksum);
+        assert_eq!(drop_of(&c, meta4(), expect4()), DropReason::Checksum);
         // Counter names follow keepalived's statistics.
-        assert_eq!(Drop::Checksum.counter(), "checksum");
-        assert_eq!(Drop::AuthFailure.counter(), "auth_failure");
+        assert_eq!(DropReason::Checksum.counter(), "checksum");
+        assert_eq!(DropReason::AuthFailure.counter(), "auth_failure");
     }
 
     #[test]
@@ -798,6 +801,6 @@ mod tests {
         assert!(ok.interval_differs && !ok.addr_list_mismatch);
         // v3/IPv6 with a different source breaks the pseudo-header checksum.
         let spoofed = RxMeta { src: "fe80::1".parse::<Ipv6Addr>().unwrap().into(), ..meta6 };
-        assert_eq!(validate(&V3_V6, &spoofed, &e6, 50).unwrap_err(), Drop::Checksum);
+        assert_eq!(validate(&V3_V6, &spoofed, &e6, 50).unwrap_err(), DropReason::Checksum);
     }
 }

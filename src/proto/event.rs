@@ -1,0 +1,299 @@
+//! The contract between the core and its shell: the handles that name things across the
+//! boundary, the [`Input`]s the shell feeds in, and the [`Action`]s it carries out.
+//!
+//! Handles are typed so that an instance, a track script and a track file can never be
+//! confused with one another or with a plain index. [`ScriptId`] and [`TrackFileId`] are
+//! stable across a reload (keepalived matches scripts by name and command, track files by
+//! name): a script run started before a SIGHUP is credited to the script it was started for,
+//! or to nobody when the reload removed it. [`InstanceId`] is a position in the current
+//! configuration; the shell drains every action of a turn before the next input, so an
+//! `InstanceId` in an action always refers to the configuration that queued it.
+use crate::config::model::{Command, Config, Instance, Micros, Route, Rule, Vip};
+use crate::wire::vrrp::RxMeta;
+use std::fmt;
+use std::net::IpAddr;
+
+/// A VRRP instance: its position in [`Config::instances`] of the configuration in force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct InstanceId(u32);
+
+impl InstanceId {
+    /// The instance at `index` of `Config::instances`.
+    pub const fn from_index(index: usize) -> InstanceId {
+        InstanceId(index as u32)
+    }
+    /// Its position in `Config::instances`.
+    pub const fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl fmt::Display for InstanceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A track script (`vrrp_script`). Allocated in configuration order when the agent starts
+/// (0, 1, 2 ...); a reload keeps the id of a script with the same name and command and gives
+/// every other script a new one, never reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ScriptId(pub(crate) u32);
+
+impl fmt::Display for ScriptId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A track file (`vrrp_track_file`), stable across a reload as [`ScriptId`] is, matched by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TrackFileId(pub(crate) u32);
+
+impl fmt::Display for TrackFileId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// keepalived's instance states (numbers as in its JSON dump).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum State {
+    /// Not started yet (startup delay), or stopped.
+    Init = 0,
+    /// Listening for the master; takes over when the master-down timer fires.
+    Backup = 1,
+    /// Holding the VIPs and sending adverts.
+    Master = 2,
+    /// A tracker (link, weight-0 script, file) holds the instance down.
+    Fault = 3,
+}
+
+impl State {
+    /// The state's name as keepalived logs it (`Entering MASTER STATE`).
+    pub fn name(self) -> &'static str {
+        match self {
+            State::Init => "INIT",
+            State::Backup => "BACKUP",
+            State::Master => "MASTER",
+            State::Fault => "FAULT",
+        }
+    }
+}
+
+/// Per-instance statistics, keepalived's names (keepalived.stats, JSON `stats`).
+#[allow(missing_docs)] // each field is the keepalived counter of the same name
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub advert_rcvd: u64,
+    pub advert_sent: u64,
+    pub become_master: u64,
+    pub release_master: u64,
+    pub packet_len_err: u64,
+    pub advert_interval_err: u64,
+    pub ip_ttl_err: u64,
+    pub invalid_type_rcvd: u64,
+    pub addr_list_err: u64,
+    pub invalid_authtype: u64,
+    pub authtype_mismatch: u64,
+    pub auth_failure: u64,
+    pub pri_zero_rcvd: u64,
+    pub pri_zero_sent: u64,
+    /// Not in keepalived's stats file, but logged by it.
+    pub version_err: u64,
+    /// Not in keepalived's stats file, but logged by it.
+    pub checksum_err: u64,
+}
+
+/// How a track script run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScriptResult {
+    /// Exit status (0 is success).
+    Exited(i32),
+    /// Killed at its timeout: a failure.
+    TimedOut,
+    /// Killed by a signal, or could not be started: a failure.
+    Failed,
+}
+
+/// A track script as the agent sees it (the SIGUSR1 dump's `VRRP Scripts` section).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScriptStatus {
+    /// Good or bad; None before its first result.
+    pub healthy: Option<bool>,
+    /// A run is under way.
+    pub running: bool,
+    /// The exit status of the last run that exited.
+    pub last_status: Option<i32>,
+}
+
+/// What the shell feeds the agent, each with the time it happened.
+#[derive(Debug, Clone)]
+pub enum Input<'a> {
+    /// A VRRP payload received on `interface`; `meta` comes from the IP header or ancillary
+    /// data. The agent validates it against the instance it is for.
+    Packet {
+        /// The receiving interface.
+        interface: &'a str,
+        /// Source, destination and TTL / hop limit.
+        meta: RxMeta,
+        /// The VRRP header onwards.
+        bytes: &'a [u8],
+    },
+    /// Link state from netlink: up means IFF_UP and IFF_RUNNING.
+    Link {
+        /// The interface.
+        interface: &'a str,
+        /// IFF_UP and IFF_RUNNING.
+        up: bool,
+    },
+    /// An address appeared on an interface (the initial dump reports each one too).
+    AddressAdded {
+        /// The interface.
+        interface: &'a str,
+        /// The address.
+        addr: IpAddr,
+    },
+    /// An address left an interface; also reports a VIP deleted by someone else.
+    AddressRemoved {
+        /// The interface.
+        interface: &'a str,
+        /// The address.
+        addr: IpAddr,
+    },
+    /// A run of `script` that [`Action::RunScript`] asked for has ended.
+    ScriptExited {
+        /// The script the run was started for.
+        script: ScriptId,
+        /// How it ended.
+        result: ScriptResult,
+    },
+    /// A track file now holds `value` (keepalived reads the first number in the file).
+    TrackFile {
+        /// The file.
+        file: TrackFileId,
+        /// Its value.
+        value: i64,
+    },
+    /// A timer is due (the caller woke at `poll_timeout()`).
+    Timeout,
+    /// SIGHUP: the new configuration, already loaded without a fatal error.
+    Reload(Box<Config>),
+    /// SIGTERM / SIGINT.
+    Shutdown,
+}
+
+/// Log levels of [`Action::Log`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// Something is wrong.
+    Warning,
+    /// keepalived's normal log lines (state changes).
+    Info,
+    /// keepalived's `-D` detail messages.
+    Detail,
+}
+
+/// What the agent asks its shell to do, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// An advert of `instance` announcing `priority`, to `dst` (the group, or one unicast
+    /// peer). [`super::Agent::advert`] builds it.
+    SendAdvert {
+        /// The sender.
+        instance: InstanceId,
+        /// The priority to announce (0 when leaving MASTER).
+        priority: u8,
+        /// The multicast group or the unicast peer.
+        dst: IpAddr,
+    },
+    /// One gratuitous ARP / unsolicited NA for `addr` on the instance's interface.
+    SendGarp {
+        /// The instance whose VIP it is.
+        instance: InstanceId,
+        /// The VIP.
+        addr: IpAddr,
+    },
+    /// Add a VIP (its `dev`, else the instance's interface).
+    AddAddress {
+        /// The instance.
+        instance: InstanceId,
+        /// The address with its options.
+        vip: Vip,
+    },
+    /// Remove a VIP.
+    RemoveAddress {
+        /// The instance.
+        instance: InstanceId,
+        /// The address with its options.
+        vip: Vip,
+    },
+    /// A reload removed an instance that was MASTER: its last priority-0 advert (built from
+    /// the old configuration, since the instance no longer exists) and its addresses to
+    /// delete (each with `dev` set to the old instance's interface).
+    ReleaseRemoved {
+        /// The removed instance's configuration.
+        config: Box<Instance>,
+        /// Its VIPs, `dev` filled in.
+        vips: Vec<Vip>,
+    },
+    /// Add a `virtual_routes` entry.
+    AddRoute {
+        /// The instance.
+        instance: InstanceId,
+        /// The route.
+        route: Route,
+    },
+    /// Remove a `virtual_routes` entry.
+    RemoveRoute {
+        /// The instance.
+        instance: InstanceId,
+        /// The route.
+        route: Route,
+    },
+    /// Add a `virtual_rules` entry.
+    AddRule {
+        /// The instance.
+        instance: InstanceId,
+        /// The rule.
+        rule: Rule,
+    },
+    /// Remove a `virtual_rules` entry.
+    RemoveRule {
+        /// The instance.
+        instance: InstanceId,
+        /// The rule.
+        rule: Rule,
+    },
+    /// Start a run of track script `script`; the shell kills it after `timeout` and reports
+    /// [`ScriptResult::TimedOut`], and reports every end with [`Input::ScriptExited`].
+    RunScript {
+        /// Reported back with the result.
+        script: ScriptId,
+        /// What to run, as whom.
+        command: Command,
+        /// keepalived `timeout` (default: the script's interval).
+        timeout: Micros,
+    },
+    /// Run a notify command with `extra` arguments appended; kill it after `kill_after`.
+    Notify {
+        /// The notify script.
+        command: Command,
+        /// keepalived's arguments (`INSTANCE VI_1 MASTER 100`), if any.
+        extra: Vec<String>,
+        /// `notify_stop` gets one second.
+        kill_after: Option<Micros>,
+    },
+    /// A line for the notify FIFO(s), newline included.
+    FifoLine {
+        /// `INSTANCE "VI_1" MASTER 100\n`.
+        line: String,
+    },
+    /// A log line.
+    Log {
+        /// Its level.
+        level: Level,
+        /// keepalived's text.
+        message: String,
+    },
+}

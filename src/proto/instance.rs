@@ -1,0 +1,410 @@
+//! One VRRP instance: its runtime state, its transitions (RFC 3768 §6.4 / RFC 5798 §6.4 with
+//! keepalived's choices), Skew_Time and Master_Down_Interval, its timers firing, and the
+//! advert it sends. The advert is built here and only here: the daemon puts
+//! [`Agent::advert`] on the wire, the simulated LAN does the same, and the receive check's
+//! expectation ([`Agent::expectation`]) comes from the same [`AdvertSpec`].
+use super::event::{Action, InstanceId, Level, State, Stats};
+use super::timers::{InstanceTimer, Timer};
+use super::{track, Agent, Instant};
+use crate::config::model::{Auth, Family, Instance, Micros, SECOND};
+use crate::wire::vrrp::{self, Addrs, ChecksumMode, Expect, V2Auth, Version};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// The fixed part of an instance's adverts, resolved from its configuration once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct AdvertSpec {
+    pub(crate) version: Version,
+    pub(crate) vrid: u8,
+    /// v2: Adver Int in seconds (RFC 3768 §5.3.7); v3: Max Adver Int in centiseconds
+    /// (RFC 5798 §5.2.7).
+    pub(crate) interval: u16,
+    pub(crate) auth: V2Auth,
+    /// keepalived `v3_checksum_as_v2`: the v3 IPv4 checksum without the pseudo-header.
+    pub(crate) v3_checksum_as_v2: bool,
+}
+
+impl AdvertSpec {
+    fn of(c: &Instance) -> AdvertSpec {
+        let version = if c.version == 3 { Version::V3 } else { Version::V2 };
+        AdvertSpec {
+            version,
+            vrid: c.vrid,
+            interval: match version {
+                Version::V3 => (c.advert_int / 10_000) as u16,
+                Version::V2 => (c.advert_int / SECOND) as u16,
+            },
+            auth: match &c.auth {
+                Auth::Pass(p) => V2Auth::pass(*p),
+                Auth::None => V2Auth::NONE,
+            },
+            v3_checksum_as_v2: c.v3_checksum_as_v2,
+        }
+    }
+}
+
+/// An advert ready for the wire: the VRRP part, the checksum mode and the IP fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Advert<'a> {
+    /// The VRRP header and addresses.
+    pub repr: vrrp::Repr<'a>,
+    /// How the checksum is computed (v3 IPv4: with the pseudo-header unless
+    /// `v3_checksum_as_v2`).
+    pub checksum: ChecksumMode,
+    /// The instance's source address ([`Agent::source_address`]).
+    pub src: IpAddr,
+    /// The group or the unicast peer.
+    pub dst: IpAddr,
+    /// 255 for multicast (RFC 5798 §5.1.1.3), keepalived's `unicast_ttl` otherwise.
+    pub ttl: u8,
+    /// Multicast (sent with MSG_DONTROUTE) or unicast.
+    pub multicast: bool,
+    /// The interface it leaves on.
+    pub interface: &'a str,
+}
+
+/// Why [`Agent::advert`] has nothing to send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoAdvert<'a> {
+    /// The instance has no interface (cannot happen after the loader's checks).
+    NoInterface,
+    /// No usable address on the interface yet (keepalived: no source address).
+    NoSourceAddress {
+        /// The interface without an address.
+        interface: &'a str,
+    },
+}
+
+/// Runtime state of one instance.
+#[derive(Debug, Clone)]
+pub(crate) struct Inst {
+    pub(crate) state: State,
+    pub(crate) effective: u8,
+    /// Current Master_Adver_Interval: ours, or (v3 backup) the master's.
+    pub(crate) master_adver_int: Micros,
+    /// keepalived `preempt_delay`: lower-priority adverts are accepted until then.
+    pub(crate) preempt_until: Option<Instant>,
+    /// The master this BACKUP last accepted: (address, priority).
+    pub(crate) master: Option<(IpAddr, u8)>,
+    pub(crate) stats: Stats,
+    /// keepalived logs a receive error once until the state changes.
+    pub(crate) drop_logged: bool,
+    pub(crate) spec: AdvertSpec,
+    pub(crate) vip4: Vec<Ipv4Addr>,
+    pub(crate) vip6: Vec<Ipv6Addr>,
+}
+
+impl Inst {
+    pub(crate) fn new(c: &Instance) -> Inst {
+        let mut vip4 = Vec::new();
+        let mut vip6 = Vec::new();
+        for v in &c.vips {
+            match v.addr {
+                IpAddr::V4(a) => vip4.push(a),
+                IpAddr::V6(a) => vip6.push(a),
+            }
+        }
+        Inst {
+            state: State::Init,
+            effective: c.priority,
+            master_adver_int: c.advert_int,
+            preempt_until: None,
+            master: None,
+            stats: Stats::default(),
+            drop_logged: false,
+            spec: AdvertSpec::of(c),
+            vip4,
+            vip6,
+        }
+    }
+
+    /// The VIPs carried in adverts (those of the instance's family).
+    pub(crate) fn addrs(&self, family: Family) -> Addrs<'_> {
+        match family {
+            Family::V4 => Addrs::V4(&self.vip4),
+            Family::V6 => Addrs::V6(&self.vip6),
+        }
+    }
+}
+
+impl Agent {
+    /// The advert instance `i` sends announcing `priority` to `dst` (what
+    /// [`Action::SendAdvert`] asks for), or why there is none.
+    pub fn advert(&self, i: InstanceId, priority: u8, dst: IpAddr) -> Result<Advert<'_>, NoAdvert<'_>> {
+        let c = self.conf(i);
+        let interface = c.interface.as_deref().ok_or(NoAdvert::NoInterface)?;
+        let src = self.source_address(i).ok_or(NoAdvert::NoSourceAddress { interface })?;
+        let repr = self.advert_repr(i, priority);
+        let multicast = c.unicast_peers.is_empty();
+        Ok(Advert {
+            repr,
+            checksum: self.advert_checksum(i, src, dst),
+            src,
+            dst,
+            ttl: if multicast { 255 } else { c.unicast_ttl },
+            multicast,
+            interface,
+        })
+    }
+
+    /// The VRRP part of instance `i`'s advert announcing `priority`: what any router with
+    /// this instance's configuration sends (RFC 3768 §5.3, RFC 5798 §5.2).
+    pub fn advert_repr(&self, i: InstanceId, priority: u8) -> vrrp::Repr<'_> {
+        let rt = &self.inst[i.index()];
+        vrrp::Repr {
+            version: rt.spec.version,
+            vrid: rt.spec.vrid,
+            priority,
+            interval: rt.spec.interval,
+            auth: rt.spec.auth,
+            addrs: rt.addrs(self.conf(i).family),
+            reserved: 0,
+        }
+    }
+
+    /// How instance `i`'s adverts from `src` to `dst` are checksummed.
+    pub fn advert_checksum(&self, i: InstanceId, src: IpAddr, dst: IpAddr) -> ChecksumMode {
+        let spec = self.inst[i.index()].spec;
+        ChecksumMode::for_packet(spec.version, src, dst, spec.v3_checksum_as_v2)
+    }
+
+    /// What instance `i` expects of a received advert: the receive half of its [`AdvertSpec`].
+    pub fn expectation(&self, i: InstanceId, src: IpAddr) -> Expect<'_> {
+        let c = self.conf(i);
+        let rt = &self.inst[i.index()];
+        let peer = c.unicast_peers.iter().find(|p| p.addr == src);
+        Expect {
+            version: rt.spec.version,
+            multicast: c.unicast_peers.is_empty(),
+            ttl_range: peer.filter(|p| (p.min_ttl, p.max_ttl) != (0, 255)).map(|p| (p.min_ttl, p.max_ttl)),
+            auth: rt.spec.auth,
+            v2_interval: rt.spec.interval,
+            v3_checksum_as_v2: rt.spec.v3_checksum_as_v2,
+            vips: rt.addrs(c.family),
+        }
+    }
+
+    /// RFC 3768 §6.1 / RFC 5798 §6.1: Skew_Time, integer microseconds.
+    pub(crate) fn skew(&self, i: InstanceId) -> Micros {
+        let rt = &self.inst[i.index()];
+        let p = 256 - rt.effective as u64;
+        match self.conf(i).version {
+            3 => p * rt.master_adver_int / 256,
+            _ => p * SECOND / 256,
+        }
+    }
+
+    /// Master_Down_Interval = down_timer_adverts x Master_Adver_Interval + Skew_Time.
+    pub(crate) fn master_down(&self, i: InstanceId) -> Micros {
+        self.conf(i).down_timer_adverts as u64 * self.inst[i.index()].master_adver_int + self.skew(i)
+    }
+
+    pub(crate) fn set_timer(&mut self, i: InstanceId, t: InstanceTimer, at: Instant) {
+        self.timers.set(Timer::Instance(i, t), at);
+    }
+
+    pub(crate) fn instance_timer_fired(&mut self, i: InstanceId, t: InstanceTimer, now: Instant) {
+        let state = self.inst[i.index()].state;
+        let c = self.conf(i);
+        let garp = c.garp;
+        let advert_int = c.advert_int;
+        match t {
+            InstanceTimer::MasterDown if state == State::Backup => {
+                self.log(Level::Detail, format!("({}) Receive advertisement timeout", self.name(i)));
+                self.become_master(i, now);
+            }
+            InstanceTimer::Advert if state == State::Master => {
+                let prio = self.inst[i.index()].effective;
+                self.send_advert(i, prio);
+                self.set_timer(i, InstanceTimer::Advert, now.plus(advert_int));
+            }
+            InstanceTimer::GarpDelayed if state == State::Master => self.send_garps(i, garp.master_repeat),
+            InstanceTimer::GarpLowerPrio if state == State::Master => self.send_garps(i, garp.lower_prio_repeat),
+            InstanceTimer::GarpRefresh if state == State::Master && garp.master_refresh > 0 => {
+                self.send_garps(i, garp.master_refresh_repeat);
+                self.set_timer(i, InstanceTimer::GarpRefresh, now.plus(garp.master_refresh));
+            }
+            _ => {}
+        }
+    }
+
+    /// keepalived at startup: "removing VIPs." (a crash may have left them behind).
+    pub(crate) fn remove_leftovers(&mut self, i: InstanceId) {
+        let c = self.conf(i);
+        let actions: Vec<Action> = c
+            .vips
+            .iter()
+            .chain(&c.excluded_vips)
+            .map(|v| Action::RemoveAddress { instance: i, vip: v.clone() })
+            .chain(c.routes.iter().map(|r| Action::RemoveRoute { instance: i, route: r.clone() }))
+            .chain(c.rules.iter().map(|r| Action::RemoveRule { instance: i, rule: r.clone() }))
+            .collect();
+        if !actions.is_empty() {
+            self.log(Level::Info, format!("({}) removing VIPs.", self.name(i)));
+            self.out.extend(actions);
+        }
+    }
+
+    /// The instance's first state: BACKUP (init), or FAULT (init) while a tracker holds it down.
+    pub(crate) fn start_instance(&mut self, i: InstanceId, now: Instant) {
+        let a = self.assess(i);
+        self.inst[i.index()].effective = track::effective_priority(self.conf(i).priority, a.adjust);
+        if a.fault || a.waiting || self.group_fault(i) {
+            self.enter_fault(i, true);
+        } else {
+            self.enter_backup(i, now, true);
+        }
+    }
+
+    /// FAULT: leaving MASTER sends a priority-0 advert and releases the VIPs (RFC 5798
+    /// §6.4.3 shutdown behaviour, keepalived vrrp_state_leave_master()).
+    pub(crate) fn enter_fault(&mut self, i: InstanceId, init: bool) {
+        let was = self.inst[i.index()].state;
+        if was == State::Master {
+            self.leave_master(i, true);
+        }
+        self.set_state(i, State::Fault);
+        if init && was == State::Init {
+            self.log(Level::Info, format!("({}) Entering FAULT STATE (init)", self.name(i)));
+        } else {
+            self.log(Level::Info, format!("({}) Entering FAULT STATE", self.name(i)));
+            self.notify(i, State::Fault);
+        }
+    }
+
+    pub(crate) fn enter_backup(&mut self, i: InstanceId, now: Instant, init: bool) {
+        let was = self.inst[i.index()].state;
+        if was == State::Master {
+            self.leave_master(i, false);
+        }
+        self.set_state(i, State::Backup);
+        self.inst[i.index()].master_adver_int = self.conf(i).advert_int;
+        let down = if self.conf(i).priority == 255 && was != State::Master {
+            // The address owner does not wait (keepalived: a 1 us down timer).
+            1
+        } else {
+            self.master_down(i)
+        };
+        self.set_timer(i, InstanceTimer::MasterDown, now.plus(down));
+        let suffix = if init && was == State::Init { " (init)" } else { "" };
+        self.log(Level::Info, format!("({}) Entering BACKUP STATE{suffix}", self.name(i)));
+        self.notify(i, State::Backup);
+    }
+
+    /// RFC 5798 §6.4.2 / keepalived vrrp_state_become_master(): the whole sync group goes
+    /// MASTER with `i`, except members in FAULT.
+    pub(crate) fn become_master(&mut self, i: InstanceId, now: Instant) {
+        for m in self.members(i) {
+            let s = self.inst[m.index()].state;
+            if s == State::Master || (m != i && s == State::Fault) {
+                continue;
+            }
+            self.enter_master(m, now);
+        }
+    }
+
+    /// Advert first, then the VIPs, routes and rules, then GARPs (a second batch after
+    /// garp_master_delay), then notifies.
+    fn enter_master(&mut self, i: InstanceId, now: Instant) {
+        self.set_state(i, State::Master);
+        self.log(Level::Info, format!("({}) Entering MASTER STATE", self.name(i)));
+        let prio = self.inst[i.index()].effective;
+        self.send_advert(i, prio);
+        let c = self.conf(i).clone();
+        self.set_timer(i, InstanceTimer::Advert, now.plus(c.advert_int));
+        if !c.vips.is_empty() || !c.excluded_vips.is_empty() {
+            self.log(Level::Info, format!("({}) setting VIPs.", c.name));
+        }
+        for v in c.vips.iter().chain(&c.excluded_vips) {
+            self.out.push_back(Action::AddAddress { instance: i, vip: v.clone() });
+        }
+        for r in &c.routes {
+            self.out.push_back(Action::AddRoute { instance: i, route: r.clone() });
+        }
+        for r in &c.rules {
+            self.out.push_back(Action::AddRule { instance: i, rule: r.clone() });
+        }
+        self.send_garps(i, c.garp.master_repeat);
+        if c.garp.master_delay > 0 {
+            self.set_timer(i, InstanceTimer::GarpDelayed, now.plus(c.garp.master_delay));
+        }
+        if c.garp.master_refresh > 0 {
+            self.set_timer(i, InstanceTimer::GarpRefresh, now.plus(c.garp.master_refresh));
+        }
+        self.inst[i.index()].stats.become_master += 1;
+        self.notify(i, State::Master);
+    }
+
+    /// Common exit from MASTER: optional priority-0 advert, VIPs/routes/rules released.
+    pub(crate) fn leave_master(&mut self, i: InstanceId, send_zero: bool) {
+        if send_zero {
+            self.send_advert(i, 0);
+            self.log(Level::Detail, format!("({}) sent 0 priority", self.name(i)));
+        }
+        let c = self.conf(i);
+        let mut released: Vec<Action> = c
+            .vips
+            .iter()
+            .chain(&c.excluded_vips)
+            .map(|v| Action::RemoveAddress { instance: i, vip: v.clone() })
+            .collect();
+        released.extend(c.routes.iter().map(|r| Action::RemoveRoute { instance: i, route: r.clone() }));
+        released.extend(c.rules.iter().map(|r| Action::RemoveRule { instance: i, rule: r.clone() }));
+        self.out.extend(released);
+        self.inst[i.index()].stats.release_master += 1;
+    }
+
+    /// A new state starts with no timers, no preemption window, and receive errors logged
+    /// afresh.
+    pub(crate) fn set_state(&mut self, i: InstanceId, s: State) {
+        let inst = &mut self.inst[i.index()];
+        inst.state = s;
+        inst.preempt_until = None;
+        inst.drop_logged = false;
+        for t in [
+            InstanceTimer::MasterDown,
+            InstanceTimer::Advert,
+            InstanceTimer::GarpDelayed,
+            InstanceTimer::GarpLowerPrio,
+            InstanceTimer::GarpRefresh,
+        ] {
+            self.timers.stop(Timer::Instance(i, t));
+        }
+    }
+
+    /// One advert to the group, or one to each unicast peer (keepalived `unicast_peer`).
+    pub(crate) fn send_advert(&mut self, i: InstanceId, priority: u8) {
+        let c = &self.cfg.instances[i.index()];
+        let stats = &mut self.inst[i.index()].stats;
+        let mut push = |dst: IpAddr| {
+            self.out.push_back(Action::SendAdvert { instance: i, priority, dst });
+            stats.advert_sent += 1;
+            if priority == 0 {
+                stats.pri_zero_sent += 1;
+            }
+        };
+        if c.unicast_peers.is_empty() {
+            push(c.mcast_dst);
+        } else {
+            c.unicast_peers.iter().for_each(|p| push(p.addr));
+        }
+    }
+
+    /// `repeat` gratuitous ARPs / unsolicited NAs for every VIP (keepalived
+    /// `garp_master_repeat` and friends).
+    pub(crate) fn send_garps(&mut self, i: InstanceId, repeat: u32) {
+        let c = self.conf(i);
+        let addrs: Vec<IpAddr> = c.vips.iter().chain(&c.excluded_vips).map(|v| v.addr).collect();
+        if addrs.is_empty() || repeat == 0 {
+            return;
+        }
+        let ifname = c.interface.clone().unwrap_or_default();
+        for a in &addrs {
+            self.log(Level::Detail, format!("({}) Sending/queueing gratuitous ARPs on {ifname} for {a}", self.name(i)));
+        }
+        for _ in 0..repeat {
+            for a in &addrs {
+                self.out.push_back(Action::SendGarp { instance: i, addr: *a });
+            }
+        }
+    }
+}

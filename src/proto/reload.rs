@@ -1,0 +1,186 @@
+//! SIGHUP (keepalived reload_vrrp_thread() / vrrp_exist()): the new configuration replaces
+//! the old without a flap. Instances are matched by (VRID, family, interface, unicast or
+//! not); a matched instance keeps its state, counters and timers, and a MASTER keeps its VIPs
+//! and gets only the difference. Scripts are matched by name and command and keep their
+//! [`ScriptId`](super::ScriptId), health and any run under way; track files by name, with
+//! their value; links by name, with their state. Unmatched old instances are released, new
+//! ones start as at startup.
+use super::event::{Action, InstanceId, Level, State};
+use super::timers::{InstanceTimer, Timer, TimerTable};
+use super::track::{FileRt, ScriptRt};
+use super::{Agent, Instant};
+use crate::config::model::{Config, Instance, Vip};
+
+impl Agent {
+    pub(crate) fn reload(&mut self, now: Instant, new_cfg: Config) {
+        let old_cfg = std::mem::replace(&mut self.cfg, new_cfg);
+        let old_inst = std::mem::take(&mut self.inst);
+        let old_timers = std::mem::take(&mut self.timers);
+        let old_links = self.links.clone();
+        if let Some(at) = old_timers.get(Timer::Startup) {
+            self.timers.set(Timer::Startup, at);
+        }
+        self.carry_scripts(now, &old_cfg, &old_timers);
+        self.carry_files(&old_cfg);
+        self.resolve();
+        for (l, link) in self.links.iter().enumerate() {
+            if link.pending.is_some() {
+                let old = old_links.iter().position(|o| o.name == link.name);
+                if let Some(at) = old.and_then(|o| old_timers.get(Timer::Link(o))) {
+                    self.timers.set(Timer::Link(l), at);
+                }
+            }
+        }
+
+        let key = |c: &Instance| (c.vrid, c.family, c.interface.clone(), c.unicast_peers.is_empty());
+        let mut matched_old = vec![false; old_inst.len()];
+        let mut fresh = Vec::new();
+        self.inst = self.cfg.instances.iter().map(super::instance::Inst::new).collect();
+        for n in 0..self.inst.len() {
+            let i = InstanceId::from_index(n);
+            let k = key(&self.cfg.instances[n]);
+            let Some(o) = (0..old_inst.len()).find(|&o| !matched_old[o] && key(&old_cfg.instances[o]) == k) else {
+                fresh.push(i);
+                continue;
+            };
+            matched_old[o] = true;
+            let old = &old_inst[o];
+            let rt = &mut self.inst[n];
+            rt.state = old.state;
+            rt.master_adver_int = old.master_adver_int;
+            rt.master = old.master;
+            rt.stats = old.stats;
+            rt.effective = old.effective;
+            let was = InstanceId::from_index(o);
+            for t in [InstanceTimer::MasterDown, InstanceTimer::Advert, InstanceTimer::GarpRefresh] {
+                if let Some(at) = old_timers.get(Timer::Instance(was, t)) {
+                    self.set_timer(i, t, at);
+                }
+            }
+            if old.state == State::Master {
+                self.diff_master(i, &old_cfg.instances[o]);
+                if self.timers.get(Timer::Instance(i, InstanceTimer::Advert)).is_none() {
+                    self.set_timer(i, InstanceTimer::Advert, now);
+                }
+            }
+        }
+        // Instances that disappeared: release what a master held, notify FAULT or DELETED.
+        for (o, c) in old_cfg.instances.iter().enumerate() {
+            if matched_old[o] {
+                continue;
+            }
+            if old_inst[o].state == State::Master {
+                let vips = c
+                    .vips
+                    .iter()
+                    .chain(&c.excluded_vips)
+                    .map(|v| Vip { dev: v.dev.clone().or_else(|| c.interface.clone()), ..v.clone() })
+                    .collect();
+                self.log(Level::Info, format!("({}) removed by reload - releasing its VIPs", c.name));
+                self.out.push_back(Action::ReleaseRemoved { config: Box::new(c.clone()), vips });
+            }
+            let word = if c.notify.deleted.is_some() { "DELETED" } else { "FAULT" };
+            if let Some(cmd) = &c.notify.generic {
+                let extra = vec!["INSTANCE".into(), c.name.clone(), word.into(), "0".into()];
+                self.out.push_back(Action::Notify { command: cmd.clone(), extra, kill_after: None });
+            }
+        }
+        for &i in &fresh {
+            self.remove_leftovers(i);
+            self.start_instance(i, now);
+        }
+        for n in 0..self.inst.len() {
+            let i = InstanceId::from_index(n);
+            if !fresh.contains(&i) {
+                self.reassess(i, now);
+            }
+        }
+    }
+
+    /// Scripts with the same name and command keep their id, health, run and next run; the
+    /// others are new (a new id, a first run now). A run of a removed script, or of one whose
+    /// command changed, is credited to nobody when it ends.
+    fn carry_scripts(&mut self, now: Instant, old_cfg: &Config, old_timers: &TimerTable) {
+        let old_scripts = std::mem::take(&mut self.scripts);
+        let mut taken = vec![false; old_scripts.len()];
+        let mut scripts = Vec::with_capacity(self.cfg.scripts.len());
+        for n in 0..self.cfg.scripts.len() {
+            let s = &self.cfg.scripts[n];
+            let same = (0..old_scripts.len()).find(|&o| {
+                !taken[o] && old_cfg.scripts[o].name == s.name && old_cfg.scripts[o].command.argv == s.command.argv
+            });
+            let rt = match same {
+                Some(o) => {
+                    taken[o] = true;
+                    old_scripts[o].clone()
+                }
+                None => {
+                    let id = self.next_script_id();
+                    ScriptRt::new(id, &self.cfg.scripts[n])
+                }
+            };
+            let at = old_timers.get(Timer::Script(rt.id)).unwrap_or(now);
+            self.timers.set(Timer::Script(rt.id), at);
+            scripts.push(rt);
+        }
+        self.scripts = scripts;
+    }
+
+    /// Track file values survive a reload by name (the file itself has not changed).
+    fn carry_files(&mut self, old_cfg: &Config) {
+        let old_files = std::mem::take(&mut self.files);
+        let mut files = Vec::with_capacity(self.cfg.track_files.len());
+        for n in 0..self.cfg.track_files.len() {
+            let name = &self.cfg.track_files[n].name;
+            let kept = old_cfg.track_files.iter().position(|o| &o.name == name).map(|o| old_files[o]);
+            let file = match kept {
+                Some(f) => f,
+                None => FileRt { id: self.next_file_id(), value: 0 },
+            };
+            files.push(file);
+        }
+        self.files = files;
+    }
+
+    /// A MASTER kept across a reload: add what is new, remove what is gone, no flap.
+    fn diff_master(&mut self, n: InstanceId, old: &Instance) {
+        let new = self.conf(n).clone();
+        let key = |v: &Vip| (v.addr, v.prefix, v.dev.clone());
+        for v in new.vips.iter().chain(&new.excluded_vips) {
+            if !old.vips.iter().chain(&old.excluded_vips).any(|o| key(o) == key(v)) {
+                self.out.push_back(Action::AddAddress { instance: n, vip: v.clone() });
+                for _ in 0..new.garp.master_repeat {
+                    self.out.push_back(Action::SendGarp { instance: n, addr: v.addr });
+                }
+            }
+        }
+        for v in old.vips.iter().chain(&old.excluded_vips) {
+            if !new.vips.iter().chain(&new.excluded_vips).any(|o| key(o) == key(v)) {
+                self.out.push_back(Action::RemoveAddress { instance: n, vip: v.clone() });
+            }
+        }
+        let same_route = |a: &crate::config::model::Route, b: &crate::config::model::Route| {
+            a.dst == b.dst && a.table == b.table && a.via == b.via
+        };
+        for r in &new.routes {
+            if !old.routes.iter().any(|o| same_route(o, r)) {
+                self.out.push_back(Action::AddRoute { instance: n, route: r.clone() });
+            }
+        }
+        for r in &old.routes {
+            if !new.routes.iter().any(|o| same_route(o, r)) {
+                self.out.push_back(Action::RemoveRoute { instance: n, route: r.clone() });
+            }
+        }
+        for r in &new.rules {
+            if !old.rules.contains(r) {
+                self.out.push_back(Action::AddRule { instance: n, rule: r.clone() });
+            }
+        }
+        for r in &old.rules {
+            if !new.rules.contains(r) {
+                self.out.push_back(Action::RemoveRule { instance: n, rule: r.clone() });
+            }
+        }
+    }
+}

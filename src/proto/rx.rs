@@ -1,0 +1,257 @@
+//! Receiving: demultiplexing an advert to its instance without allocating, keepalived's
+//! receive checks (vrrp.c vrrp_check_packet(), in its order, through
+//! [`crate::wire::vrrp::validate`]), and what a BACKUP and a MASTER do with an accepted advert
+//! (RFC 3768 §6.4.2-3, RFC 5798 §6.4.2-3, keepalived vrrp_state_backup() and
+//! vrrp_state_master_rx()). Also the netlink side of receiving: an address that leaves an
+//! interface.
+use super::event::{Action, InstanceId, Level, State};
+use super::timers::InstanceTimer;
+use super::{Agent, Instant};
+use crate::wire::vrrp::{self, DropReason, RxMeta};
+use std::net::IpAddr;
+
+impl Agent {
+    /// The instance an advert on `interface` with this VRID is for: by (interface, family,
+    /// VRID), then (no interface, family, VRID); among several (unicast instances sharing a
+    /// VRID), the one that has the sender as a peer.
+    fn demux(&self, interface: &str, meta: &RxMeta, vrid: u8) -> Option<InstanceId> {
+        let v4 = meta.src.is_ipv4();
+        let id = self.iface_ids.get(interface).copied().unwrap_or(u32::MAX);
+        let candidates = self.demux.get(&(id, v4, vrid)).or_else(|| self.demux.get(&(0, v4, vrid)))?;
+        candidates
+            .iter()
+            .find(|i| {
+                let p = &self.conf(**i).unicast_peers;
+                p.is_empty() || p.iter().any(|p| p.addr == meta.src)
+            })
+            .or(candidates.first())
+            .copied()
+    }
+
+    pub(crate) fn on_packet(&mut self, now: Instant, interface: &str, meta: RxMeta, bytes: &[u8]) {
+        if bytes.len() < 2 || self.in_startup_delay() {
+            return;
+        }
+        let vrid = bytes[1];
+        let Some(i) = self.demux(interface, &meta, vrid) else {
+            if self.cfg.global.log_unknown_vrids {
+                self.log(Level::Info, format!("Unknown VRID {vrid} received on {interface} from {}", meta.src));
+            }
+            return;
+        };
+        if matches!(self.inst[i.index()].state, State::Init | State::Fault) {
+            return;
+        }
+        let expect = self.expectation(i, meta.src);
+        let multicast = expect.multicast;
+        let ours_cs = (self.conf(i).advert_int / 10_000) as u16;
+        let accepted = match vrrp::validate(bytes, &meta, &expect, ours_cs) {
+            Ok(a) => a,
+            Err(d) => {
+                self.count_drop(i, &d);
+                if !self.inst[i.index()].drop_logged {
+                    self.inst[i.index()].drop_logged = true;
+                    self.log(Level::Info, format!("({}) {} from {} - discarding", self.name(i), d, meta.src));
+                }
+                return;
+            }
+        };
+        // keepalived: mode mismatch, unicast source filter, owner ignoring adverts.
+        let c = self.conf(i);
+        if multicast != meta.dst.is_multicast() {
+            let what = if multicast {
+                "Expected multicast packet but received unicast"
+            } else {
+                "Expected unicast packet but received multicast"
+            };
+            self.log(Level::Info, format!("({}) {what} packet from {}", self.name(i), meta.src));
+            return;
+        }
+        if !multicast && c.check_unicast_src && !c.unicast_peers.iter().any(|p| p.addr == meta.src) {
+            self.log(
+                Level::Info,
+                format!("({}) unicast source address {} not a unicast peer - discarding", self.name(i), meta.src),
+            );
+            return;
+        }
+        if c.owner_ignore_adverts && c.priority == 255 {
+            return;
+        }
+        let r = accepted.repr;
+        let rt = &mut self.inst[i.index()];
+        rt.stats.advert_rcvd += 1;
+        if accepted.addr_list_mismatch {
+            rt.stats.addr_list_err += 1;
+            if !rt.drop_logged {
+                rt.drop_logged = true;
+                let line = format!(
+                    "({}) ip address associated with VRID {} not present in MASTER advert : {}",
+                    self.name(i),
+                    r.vrid,
+                    meta.src
+                );
+                self.log(Level::Info, line);
+            }
+        }
+        let rt = &mut self.inst[i.index()];
+        if r.priority == 0 {
+            rt.stats.pri_zero_rcvd += 1;
+        }
+        match rt.state {
+            State::Backup => self.backup_receives(i, now, meta.src, r.priority, r.interval),
+            State::Master => self.master_receives(i, now, meta.src, r.priority),
+            _ => {}
+        }
+    }
+
+    /// Each drop reason counts in the keepalived statistic it names.
+    fn count_drop(&mut self, i: InstanceId, d: &DropReason) {
+        let s = &mut self.inst[i.index()].stats;
+        match d {
+            DropReason::PacketLength { .. } => s.packet_len_err += 1,
+            DropReason::IpTtl { .. } => s.ip_ttl_err += 1,
+            DropReason::Version { .. } => s.version_err += 1,
+            DropReason::InvalidAuthType { .. } => s.invalid_authtype += 1,
+            DropReason::AuthTypeMismatch { .. } => s.authtype_mismatch += 1,
+            DropReason::AuthFailure => s.auth_failure += 1,
+            DropReason::AdvertInterval { .. } => s.advert_interval_err += 1,
+            DropReason::InvalidType { .. } => s.invalid_type_rcvd += 1,
+            DropReason::Checksum => s.checksum_err += 1,
+        }
+    }
+
+    /// RFC 5798 §6.4.2 with keepalived's choices (vrrp_state_backup()).
+    fn backup_receives(&mut self, i: InstanceId, now: Instant, src: IpAddr, prio: u8, interval_cs: u16) {
+        if prio == 0 {
+            // Fast path: take over after Skew_Time only.
+            self.log(Level::Detail, format!("({}) Backup received priority 0 advertisement", self.name(i)));
+            self.set_timer(i, InstanceTimer::MasterDown, now.plus(self.skew(i)));
+            return;
+        }
+        let c = self.conf(i);
+        let (nopreempt, preempt_delay, v3) = (c.nopreempt, c.preempt_delay, c.version == 3);
+        let rt = &mut self.inst[i.index()];
+        let ours = rt.effective;
+        let mut accept = prio >= ours || nopreempt;
+        if !accept && preempt_delay > 0 {
+            // preempt_delay: accept lower priorities for a while before preempting.
+            let until = *rt.preempt_until.get_or_insert(now.plus(preempt_delay));
+            accept = now < until;
+        }
+        if !accept {
+            // Discarded adverts do not restart the down timer: it fires and we preempt.
+            if !rt.drop_logged {
+                rt.drop_logged = true;
+                let line =
+                    format!("({}) received lower priority ({prio}) advert from {src} - discarding", self.name(i));
+                self.log(Level::Info, line);
+            }
+            return;
+        }
+        if prio >= ours {
+            rt.preempt_until = None;
+        }
+        if v3 {
+            // RFC 5798 §6.4.2: a backup learns the master's advertisement interval.
+            rt.master_adver_int = (interval_cs as u64).max(1) * 10_000;
+        }
+        rt.master = Some((src, prio));
+        self.set_timer(i, InstanceTimer::MasterDown, now.plus(self.master_down(i)));
+    }
+
+    /// RFC 5798 §6.4.3 with keepalived's choices (vrrp_state_master_rx()).
+    fn master_receives(&mut self, i: InstanceId, now: Instant, src: IpAddr, prio: u8) {
+        let c = self.conf(i).clone();
+        let ours = self.inst[i.index()].effective;
+        if prio == 0 {
+            self.send_advert(i, ours);
+            self.set_timer(i, InstanceTimer::Advert, now.plus(c.advert_int));
+            return;
+        }
+        let higher_ip = self.source_address(i).is_some_and(|o| ip_greater(src, o));
+        if prio > ours || (prio == ours && higher_ip) {
+            let line = if prio > ours {
+                format!("({}) Master received advert from {src} with higher priority {prio}, ours {ours}", c.name)
+            } else {
+                format!(
+                    "({}) Master received advert from {src} with same priority {prio} but higher IP address than ours",
+                    c.name
+                )
+            };
+            self.log(Level::Info, line);
+            if c.higher_prio_send_advert {
+                // Make the new master's peers see it change state (and send GARPs).
+                self.send_advert(i, ours);
+            }
+            for m in self.members(i) {
+                if self.inst[m.index()].state == State::Master {
+                    self.enter_backup(m, now, false);
+                }
+            }
+            self.inst[i.index()].master = Some((src, prio));
+            return;
+        }
+        // Lower priority (or equal with a lower address): another router thinks it is master.
+        let forcing = if c.lower_prio_no_advert { "" } else { ", forcing new election" };
+        self.log(
+            Level::Info,
+            format!("({}) Received advert from {src} with lower priority {prio}, ours {ours}{forcing}", c.name),
+        );
+        if !c.lower_prio_no_advert {
+            self.send_advert(i, ours);
+            self.set_timer(i, InstanceTimer::Advert, now.plus(c.advert_int));
+        }
+        if c.garp.lower_prio_repeat > 0 {
+            self.send_garps(i, c.garp.lower_prio_repeat);
+            if c.garp.lower_prio_delay > 0 {
+                self.set_timer(i, InstanceTimer::GarpLowerPrio, now.plus(c.garp.lower_prio_delay));
+            }
+        }
+        if let Some(cmd) = &c.notify.master_rx_lower_pri {
+            self.out.push_back(Action::Notify { command: cmd.clone(), extra: Vec::new(), kill_after: None });
+        }
+        self.fifo(format!("INSTANCE \"{}\" MASTER_RX_LOWER_PRI {}\n", c.name, ours));
+    }
+
+    /// An address left `interface`. keepalived set_vrrp_backup(): a VIP of a MASTER deleted by
+    /// someone else makes it send priority 0, release the rest, go BACKUP and retake after
+    /// Skew_Time.
+    pub(crate) fn on_address_removed(&mut self, now: Instant, interface: &str, addr: IpAddr) {
+        if let Some(list) = self.addrs.get_mut(interface) {
+            list.retain(|a| *a != addr);
+        }
+        for n in 0..self.inst.len() {
+            let i = InstanceId::from_index(n);
+            if self.inst[n].state != State::Master {
+                continue;
+            }
+            let c = self.conf(i);
+            let hit = c.vips.iter().chain(&c.excluded_vips).any(|v| {
+                v.addr == addr && !v.no_track && v.dev.as_deref().or(c.interface.as_deref()) == Some(interface)
+            });
+            if !hit {
+                continue;
+            }
+            self.log(Level::Detail, format!("Netlink reflector reports IP {addr} removed from {interface}"));
+            for m in self.members(i) {
+                if self.inst[m.index()].state == State::Master {
+                    self.leave_master(m, true);
+                    self.set_state(m, State::Backup);
+                    self.log(Level::Info, format!("({}) Entering BACKUP STATE", self.name(m)));
+                    self.notify(m, State::Backup);
+                    let skew = self.skew(m);
+                    self.set_timer(m, InstanceTimer::MasterDown, now.plus(skew));
+                }
+            }
+        }
+    }
+}
+
+/// keepalived compares source addresses numerically (network byte order).
+fn ip_greater(a: IpAddr, b: IpAddr) -> bool {
+    match (a, b) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => a.octets() > b.octets(),
+        (IpAddr::V6(a), IpAddr::V6(b)) => a.octets() > b.octets(),
+        _ => false,
+    }
+}
