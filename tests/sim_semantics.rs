@@ -507,3 +507,47 @@ fn the_data_dump_has_keepalived_sections() {
         assert!(data.contains(expected), "missing {expected:?} in\n{data}");
     }
 }
+
+fn two_scripts(order: &[&str], tracked: &[&str]) -> String {
+    let def = |name: &str| match name {
+        "alpha" => "vrrp_script alpha {\n script /bin/alpha\n interval 30\n weight -10\n}\n",
+        _ => "vrrp_script beta {\n script /bin/true\n interval 1\n weight -50\n}\n",
+    };
+    let list: String = tracked.iter().map(|t| format!("  {t}\n")).collect();
+    let scripts: String = order.iter().map(|n| def(n)).collect();
+    format!("{scripts}{}", inst(100, &format!(" track_script {{\n{list} }}")))
+}
+
+#[test]
+fn a_run_of_a_script_removed_by_reload_is_credited_to_nobody() {
+    let mut s = Solo::new(&two_scripts(&["alpha", "beta"], &["alpha", "beta"]));
+    let alpha = s.agent.script_id("alpha").unwrap();
+    let beta = s.agent.script_id("beta").unwrap();
+    assert!(s.actions.iter().any(|(_, a)| matches!(a, Action::RunScript { script, .. } if *script == alpha)));
+    s.at(10_000).input(Input::ScriptExited { script: beta, result: ScriptResult::Exited(0) });
+    // alpha is still running when the reload removes it; beta is now the first script.
+    s.input(Input::Reload(Box::new(config(&two_scripts(&["beta"], &["beta"])))));
+    assert_eq!(s.agent.script_id("beta"), Some(beta), "beta keeps its id");
+    assert_eq!(s.agent.script(alpha), None);
+    s.at(2_000_000).input(Input::ScriptExited { script: alpha, result: ScriptResult::Exited(1) });
+    assert!(!s.logged("VRRP_Script(beta) failed"), "alpha's exit credited to beta");
+    assert_eq!(s.agent.effective_priority(instance(0)), 100);
+}
+
+#[test]
+fn a_script_reordered_by_reload_while_it_runs_runs_again_on_schedule() {
+    let mut s = Solo::new(&two_scripts(&["alpha", "beta"], &["alpha", "beta"]));
+    let alpha = s.agent.script_id("alpha").unwrap();
+    s.at(500_000).input(Input::Reload(Box::new(config(&two_scripts(&["beta", "alpha"], &["alpha", "beta"])))));
+    assert_eq!(s.agent.script_id("alpha"), Some(alpha), "alpha keeps its id in its new place");
+    s.at(1_000_000).input(Input::ScriptExited { script: alpha, result: ScriptResult::Exited(0) });
+    let status = s.agent.script_status(alpha).unwrap();
+    assert_eq!((status.running, status.healthy), (false, Some(true)), "credited to alpha");
+    let runs = |s: &Solo| {
+        s.actions.iter().filter(|(_, a)| matches!(a, Action::RunScript { script, .. } if *script == alpha)).count()
+    };
+    let before = runs(&s);
+    s.at(31_000_000);
+    assert_eq!(runs(&s), before + 1, "the next interval runs alpha");
+    assert!(!s.logged("Track script alpha is already running"));
+}
