@@ -21,6 +21,12 @@ ARMV7_MAX_BYTES := 716800
 CROSS_TESTS := --lib --test config_seed --test config_syntax --test config_semantics --test config_robustness \
 	--test wire_fixtures --test wire_netlink --test wire_fuzz --test sim_seed --test sim_elections \
 	--test sim_semantics --test golden
+# Every tracked shell script, by name (*.sh) or by a sh/bash/dash/ash/ksh shebang on its first
+# line (the init scripts, .ci/run, ...): a script added later is linted without a list to edit.
+list_shell_scripts = git ls-files | while read -r f; do [ -f "$$f" ] || continue; \
+	case "$$f" in *.sh) echo "$$f"; continue ;; esac; \
+	head -n1 "$$f" | grep -Eqs '^\#![[:space:]]*([^[:space:]]*/)?(env[[:space:]]+)?(ba|da|a|k)?sh([[:space:]]|$$)' && \
+	echo "$$f"; done
 
 .PHONY: build release static aarch64 armv7 dist size-check rootfs-check cross-test appliance-test test lint netns-test \
 	demo demo-config samples bench bench-daemon msrv clean
@@ -42,9 +48,14 @@ test: lint size-check rootfs-check
 	@$(MAKE) --no-print-directory cross-test
 	@$(MAKE) --no-print-directory appliance-test
 
+# Format, shell scripts (shellcheck), clippy, and the API docs build without a rustdoc warning.
 lint:
 	$(CARGO) fmt --check
+	@command -v shellcheck >/dev/null || { echo "make lint: shellcheck is not installed (Debian: shellcheck)" >&2; exit 1; }
+	@scripts=$$($(list_shell_scripts)); [ -n "$$scripts" ] || { echo "make lint: no shell scripts found" >&2; exit 1; }; \
+	echo shellcheck $$scripts; shellcheck $$scripts
 	$(CARGO) clippy --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --lib
 
 # Every keepalived sample config loads with its interfaces present: no fatal error, all
 # vrrp_instances present (tests/samples.rs, ignored unless pointed at the corpus).
