@@ -21,9 +21,23 @@ ARMV7_MAX_BYTES := 716800
 CROSS_TESTS := --lib --test config_seed --test config_syntax --test config_semantics --test config_robustness \
 	--test wire_fixtures --test wire_netlink --test wire_fuzz --test sim_seed --test sim_elections \
 	--test sim_semantics --test golden
+# make check: the pure tests in a debug build, with small random-loop sizes (a quick loop
+# before a commit; make test runs the full sizes in release).
+CHECK_TESTS := --lib --test config_seed --test config_syntax --test config_semantics --test config_robustness \
+	--test wire_fixtures --test wire_netlink --test wire_fuzz --test sim_seed --test sim_elections \
+	--test sim_semantics --test golden --test cli
+CHECK_FUZZ_ITERATIONS ?= 2000
+CHECK_WIRE_FUZZ_ITERATIONS ?= 20000
+CHECK_SIM_SCHEDULES ?= 200
+# Every tracked shell script, by name (*.sh) or by a sh/bash/dash/ash/ksh shebang on its first
+# line (the init scripts, .ci/run, ...): a script added later is linted without a list to edit.
+list_shell_scripts = git ls-files | while read -r f; do [ -f "$$f" ] || continue; \
+	case "$$f" in *.sh) echo "$$f"; continue ;; esac; \
+	head -n1 "$$f" | grep -Eqs '^\#![[:space:]]*([^[:space:]]*/)?(env[[:space:]]+)?(ba|da|a|k)?sh([[:space:]]|$$)' && \
+	echo "$$f"; done
 
 .PHONY: build release static aarch64 armv7 dist size-check rootfs-check cross-test appliance-test test lint netns-test \
-	demo demo-config samples bench bench-daemon msrv clean
+	check demo demo-config samples bench bench-daemon msrv clean
 
 build:
 	$(CARGO) build
@@ -42,9 +56,21 @@ test: lint size-check rootfs-check
 	@$(MAKE) --no-print-directory cross-test
 	@$(MAKE) --no-print-directory appliance-test
 
+# Format, shell scripts (shellcheck), clippy, and the API docs build without a rustdoc warning.
 lint:
 	$(CARGO) fmt --check
+	@command -v shellcheck >/dev/null || { echo "make lint: shellcheck is not installed (Debian: shellcheck)" >&2; exit 1; }
+	@scripts=$$($(list_shell_scripts)); [ -n "$$scripts" ] || { echo "make lint: no shell scripts found" >&2; exit 1; }; \
+	echo shellcheck $$scripts; shellcheck $$scripts
 	$(CARGO) clippy --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --lib
+
+# Quick: format, clippy, and the pure tests (debug build, small random loops; see CHECK_TESTS).
+check:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets -- -D warnings
+	VRRPD_FUZZ_ITERATIONS=$(CHECK_FUZZ_ITERATIONS) VRRPD_WIRE_FUZZ_ITERATIONS=$(CHECK_WIRE_FUZZ_ITERATIONS) \
+		VRRPD_SIM_SCHEDULES=$(CHECK_SIM_SCHEDULES) $(CARGO) test $(CHECK_TESTS)
 
 # Every keepalived sample config loads with its interfaces present: no fatal error, all
 # vrrp_instances present (tests/samples.rs, ignored unless pointed at the corpus).

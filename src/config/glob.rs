@@ -1,7 +1,7 @@
 //! `include` patterns: `{a,b}` brace expansion, then `*`, `?` and `[...]` per path component,
 //! matched against directory listings, results sorted as glob(3) sorts them.
 //!
-//! Pure matching lives in [`expand_braces`] and [`matches`]; [`glob`] lists directories
+//! Pure matching lives in [`expand_braces`] and [`matches()`]; [`glob`] lists directories
 //! through [`Host`], like every other filesystem access of the config layer.
 use super::Host;
 use std::path::{Path, PathBuf};

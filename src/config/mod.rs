@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 /// What the loader asks about the machine it configures.
 pub trait Host {
     fn interface_exists(&self, name: &str) -> bool;
-    /// Resolves a script's argv[0]: an absolute or relative path is checked as is, a bare
+    /// Resolves a script's `argv[0]`: an absolute or relative path is checked as is, a bare
     /// name is searched in PATH.
     fn find_script(&self, cmd: &str) -> ScriptLookup;
     /// For `${_ENV NAME}`.

@@ -21,7 +21,7 @@ ip -n "$B" addr add 10.9.0.2/24 dev ka1
 ip -n "$A" link set ka0 up; ip -n "$B" link set ka1 up
 ip -n "$A" link set lo up; ip -n "$B" link set lo up
 # Wait for IPv6 DAD on the link-local addresses so adverts have a source.
-for i in $(seq 50); do
+for _ in $(seq 50); do
     ip -n "$A" -6 addr show dev ka0 | grep -q tentative || break; sleep 0.1
 done
 
@@ -39,4 +39,4 @@ capture() { # conf pcap seconds
 }
 capture ka-main.conf ka-main.pcap 3
 capture ka-csum-as-v2.conf ka-csum-as-v2.pcap 2
-ls -l *.pcap
+ls -l -- *.pcap

@@ -28,13 +28,15 @@ neigh() { ip -n "$C" neigh show "$VIP" | awk '{print $5}'; }
 
 say "building a LAN in network namespaces: switch, master (.20), backup (.30), client (.100)"
 ip netns add "$SW" && ip -n "$SW" link add br0 type bridge && ip -n "$SW" link set br0 up
-for pair in "a $A 192.168.31.20" "b $B 192.168.31.30" "c $C 192.168.31.100"; do
-    set -- $pair
+add_node() { # name ns address
     ip netns add "$2"
     ip -n "$2" link add enp0s3 type veth peer name "p$1" netns "$SW"
     ip -n "$SW" link set "p$1" master br0 && ip -n "$SW" link set "p$1" up
     ip -n "$2" addr add "$3/24" dev enp0s3 && ip -n "$2" link set enp0s3 up && ip -n "$2" link set lo up
-done
+}
+add_node a "$A" 192.168.31.20
+add_node b "$B" 192.168.31.30
+add_node c "$C" 192.168.31.100
 for n in a b; do
     mkdir -p "$DIR/www-$n"
     [ $n = a ] && echo "hello from the MASTER (192.168.31.20)" > "$DIR/www-$n/index.html"
