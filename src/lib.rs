@@ -10,10 +10,6 @@
 
 pub mod cli;
 pub mod config;
-// Temporary: src/io/host.rs:1 links [`config::Host`], unresolved there (it wants
-// `crate::config::Host`). src/io is being restructured elsewhere and the fix is left to that
-// work; until then broken doc links in io do not fail `make lint`. Remove with that fix.
-#[allow(rustdoc::broken_intra_doc_links)]
 pub mod io;
 pub mod proto;
 pub mod sim;

@@ -1,4 +1,4 @@
-//! [`config::Host`] for the machine vrrpd runs on: interfaces from /sys/class/net, scripts
+//! [`crate::config::Host`] for the machine vrrpd runs on: interfaces from /sys/class/net, scripts
 //! resolved through PATH with their permission bits, the process environment.
 use crate::config::{Host, ScriptLookup};
 use std::os::unix::fs::PermissionsExt;

@@ -2,7 +2,7 @@
 //! keepalived's choices), Skew_Time and Master_Down_Interval, its timers firing, and the
 //! advert it sends. The advert is built here and only here: the daemon puts
 //! [`Agent::advert`] on the wire, the simulated LAN does the same, and the receive check's
-//! expectation ([`Agent::expectation`]) comes from the same [`AdvertSpec`].
+//! expectation ([`Agent::expectation`]) comes from the same `AdvertSpec`.
 use super::event::{Action, InstanceId, Level, State, Stats};
 use super::timers::{InstanceTimer, Timer};
 use super::{track, Agent, Instant};
@@ -167,7 +167,7 @@ impl Agent {
         ChecksumMode::for_packet(spec.version, src, dst, spec.v3_checksum_as_v2)
     }
 
-    /// What instance `i` expects of a received advert: the receive half of its [`AdvertSpec`].
+    /// What instance `i` expects of a received advert: the receive half of its `AdvertSpec`.
     pub fn expectation(&self, i: InstanceId, src: IpAddr) -> Expect<'_> {
         let c = self.conf(i);
         let rt = &self.inst[i.index()];

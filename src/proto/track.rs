@@ -4,7 +4,7 @@
 //!
 //! Every tracker reference in the configuration (an instance's or its sync group's
 //! `track_script`, `track_interface`, `track_file`, the instance's own interface) is resolved
-//! once per configuration into a [`Tracking`] of positions, so no event looks a name up.
+//! once per configuration into a `Tracking` of positions, so no event looks a name up.
 use super::event::{Action, InstanceId, Level, ScriptId, ScriptResult, State, TrackFileId};
 use super::timers::Timer;
 use super::{Agent, Instant};

@@ -16,7 +16,7 @@ pub mod vrrp;
 use std::fmt;
 
 /// Structural errors shared by the codecs. Protocol-level drops of VRRP adverts have their
-/// own enum ([`vrrp::Drop`]) mapping to keepalived's counters.
+/// own enum ([`vrrp::DropReason`]) mapping to keepalived's counters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Error {
     /// Shorter than the header or than a length field says.
