@@ -18,7 +18,8 @@ impl Logger {
     pub fn install(ident: String, console: bool, detail: bool, facility: u8, syslog: bool) {
         let sock = if syslog { UnixDatagram::unbound().ok().filter(|s| s.connect("/dev/log").is_ok()) } else { None };
         let logger = Logger { ident, console, detail, facility, syslog: Mutex::new(sock) };
-        let _ = log::set_boxed_logger(Box::new(logger));
+        // The logger lives as long as the process: leaking it is what set_boxed_logger does too.
+        let _ = log::set_logger(Box::leak(Box::new(logger)));
         log::set_max_level(if detail { log::LevelFilter::Debug } else { log::LevelFilter::Info });
     }
 }

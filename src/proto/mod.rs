@@ -10,6 +10,7 @@
 //! shell), `timers` (the timer table), [`instance`] (states, transitions, adverts), `rx`
 //! (receiving), [`track`] (scripts, links, files, effective priority), `notify`, `shutdown`,
 //! `reload`, and [`report`] (keepalived's dump formats).
+#![warn(missing_docs)]
 pub mod event;
 pub mod instance;
 mod notify;

@@ -5,6 +5,7 @@
 //! `new_checked` and then read fields at fixed offsets; `Repr`s are plain values with `parse`,
 //! `emit` into a caller's buffer of exactly `buffer_len()` bytes, and no hidden state. The
 //! daemon, the simulator and the fuzz targets share them.
+#![warn(missing_docs)]
 pub mod arp;
 pub mod checksum;
 pub mod ethernet;
