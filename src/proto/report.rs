@@ -7,6 +7,7 @@ use crate::config::model::{Auth, Micros};
 use crate::config::value::format_seconds;
 use std::fmt::Write;
 
+/// `keepalived.stats` (SIGUSR2): every instance's counters.
 pub fn stats(a: &Agent) -> String {
     let mut o = String::new();
     for i in a.instance_ids() {

@@ -3,15 +3,20 @@
 use crate::config::model::Micros;
 use std::fmt;
 
+/// A point in protocol time: microseconds since the caller's epoch (CLOCK_MONOTONIC in the
+/// daemon, zero in the simulator).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Instant(u64);
 
 impl Instant {
+    /// The epoch.
     pub const ZERO: Instant = Instant(0);
 
+    /// `us` microseconds after the epoch.
     pub const fn from_micros(us: u64) -> Instant {
         Instant(us)
     }
+    /// Microseconds since the epoch.
     pub const fn as_micros(self) -> u64 {
         self.0
     }

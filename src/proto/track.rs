@@ -25,12 +25,16 @@ pub struct ScriptHealth {
 /// What one result did to the script's health.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HealthChange {
+    /// Still good, still bad, or still unknown.
     None,
+    /// Bad or unknown before, good now (keepalived: `VRRP_Script(x) succeeded`).
     BecameGood,
+    /// Good or unknown before, bad now.
     BecameBad,
 }
 
 impl ScriptHealth {
+    /// keepalived `rise`, `fall` (at least 1 each) and `init_fail`.
     pub fn new(rise: u32, fall: u32, init_fail: bool) -> ScriptHealth {
         let rise = rise.max(1);
         let fall = fall.max(1);
@@ -114,9 +118,12 @@ pub fn file_contribution(value: i64, weight: i32, reverse: bool) -> Contribution
     }
 }
 
+/// One tracker's effect on its instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Contribution {
+    /// Add this to the base priority.
     Adjust(i32),
+    /// Hold the instance in FAULT.
     Fault,
 }
 
