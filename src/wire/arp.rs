@@ -4,19 +4,29 @@
 use super::{be16, ethernet, put16, Error, Result};
 use std::net::Ipv4Addr;
 
+/// Length of an Ethernet/IPv4 ARP packet, bytes: 8-byte header, then two MAC and IPv4 address pairs (RFC 826).
 pub const PACKET_LEN: usize = 28;
+/// Ethernet header plus ARP packet: 42 bytes, before the NIC pads the frame to its minimum.
 pub const FRAME_LEN: usize = ethernet::HEADER_LEN + PACKET_LEN;
+/// ARP opcode REQUEST (RFC 826 ares_op$REQUEST); keepalived's gratuitous ARP is one.
 pub const OP_REQUEST: u16 = 1;
+/// ARP opcode REPLY (RFC 826 ares_op$REPLY).
 pub const OP_REPLY: u16 = 2;
 const HTYPE_ETHERNET: u16 = 1;
 const PTYPE_IPV4: u16 = 0x0800;
 
+/// An Ethernet/IPv4 ARP packet (hardware type 1, protocol type 0x0800).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Repr {
+    /// Opcode: [`OP_REQUEST`] or [`OP_REPLY`].
     pub operation: u16,
+    /// Sender hardware address (ar$sha).
     pub sender_mac: [u8; 6],
+    /// Sender protocol address (ar$spa).
     pub sender_ip: Ipv4Addr,
+    /// Target hardware address (ar$tha): ff:ff:ff:ff:ff:ff in keepalived's gratuitous ARP.
     pub target_mac: [u8; 6],
+    /// Target protocol address (ar$tpa): the VIP itself in a gratuitous ARP.
     pub target_ip: Ipv4Addr,
 }
 
@@ -45,10 +55,12 @@ impl Repr {
         })
     }
 
+    /// Bytes [`Repr::emit`] writes: always [`PACKET_LEN`].
     pub const fn buffer_len(&self) -> usize {
         PACKET_LEN
     }
 
+    /// Writes the 28-byte ARP packet (no Ethernet header) into `b`, which must be [`PACKET_LEN`] bytes.
     pub fn emit(&self, b: &mut [u8]) -> Result<()> {
         if b.len() != PACKET_LEN {
             return Err(Error::BufferSize);

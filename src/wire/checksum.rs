@@ -32,6 +32,7 @@ pub fn finish(mut acc: u32) -> u16 {
     !(acc as u16)
 }
 
+/// The RFC 1071 checksum of `data` alone; 0 when `data` includes a correct checksum field.
 pub fn checksum(data: &[u8]) -> u16 {
     finish(sum(0, data))
 }

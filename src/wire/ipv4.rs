@@ -5,21 +5,23 @@
 use super::{be16, checksum, put16, Error, Result};
 use std::net::Ipv4Addr;
 
+/// Length of an IPv4 header without options, bytes (IHL 5, RFC 791 §3.1).
 pub const HEADER_LEN: usize = 20;
-/// keepalived's TOS: precedence "internetwork control" (RFC 5798 §5.1.1.x recommends it).
+/// The TOS byte keepalived sends (vrrp.c vrrp_build_ip4): precedence 6, "internetwork
+/// control" (RFC 791 §3.1).
 pub const TOS_INTERNETWORK_CONTROL: u8 = 0xc0;
 
 mod field {
-    pub const VER_IHL: usize = 0;
-    pub const TOS: usize = 1;
-    pub const TOTAL_LEN: usize = 2;
-    pub const IDENT: usize = 4;
-    pub const FLAGS_FRAG: usize = 6;
-    pub const TTL: usize = 8;
-    pub const PROTOCOL: usize = 9;
-    pub const CHECKSUM: usize = 10;
-    pub const SRC: std::ops::Range<usize> = 12..16;
-    pub const DST: std::ops::Range<usize> = 16..20;
+    pub(crate) const VER_IHL: usize = 0;
+    pub(crate) const TOS: usize = 1;
+    pub(crate) const TOTAL_LEN: usize = 2;
+    pub(crate) const IDENT: usize = 4;
+    pub(crate) const FLAGS_FRAG: usize = 6;
+    pub(crate) const TTL: usize = 8;
+    pub(crate) const PROTOCOL: usize = 9;
+    pub(crate) const CHECKSUM: usize = 10;
+    pub(crate) const SRC: std::ops::Range<usize> = 12..16;
+    pub(crate) const DST: std::ops::Range<usize> = 16..20;
 }
 
 /// A checked view: version 4, IHL >= 5, header and total length inside the buffer.
@@ -29,6 +31,7 @@ pub struct Packet<T: AsRef<[u8]>> {
 }
 
 impl<T: AsRef<[u8]>> Packet<T> {
+    /// Checks version, IHL and Total Length against the buffer; see [`Packet`].
     pub fn new_checked(buffer: T) -> Result<Packet<T>> {
         let b = buffer.as_ref();
         if b.len() < HEADER_LEN {
@@ -49,35 +52,45 @@ impl<T: AsRef<[u8]>> Packet<T> {
         Ok(p)
     }
 
+    /// IHL × 4: the header length in bytes, options included.
     pub fn header_len(&self) -> usize {
         ((self.buffer.as_ref()[field::VER_IHL] & 0x0f) as usize) * 4
     }
+    /// Type of Service byte.
     pub fn tos(&self) -> u8 {
         self.buffer.as_ref()[field::TOS]
     }
+    /// Total Length: header plus payload, bytes.
     pub fn total_len(&self) -> u16 {
         be16(self.buffer.as_ref(), field::TOTAL_LEN)
     }
+    /// Identification.
     pub fn ident(&self) -> u16 {
         be16(self.buffer.as_ref(), field::IDENT)
     }
+    /// The DF (Don't Fragment) flag.
     pub fn dont_fragment(&self) -> bool {
         be16(self.buffer.as_ref(), field::FLAGS_FRAG) & 0x4000 != 0
     }
+    /// Time to Live.
     pub fn ttl(&self) -> u8 {
         self.buffer.as_ref()[field::TTL]
     }
+    /// Protocol of the payload (112 for VRRP).
     pub fn protocol(&self) -> u8 {
         self.buffer.as_ref()[field::PROTOCOL]
     }
+    /// Source address.
     pub fn src(&self) -> Ipv4Addr {
         let b: [u8; 4] = self.buffer.as_ref()[field::SRC].try_into().expect("4 bytes");
         Ipv4Addr::from(b)
     }
+    /// Destination address.
     pub fn dst(&self) -> Ipv4Addr {
         let b: [u8; 4] = self.buffer.as_ref()[field::DST].try_into().expect("4 bytes");
         Ipv4Addr::from(b)
     }
+    /// True if the header checksum (options included) verifies.
     pub fn verify_checksum(&self) -> bool {
         checksum::checksum(&self.buffer.as_ref()[..self.header_len()]) == 0
     }
@@ -98,16 +111,24 @@ impl<'a> Packet<&'a [u8]> {
 /// The fields vrrpd sets or reads; options are never sent and are skipped on receive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Repr {
+    /// Source address.
     pub src: Ipv4Addr,
+    /// Destination address.
     pub dst: Ipv4Addr,
+    /// Protocol of the payload (112 for VRRP).
     pub protocol: u8,
+    /// Time to Live: 255 for multicast adverts (RFC 5798 §5.1.1.3), else `unicast_ttl`.
     pub ttl: u8,
+    /// Type of Service byte ([`TOS_INTERNETWORK_CONTROL`] when vrrpd sends).
     pub tos: u8,
+    /// Identification (see [`next_ident`]).
     pub ident: u16,
+    /// Bytes after the header: Total Length minus the header length.
     pub payload_len: u16,
 }
 
 impl Repr {
+    /// Reads a checked view after verifying its header checksum.
     pub fn parse<T: AsRef<[u8]>>(p: &Packet<T>) -> Result<Repr> {
         if !p.verify_checksum() {
             return Err(Error::Checksum);
@@ -123,6 +144,7 @@ impl Repr {
         })
     }
 
+    /// Bytes [`Repr::emit`] writes: always [`HEADER_LEN`], as vrrpd sends no options.
     pub const fn buffer_len(&self) -> usize {
         HEADER_LEN
     }

@@ -46,6 +46,7 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// The result of a codec operation.
 pub type Result<T> = core::result::Result<T, Error>;
 
 /// Big-endian field access on byte slices (the one place these conversions live).
@@ -62,7 +63,9 @@ pub(crate) fn put16(b: &mut [u8], at: usize, v: u16) {
 /// Address family of an instance and of its packets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Family {
+    /// IPv4: 4-byte addresses; VRRP v2 or v3.
     V4,
+    /// IPv6: 16-byte addresses; VRRP v3 only (RFC 5798 §5.1.2).
     V6,
 }
 

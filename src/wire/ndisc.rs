@@ -5,28 +5,43 @@
 use super::{be16, checksum, ethernet, put16, Error, Result};
 use std::net::Ipv6Addr;
 
+/// Length of the fixed IPv6 header, bytes (RFC 8200 §3).
 pub const IPV6_HEADER_LEN: usize = 40;
 /// ICMPv6 NA: type, code, checksum, flags + reserved, target, one 8-byte option.
 pub const ICMP_LEN: usize = 4 + 4 + 16 + 8;
+/// IPv6 header plus the NA: 72 bytes.
 pub const PACKET_LEN: usize = IPV6_HEADER_LEN + ICMP_LEN;
+/// The whole Ethernet frame of an unsolicited NA: 86 bytes.
 pub const FRAME_LEN: usize = ethernet::HEADER_LEN + PACKET_LEN;
+/// Next Header value of ICMPv6 (RFC 4443 §1).
 pub const NEXT_HEADER_ICMPV6: u8 = 58;
+/// ICMPv6 type of a Neighbor Advertisement (RFC 4861 §4.4).
 pub const ICMPV6_NEIGHBOR_ADVERT: u8 = 136;
 const OPT_TARGET_LL_ADDR: u8 = 2;
 const FLAG_ROUTER: u8 = 0x80;
 const FLAG_SOLICITED: u8 = 0x40;
 const FLAG_OVERRIDE: u8 = 0x20;
+/// The link-local all-nodes group ff02::1 (RFC 4291 §2.7.1), where unsolicited NAs go (RFC 4861 §7.2.6).
 pub const ALL_NODES: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
 
+/// An unsolicited Neighbor Advertisement frame: Ethernet, IPv6 and ICMPv6 fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Repr {
+    /// Ethernet source address: the interface's (or VMAC's) MAC.
     pub src_mac: [u8; 6],
+    /// IPv6 source address: the VIP.
     pub src: Ipv6Addr,
+    /// IPv6 destination: [`ALL_NODES`]; the Ethernet destination is derived from it.
     pub dst: Ipv6Addr,
+    /// IPv6 hop limit: 255, as receivers require (RFC 4861 §7.1.2).
     pub hop_limit: u8,
+    /// R flag: the sender is a router (keepalived sets it when the interface forwards).
     pub router: bool,
+    /// S flag: a reply to a solicitation; clear in an unsolicited NA.
     pub solicited: bool,
+    /// O flag: update existing neighbour cache entries; set in an unsolicited NA.
     pub override_: bool,
+    /// Target Address: the VIP being announced.
     pub target: Ipv6Addr,
     /// Target link-layer address option.
     pub target_mac: [u8; 6],
@@ -48,6 +63,7 @@ impl Repr {
         }
     }
 
+    /// Bytes [`Repr::emit`] writes: always [`FRAME_LEN`].
     pub const fn buffer_len(&self) -> usize {
         FRAME_LEN
     }

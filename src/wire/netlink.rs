@@ -8,108 +8,197 @@
 use super::{Error, Result};
 use std::net::{IpAddr, Ipv4Addr};
 
+/// Length of struct nlmsghdr, bytes (linux/netlink.h).
 pub const HEADER_LEN: usize = 16;
+/// Length of an attribute header (struct nlattr / rtattr: u16 length, u16 type), bytes (linux/netlink.h).
 pub const ATTR_HEADER_LEN: usize = 4;
 
+/// NLMSG_NOOP: nothing, to be skipped (linux/netlink.h).
 pub const NLMSG_NOOP: u16 = 1;
+/// NLMSG_ERROR: an error, or with errno 0 an ACK (linux/netlink.h).
 pub const NLMSG_ERROR: u16 = 2;
+/// NLMSG_DONE: the end of a multipart dump (linux/netlink.h).
 pub const NLMSG_DONE: u16 = 3;
+/// NLMSG_OVERRUN: data was lost (linux/netlink.h).
 pub const NLMSG_OVERRUN: u16 = 4;
+/// RTM_NEWLINK: a link was created or changed; as a request, create one (linux/rtnetlink.h).
 pub const RTM_NEWLINK: u16 = 16;
+/// RTM_DELLINK: a link was removed; as a request, remove one (linux/rtnetlink.h).
 pub const RTM_DELLINK: u16 = 17;
+/// RTM_GETLINK: ask for one link or, with NLM_F_DUMP, all (linux/rtnetlink.h).
 pub const RTM_GETLINK: u16 = 18;
+/// RTM_NEWADDR: an address was added; as a request, add one (linux/rtnetlink.h).
 pub const RTM_NEWADDR: u16 = 20;
+/// RTM_DELADDR: an address was removed; as a request, remove one (linux/rtnetlink.h).
 pub const RTM_DELADDR: u16 = 21;
+/// RTM_GETADDR: ask for the addresses, with NLM_F_DUMP (linux/rtnetlink.h).
 pub const RTM_GETADDR: u16 = 22;
+/// RTM_NEWROUTE: add a route (linux/rtnetlink.h).
 pub const RTM_NEWROUTE: u16 = 24;
+/// RTM_DELROUTE: delete a route (linux/rtnetlink.h).
 pub const RTM_DELROUTE: u16 = 25;
+/// RTM_GETROUTE: ask for routes (linux/rtnetlink.h).
 pub const RTM_GETROUTE: u16 = 26;
+/// RTM_NEWRULE: add a policy routing rule (linux/rtnetlink.h).
 pub const RTM_NEWRULE: u16 = 32;
+/// RTM_DELRULE: delete a policy routing rule (linux/rtnetlink.h).
 pub const RTM_DELRULE: u16 = 33;
 
+/// NLM_F_REQUEST: the message is a request (linux/netlink.h).
 pub const NLM_F_REQUEST: u16 = 0x1;
+/// NLM_F_MULTI: part of a multipart reply ended by NLMSG_DONE (linux/netlink.h).
 pub const NLM_F_MULTI: u16 = 0x2;
+/// NLM_F_ACK: answer with an ACK (NLMSG_ERROR, errno 0) or the error (linux/netlink.h).
 pub const NLM_F_ACK: u16 = 0x4;
+/// NLM_F_DUMP: NLM_F_ROOT | NLM_F_MATCH, return the whole table (linux/netlink.h).
 pub const NLM_F_DUMP: u16 = 0x300;
+/// NLM_F_REPLACE, for a new object: replace an existing one (linux/netlink.h).
 pub const NLM_F_REPLACE: u16 = 0x100;
+/// NLM_F_EXCL, for a new object: fail if it exists (linux/netlink.h).
 pub const NLM_F_EXCL: u16 = 0x200;
+/// NLM_F_CREATE, for a new object: create it if it does not exist (linux/netlink.h).
 pub const NLM_F_CREATE: u16 = 0x400;
-/// In an NLMSG_ERROR: the original request was capped / extended-ack TLVs follow.
+/// NLM_F_CAPPED, in an NLMSG_ERROR: the request is echoed only up to its header (linux/netlink.h).
 pub const NLM_F_CAPPED: u16 = 0x100;
+/// NLM_F_ACK_TLVS, in an NLMSG_ERROR: extended-ack attributes follow the echoed request (linux/netlink.h).
 pub const NLM_F_ACK_TLVS: u16 = 0x200;
 
 const NLA_F_NESTED: u16 = 0x8000;
 const NLA_TYPE_MASK: u16 = 0x3fff;
 const NLMSGERR_ATTR_MSG: u16 = 1;
 
+/// Address family IPv4 (sys/socket.h).
 pub const AF_INET: u8 = 2;
+/// Address family IPv6, as Linux numbers it (sys/socket.h).
 pub const AF_INET6: u8 = 10;
+/// No particular family: a dump of every family (sys/socket.h).
 pub const AF_UNSPEC: u8 = 0;
 
+/// IFF_UP: administratively up (linux/if.h).
 pub const IFF_UP: u32 = 0x1;
+/// IFF_LOOPBACK: a loopback interface (linux/if.h).
 pub const IFF_LOOPBACK: u32 = 0x8;
+/// IFF_RUNNING: operationally up, RFC 2863 OPER_UP (linux/if.h).
 pub const IFF_RUNNING: u32 = 0x40;
+/// IFF_MULTICAST: supports multicast (linux/if.h).
 pub const IFF_MULTICAST: u32 = 0x1000;
 
+/// IFLA_ADDRESS: the link-layer (MAC) address (linux/if_link.h).
 pub const IFLA_ADDRESS: u16 = 1;
+/// IFLA_BROADCAST: the link-layer broadcast address (linux/if_link.h).
 pub const IFLA_BROADCAST: u16 = 2;
+/// IFLA_IFNAME: the interface name, NUL-terminated (linux/if_link.h).
 pub const IFLA_IFNAME: u16 = 3;
+/// IFLA_MTU: the MTU in bytes, u32 (linux/if_link.h).
 pub const IFLA_MTU: u16 = 4;
+/// IFLA_LINK: ifindex of the lower device a macvlan or VLAN sits on, u32 (linux/if_link.h).
 pub const IFLA_LINK: u16 = 5;
+/// IFLA_MASTER: ifindex of the bridge or bond the link is enslaved to, u32 (linux/if_link.h).
 pub const IFLA_MASTER: u16 = 10;
+/// IFLA_OPERSTATE: the RFC 2863 operational state IF_OPER_*, u8 (linux/if_link.h).
 pub const IFLA_OPERSTATE: u16 = 16;
+/// IFLA_LINKINFO: nested, the link's kind and kind-specific data (linux/if_link.h).
 pub const IFLA_LINKINFO: u16 = 18;
+/// IFLA_INFO_KIND, in IFLA_LINKINFO: the kind as a string, "macvlan", "veth", ... (linux/if_link.h).
 pub const IFLA_INFO_KIND: u16 = 1;
+/// IFLA_INFO_DATA, in IFLA_LINKINFO: nested attributes of the kind (linux/if_link.h).
 pub const IFLA_INFO_DATA: u16 = 2;
+/// IFLA_MACVLAN_MODE, in a macvlan's IFLA_INFO_DATA: its mode, u32 (linux/if_link.h).
 pub const IFLA_MACVLAN_MODE: u16 = 1;
+/// MACVLAN_MODE_PRIVATE: no traffic between macvlans of one parent; keepalived's default for
+/// `use_vmac` (linux/if_link.h).
 pub const MACVLAN_MODE_PRIVATE: u32 = 1;
 
+/// IFA_ADDRESS: the address, or the peer's on a point-to-point link (linux/if_addr.h).
 pub const IFA_ADDRESS: u16 = 1;
+/// IFA_LOCAL: the interface's own address (linux/if_addr.h).
 pub const IFA_LOCAL: u16 = 2;
+/// IFA_LABEL: the IPv4 address label, such as `eth0:1`, NUL-terminated (linux/if_addr.h).
 pub const IFA_LABEL: u16 = 3;
+/// IFA_BROADCAST: the IPv4 broadcast address (linux/if_addr.h).
 pub const IFA_BROADCAST: u16 = 4;
+/// IFA_CACHEINFO: struct ifa_cacheinfo, lifetimes and timestamps (linux/if_addr.h).
 pub const IFA_CACHEINFO: u16 = 6;
+/// IFA_FLAGS: all IFA_F_* flags as a u32; ifaddrmsg holds only the low 8 (linux/if_addr.h).
 pub const IFA_FLAGS: u16 = 8;
+/// IFA_F_NODAD: no IPv6 duplicate address detection (linux/if_addr.h).
 pub const IFA_F_NODAD: u32 = 0x02;
+/// IFA_F_HOMEADDRESS: a Mobile IPv6 home address (linux/if_addr.h).
 pub const IFA_F_HOMEADDRESS: u32 = 0x10;
+/// IFA_F_DEPRECATED: preferred lifetime over, not chosen as a source address (linux/if_addr.h).
 pub const IFA_F_DEPRECATED: u32 = 0x20;
+/// IFA_F_TENTATIVE: IPv6 duplicate address detection not yet done (linux/if_addr.h).
 pub const IFA_F_TENTATIVE: u32 = 0x40;
+/// IFA_F_PERMANENT: a static address, with no lifetime to expire (linux/if_addr.h).
 pub const IFA_F_PERMANENT: u32 = 0x80;
+/// IFA_F_MANAGETEMPADDR: derive temporary (privacy) addresses from this prefix (linux/if_addr.h).
 pub const IFA_F_MANAGETEMPADDR: u32 = 0x100;
+/// IFA_F_NOPREFIXROUTE: add no route for the address's prefix (linux/if_addr.h).
 pub const IFA_F_NOPREFIXROUTE: u32 = 0x200;
+/// IFA_F_MCAUTOJOIN: join the multicast group of a multicast address (linux/if_addr.h).
 pub const IFA_F_MCAUTOJOIN: u32 = 0x400;
 
+/// RTA_DST: the route's destination prefix (linux/rtnetlink.h).
 pub const RTA_DST: u16 = 1;
+/// RTA_SRC: the source prefix a route applies to (linux/rtnetlink.h).
 pub const RTA_SRC: u16 = 2;
+/// RTA_OIF: the output interface's ifindex, u32 (linux/rtnetlink.h).
 pub const RTA_OIF: u16 = 4;
+/// RTA_GATEWAY: the next-hop gateway address (linux/rtnetlink.h).
 pub const RTA_GATEWAY: u16 = 5;
+/// RTA_PRIORITY: the route metric, u32 (linux/rtnetlink.h).
 pub const RTA_PRIORITY: u16 = 6;
+/// RTA_PREFSRC: the preferred source address (linux/rtnetlink.h).
 pub const RTA_PREFSRC: u16 = 7;
+/// RTA_MULTIPATH: struct rtnexthop entries, each followed by its attributes (linux/rtnetlink.h).
 pub const RTA_MULTIPATH: u16 = 9;
+/// RTA_TABLE: the routing table id as a u32, for ids rtm_table cannot hold (linux/rtnetlink.h).
 pub const RTA_TABLE: u16 = 15;
+/// RTNH_F_ONLINK: the gateway is on the link even without a route to it (linux/rtnetlink.h).
 pub const RTNH_F_ONLINK: u8 = 4;
 
+/// FRA_DST: the destination prefix a rule matches (linux/fib_rules.h).
 pub const FRA_DST: u16 = 1;
+/// FRA_SRC: the source prefix a rule matches (linux/fib_rules.h).
 pub const FRA_SRC: u16 = 2;
+/// FRA_IIFNAME: the input interface name a rule matches (linux/fib_rules.h).
 pub const FRA_IIFNAME: u16 = 3;
+/// FRA_PRIORITY: the rule's preference, u32; lower is tried first (linux/fib_rules.h).
 pub const FRA_PRIORITY: u16 = 6;
+/// FRA_FWMARK: the firewall mark a rule matches, u32 (linux/fib_rules.h).
 pub const FRA_FWMARK: u16 = 10;
+/// FRA_TABLE: the routing table id as a u32 (linux/fib_rules.h).
 pub const FRA_TABLE: u16 = 15;
+/// FRA_FWMASK: the mask applied before comparing FRA_FWMARK, u32 (linux/fib_rules.h).
 pub const FRA_FWMASK: u16 = 16;
+/// FRA_OIFNAME: the output interface name a rule matches (linux/fib_rules.h).
 pub const FRA_OIFNAME: u16 = 17;
+/// FR_ACT_TO_TBL: look the route up in the rule's table (linux/fib_rules.h).
 pub const FR_ACT_TO_TBL: u8 = 1;
+/// FR_ACT_NOP: do nothing and go on to the next rule (linux/fib_rules.h).
 pub const FR_ACT_NOP: u8 = 3;
+/// FR_ACT_BLACKHOLE: drop silently (linux/fib_rules.h).
 pub const FR_ACT_BLACKHOLE: u8 = 6;
+/// FR_ACT_UNREACHABLE: drop with "network unreachable" (linux/fib_rules.h).
 pub const FR_ACT_UNREACHABLE: u8 = 7;
+/// FR_ACT_PROHIBIT: drop with "administratively prohibited" (linux/fib_rules.h).
 pub const FR_ACT_PROHIBIT: u8 = 8;
 
+/// RTN_UNICAST: a gateway or direct route (linux/rtnetlink.h).
 pub const RTN_UNICAST: u8 = 1;
+/// RT_SCOPE_UNIVERSE: global scope (linux/rtnetlink.h).
 pub const RT_SCOPE_UNIVERSE: u8 = 0;
+/// RT_SCOPE_SITE: valid within the site (linux/rtnetlink.h).
 pub const RT_SCOPE_SITE: u8 = 200;
+/// RT_SCOPE_LINK: valid on the attached link only (linux/rtnetlink.h).
 pub const RT_SCOPE_LINK: u8 = 253;
+/// RT_SCOPE_HOST: valid on this host only (linux/rtnetlink.h).
 pub const RT_SCOPE_HOST: u8 = 254;
+/// RT_SCOPE_NOWHERE: a destination that does not exist (linux/rtnetlink.h).
 pub const RT_SCOPE_NOWHERE: u8 = 255;
+/// RTPROT_BOOT: route installed during boot, iproute2's default protocol (linux/rtnetlink.h).
 pub const RTPROT_BOOT: u8 = 3;
+/// RT_TABLE_MAIN: the main routing table (linux/rtnetlink.h).
 pub const RT_TABLE_MAIN: u8 = 254;
 
 /// Rounds up to the 4-byte netlink alignment.
@@ -130,20 +219,27 @@ fn ne_i32(b: &[u8], at: usize) -> i32 {
 /// nlmsghdr (host byte order, as every netlink field).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Header {
+    /// nlmsg_len: the message length in bytes, this header included.
     pub len: u32,
+    /// nlmsg_type: NLMSG_* or RTM_*.
     pub kind: u16,
+    /// nlmsg_flags: NLM_F_*.
     pub flags: u16,
+    /// nlmsg_seq: the sequence number, echoed in replies to a request.
     pub seq: u32,
+    /// nlmsg_pid: the sending socket's port ID (0 from the kernel).
     pub pid: u32,
 }
 
 impl Header {
+    /// Reads the header at the start of `b`.
     pub fn parse(b: &[u8]) -> Result<Header> {
         if b.len() < HEADER_LEN {
             return Err(Error::Truncated);
         }
         Ok(Header { len: ne_u32(b, 0), kind: ne_u16(b, 4), flags: ne_u16(b, 6), seq: ne_u32(b, 8), pid: ne_u32(b, 12) })
     }
+    /// Writes the header into the first [`HEADER_LEN`] bytes of `b`, which must be at least that long.
     pub fn emit(&self, b: &mut [u8]) {
         b[0..4].copy_from_slice(&self.len.to_ne_bytes());
         b[4..6].copy_from_slice(&self.kind.to_ne_bytes());
@@ -156,7 +252,9 @@ impl Header {
 /// One message of a datagram: its header and the bytes after it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Message<'a> {
+    /// The message header.
     pub header: Header,
+    /// The bytes after the header, up to nlmsg_len.
     pub payload: &'a [u8],
 }
 
@@ -165,6 +263,7 @@ pub struct Messages<'a> {
     rest: &'a [u8],
 }
 
+/// Iterates over the messages of a datagram.
 pub fn messages(datagram: &[u8]) -> Messages<'_> {
     Messages { rest: datagram }
 }
@@ -196,15 +295,20 @@ impl<'a> Iterator for Messages<'a> {
 /// One attribute: type (flags masked off), whether it is nested, and its payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Attr<'a> {
+    /// The attribute type, with NLA_F_NESTED and NLA_F_NET_BYTEORDER masked off.
     pub kind: u16,
+    /// NLA_F_NESTED was set: the payload is itself attributes.
     pub nested: bool,
+    /// The bytes after the attribute header, without alignment padding.
     pub payload: &'a [u8],
 }
 
 impl<'a> Attr<'a> {
+    /// The payload as a u8 (its first byte).
     pub fn u8(&self) -> Option<u8> {
         self.payload.first().copied()
     }
+    /// The payload as a u32 in host byte order, if it has 4 bytes.
     pub fn u32(&self) -> Option<u32> {
         (self.payload.len() >= 4).then(|| ne_u32(self.payload, 0))
     }
@@ -213,6 +317,7 @@ impl<'a> Attr<'a> {
         let end = self.payload.iter().position(|&c| c == 0).unwrap_or(self.payload.len());
         std::str::from_utf8(&self.payload[..end]).ok()
     }
+    /// The payload as an address: 4 bytes IPv4, 16 bytes IPv6, network byte order.
     pub fn ip(&self) -> Option<IpAddr> {
         match self.payload.len() {
             4 => Some(IpAddr::V4(<[u8; 4]>::try_from(self.payload).ok()?.into())),
@@ -220,6 +325,7 @@ impl<'a> Attr<'a> {
             _ => None,
         }
     }
+    /// The attributes nested in the payload.
     pub fn attrs(&self) -> Attrs<'a> {
         Attrs { rest: self.payload }
     }
@@ -231,6 +337,7 @@ pub struct Attrs<'a> {
     rest: &'a [u8],
 }
 
+/// Iterates over the attributes in `b` (a message's payload after its fixed header).
 pub fn attrs(b: &[u8]) -> Attrs<'_> {
     Attrs { rest: b }
 }
@@ -271,6 +378,7 @@ pub struct ErrorMsg<'a> {
 }
 
 impl<'a> ErrorMsg<'a> {
+    /// Parses an NLMSG_ERROR: errno, the echoed request header and any NLMSGERR_ATTR_MSG text.
     pub fn parse(m: &Message<'a>) -> Result<ErrorMsg<'a>> {
         let p = m.payload;
         if p.len() < 4 + HEADER_LEN {
@@ -300,22 +408,33 @@ impl<'a> ErrorMsg<'a> {
 /// RTM_NEWLINK / RTM_DELLINK (ifinfomsg + IFLA_*).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Link<'a> {
+    /// RTM_DELLINK: the link is gone.
     pub deleted: bool,
+    /// ifi_index: the interface index.
     pub ifindex: u32,
+    /// ifi_type: the ARPHRD_* hardware type (linux/if_arp.h).
     pub link_type: u16,
+    /// ifi_flags: IFF_* (linux/if.h).
     pub flags: u32,
+    /// IFLA_IFNAME: the interface name.
     pub name: Option<&'a str>,
+    /// IFLA_ADDRESS, when it is a 6-byte (Ethernet) address.
     pub mac: Option<[u8; 6]>,
+    /// IFLA_MTU, bytes.
     pub mtu: Option<u32>,
+    /// IFLA_OPERSTATE: IF_OPER_* (RFC 2863).
     pub operstate: Option<u8>,
+    /// IFLA_MASTER: the ifindex of the bridge or bond it is enslaved to.
     pub master: Option<u32>,
     /// IFLA_LINKINFO / IFLA_INFO_KIND: "veth", "macvlan", ...
     pub kind: Option<&'a str>,
 }
 
 impl<'a> Link<'a> {
+    /// Length of struct ifinfomsg, the fixed part before the IFLA_* attributes (linux/rtnetlink.h).
     pub const FIXED_LEN: usize = 16;
 
+    /// Parses an RTM_NEWLINK or RTM_DELLINK; unknown attributes are skipped.
     pub fn parse(m: &Message<'a>) -> Result<Link<'a>> {
         let p = m.payload;
         if p.len() < Self::FIXED_LEN {
@@ -361,34 +480,51 @@ impl<'a> Link<'a> {
     }
 }
 
+/// IFA_CACHEINFO: struct ifa_cacheinfo (linux/if_addr.h).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CacheInfo {
+    /// ifa_prefered: the preferred lifetime, seconds (u32::MAX forever).
     pub preferred: u32,
+    /// ifa_valid: the valid lifetime, seconds (u32::MAX forever).
     pub valid: u32,
+    /// cstamp: when the address was created, hundredths of seconds.
     pub created: u32,
+    /// tstamp: when the address was last updated, hundredths of seconds.
     pub updated: u32,
 }
 
 /// RTM_NEWADDR / RTM_DELADDR (ifaddrmsg + IFA_*).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Addr<'a> {
+    /// RTM_DELADDR: the address is gone.
     pub deleted: bool,
+    /// ifa_family: AF_INET or AF_INET6.
     pub family: u8,
+    /// ifa_prefixlen: the prefix length.
     pub prefix_len: u8,
+    /// ifa_scope: RT_SCOPE_*.
     pub scope: u8,
+    /// ifa_index: the interface's index.
     pub ifindex: u32,
     /// IFA_FLAGS when present (it carries the bits above 8), else the header's 8 bits.
     pub flags: u32,
+    /// IFA_ADDRESS: the address, or the peer's on a point-to-point link.
     pub address: Option<IpAddr>,
+    /// IFA_LOCAL: the interface's own address (IPv4).
     pub local: Option<IpAddr>,
+    /// IFA_BROADCAST.
     pub broadcast: Option<IpAddr>,
+    /// IFA_LABEL.
     pub label: Option<&'a str>,
+    /// IFA_CACHEINFO: lifetimes and timestamps.
     pub cache: Option<CacheInfo>,
 }
 
 impl<'a> Addr<'a> {
+    /// Length of struct ifaddrmsg, the fixed part before the IFA_* attributes (linux/if_addr.h).
     pub const FIXED_LEN: usize = 8;
 
+    /// Parses an RTM_NEWADDR or RTM_DELADDR; unknown attributes are skipped.
     pub fn parse(m: &Message<'a>) -> Result<Addr<'a>> {
         let p = m.payload;
         if p.len() < Self::FIXED_LEN {
@@ -440,14 +576,19 @@ impl<'a> Addr<'a> {
 /// A received message, classified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Parsed<'a> {
+    /// NLMSG_ERROR: an error, or an ACK.
     Error(ErrorMsg<'a>),
+    /// NLMSG_DONE: the end of a dump.
     Done,
+    /// RTM_NEWLINK or RTM_DELLINK.
     Link(Link<'a>),
+    /// RTM_NEWADDR or RTM_DELADDR.
     Addr(Addr<'a>),
     /// Anything else (routes, rules, noop): the type is kept, the body skipped.
     Other(u16),
 }
 
+/// Classifies a message and parses the kinds vrrpd follows.
 pub fn parse<'a>(m: &Message<'a>) -> Result<Parsed<'a>> {
     Ok(match m.header.kind {
         NLMSG_ERROR => Parsed::Error(ErrorMsg::parse(m)?),
@@ -467,6 +608,7 @@ pub struct Writer<'b> {
 }
 
 impl<'b> Writer<'b> {
+    /// Starts a message of type `kind` with `flags` and `seq` (pid 0) at the start of `buf`.
     pub fn new(buf: &'b mut [u8], kind: u16, flags: u16, seq: u32) -> Writer<'b> {
         let mut w = Writer { buf, pos: 0, overflow: false };
         if let Some(h) = w.reserve(HEADER_LEN) {
@@ -494,6 +636,7 @@ impl<'b> Writer<'b> {
         }
     }
 
+    /// Appends an attribute with `payload`, padded to 4 bytes.
     pub fn attr(&mut self, kind: u16, payload: &[u8]) {
         if let Some(b) = self.reserve(ATTR_HEADER_LEN + payload.len()) {
             b[0..2].copy_from_slice(&((ATTR_HEADER_LEN + payload.len()) as u16).to_ne_bytes());
@@ -501,9 +644,11 @@ impl<'b> Writer<'b> {
             b[4..].copy_from_slice(payload);
         }
     }
+    /// Appends a u32 attribute in host byte order.
     pub fn attr_u32(&mut self, kind: u16, v: u32) {
         self.attr(kind, &v.to_ne_bytes());
     }
+    /// Appends a NUL-terminated string attribute.
     pub fn attr_str(&mut self, kind: u16, s: &str) {
         // With the terminating NUL, as iproute2 sends names.
         let n = s.len() + 1;
@@ -514,6 +659,7 @@ impl<'b> Writer<'b> {
             b[4 + s.len()] = 0;
         }
     }
+    /// Appends an address attribute: 4 bytes for IPv4, 16 for IPv6, network byte order.
     pub fn attr_ip(&mut self, kind: u16, ip: IpAddr) {
         match ip {
             IpAddr::V4(a) => self.attr(kind, &a.octets()),
@@ -529,6 +675,7 @@ impl<'b> Writer<'b> {
         }
         at
     }
+    /// Closes the nested attribute [`Writer::nest_start`] opened at `at`, setting its length.
     pub fn nest_end(&mut self, at: usize) {
         if !self.overflow {
             let len = (self.pos - at) as u16;
@@ -570,18 +717,28 @@ pub fn dump_request(buf: &mut [u8], kind: u16, family: u8, seq: u32) -> Result<u
 /// IFA_CACHEINFO.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AddrRequest<'a> {
+    /// ifa_index: the interface to put the address on.
     pub ifindex: u32,
+    /// The address itself (IFA_LOCAL).
     pub address: IpAddr,
+    /// ifa_prefixlen: its prefix length.
     pub prefix_len: u8,
+    /// keepalived `peer`: the point-to-point peer, sent as IFA_ADDRESS instead of the address.
     pub peer: Option<IpAddr>,
+    /// keepalived `brd`: IFA_BROADCAST.
     pub broadcast: Option<Ipv4Addr>,
+    /// ifa_scope: RT_SCOPE_* (keepalived `scope`).
     pub scope: u8,
+    /// keepalived `label`: IFA_LABEL.
     pub label: Option<&'a str>,
+    /// IFA_F_*: the low 8 bits go in ifa_flags; IFA_FLAGS carries all when any higher bit is set.
     pub flags: u32,
     /// (preferred, valid) lifetimes in seconds; u32::MAX is forever.
     pub lifetimes: Option<(u32, u32)>,
 }
 
+/// Writes RTM_NEWADDR (`add`, with NLM_F_CREATE and NLM_F_EXCL) or RTM_DELADDR for `r`, with
+/// NLM_F_ACK, into `buf`; returns the message length.
 pub fn addr_request(buf: &mut [u8], add: bool, r: &AddrRequest, seq: u32) -> Result<usize> {
     let (kind, flags) = if add {
         (RTM_NEWADDR, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL)
@@ -619,20 +776,32 @@ pub fn addr_request(buf: &mut [u8], add: bool, r: &AddrRequest, seq: u32) -> Res
 /// A virtual route to add or delete.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RouteRequest<'a> {
+    /// The destination network (RTA_DST, left out when `dst_len` is 0).
     pub dst: IpAddr,
+    /// rtm_dst_len: the destination prefix length.
     pub dst_len: u8,
+    /// keepalived `src`: the preferred source address (RTA_PREFSRC).
     pub src: Option<IpAddr>,
     /// Gateways: one, or several for a multipath route (`via A or B`).
     pub gateways: &'a [IpAddr],
+    /// The output interface's ifindex (RTA_OIF, and each multipath next hop's).
     pub oif: Option<u32>,
+    /// The table id: RTA_TABLE always; rtm_table too when below 256, else RT_TABLE_COMPAT (252).
     pub table: u32,
+    /// keepalived `metric` (or `preference`, `priority`): RTA_PRIORITY.
     pub metric: Option<u32>,
+    /// rtm_scope: RT_SCOPE_*.
     pub scope: u8,
+    /// rtm_protocol: RTPROT_*, who installed the route.
     pub protocol: u8,
+    /// rtm_type: RTN_*.
     pub route_type: u8,
+    /// keepalived `onlink`: RTNH_F_ONLINK, in rtm_flags for one gateway or in each rtnexthop.
     pub onlink: bool,
 }
 
+/// Writes RTM_NEWROUTE (`add`, with NLM_F_CREATE and NLM_F_EXCL) or RTM_DELROUTE for `r`, with
+/// NLM_F_ACK, into `buf`; returns the message length.
 pub fn route_request(buf: &mut [u8], add: bool, r: &RouteRequest, seq: u32) -> Result<usize> {
     let (kind, flags) = if add {
         (RTM_NEWROUTE, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL)
@@ -693,18 +862,30 @@ pub fn route_request(buf: &mut [u8], add: bool, r: &RouteRequest, seq: u32) -> R
 /// A virtual rule to add or delete.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RuleRequest<'a> {
+    /// fib_rule_hdr family: AF_INET or AF_INET6.
     pub family: u8,
+    /// keepalived `from`: source prefix and length (FRA_SRC, src_len).
     pub src: Option<(IpAddr, u8)>,
+    /// keepalived `to`: destination prefix and length (FRA_DST, dst_len).
     pub dst: Option<(IpAddr, u8)>,
+    /// keepalived `table`: FRA_TABLE, and the header's table when below 256 (else RT_TABLE_COMPAT, 252).
     pub table: Option<u32>,
+    /// keepalived `priority` / `preference` / `pref`: FRA_PRIORITY.
     pub priority: Option<u32>,
+    /// keepalived `iif`: input interface name (FRA_IIFNAME).
     pub iif: Option<&'a str>,
+    /// keepalived `oif`: output interface name (FRA_OIFNAME).
     pub oif: Option<&'a str>,
+    /// keepalived `fwmark MARK[/MASK]`: FRA_FWMARK and, if given, FRA_FWMASK.
     pub fwmark: Option<(u32, Option<u32>)>,
+    /// fib_rule_hdr tos: the TOS a rule matches (keepalived `tos`).
     pub tos: u8,
+    /// fib_rule_hdr action: FR_ACT_*.
     pub action: u8,
 }
 
+/// Writes RTM_NEWRULE (`add`, with NLM_F_CREATE and NLM_F_EXCL) or RTM_DELRULE for `r`, with
+/// NLM_F_ACK, into `buf`; returns the message length.
 pub fn rule_request(buf: &mut [u8], add: bool, r: &RuleRequest, seq: u32) -> Result<usize> {
     let (kind, flags) = if add {
         (RTM_NEWRULE, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL)

@@ -16,35 +16,47 @@ use crate::wire::Family;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+/// IANA protocol number of VRRP (RFC 5798 §5.1.1.4, RFC 3768 §5.2.4).
 pub const PROTOCOL: u8 = 112;
+/// Type of an ADVERTISEMENT, the only VRRP packet type (RFC 5798 §5.2.2).
 pub const TYPE_ADVERTISEMENT: u8 = 1;
+/// Length of the fixed VRRP header before the addresses, bytes (RFC 5798 §5.1).
 pub const HEADER_LEN: usize = 8;
+/// Length of the v2 Authentication Data after the addresses, bytes (RFC 3768 §5.3.10).
 pub const V2_AUTH_LEN: usize = 8;
+/// v2 Auth Type 0: no authentication (RFC 3768 §5.3.6).
 pub const AUTH_NONE: u8 = 0;
+/// v2 Auth Type 1: simple text password (RFC 2338 §5.3.6; keepalived `auth_type PASS`).
 pub const AUTH_PASS: u8 = 1;
+/// v2 Auth Type 2: IP Authentication Header (RFC 2338 §5.3.6; keepalived `auth_type AH`).
 pub const AUTH_AH: u8 = 2;
-/// 12-bit Max Adver Int field of VRRPv3, centiseconds.
+/// The 12-bit Max Adver Int field of VRRPv3: its mask and largest value, centiseconds
+/// (RFC 5798 §5.2.7).
 pub const V3_MAX_INTERVAL: u16 = 0x0fff;
 
 mod field {
-    pub const VER_TYPE: usize = 0;
-    pub const VRID: usize = 1;
-    pub const PRIORITY: usize = 2;
-    pub const COUNT: usize = 3;
-    pub const V2_AUTH_TYPE: usize = 4;
-    pub const V2_INTERVAL: usize = 5;
-    pub const V3_INTERVAL: usize = 4;
-    pub const CHECKSUM: usize = 6;
-    pub const ADDRS: usize = 8;
+    pub(crate) const VER_TYPE: usize = 0;
+    pub(crate) const VRID: usize = 1;
+    pub(crate) const PRIORITY: usize = 2;
+    pub(crate) const COUNT: usize = 3;
+    pub(crate) const V2_AUTH_TYPE: usize = 4;
+    pub(crate) const V2_INTERVAL: usize = 5;
+    pub(crate) const V3_INTERVAL: usize = 4;
+    pub(crate) const CHECKSUM: usize = 6;
+    pub(crate) const ADDRS: usize = 8;
 }
 
+/// The VRRP version of an advert or instance (keepalived `version`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Version {
+    /// VRRPv2 (RFC 3768): IPv4 only, interval in seconds, authentication fields.
     V2,
+    /// VRRPv3 (RFC 5798): IPv4 and IPv6, interval in centiseconds, no authentication.
     V3,
 }
 
 impl Version {
+    /// The Version nibble: 2 or 3 (RFC 5798 §5.2.1).
     pub fn number(self) -> u8 {
         match self {
             Version::V2 => 2,
@@ -57,12 +69,16 @@ impl Version {
 /// password for PASS). Absent in v3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct V2Auth {
+    /// Auth Type: [`AUTH_NONE`], [`AUTH_PASS`] or [`AUTH_AH`].
     pub kind: u8,
+    /// Authentication Data: the password zero-padded to 8 bytes for PASS, else zeros.
     pub data: [u8; 8],
 }
 
 impl V2Auth {
+    /// No authentication: type 0 and zero data (also what a parsed v3 advert holds).
     pub const NONE: V2Auth = V2Auth { kind: AUTH_NONE, data: [0; 8] };
+    /// PASS authentication with `data`, the password zero-padded to 8 bytes.
     pub fn pass(data: [u8; 8]) -> V2Auth {
         V2Auth { kind: AUTH_PASS, data }
     }
@@ -72,12 +88,21 @@ impl V2Auth {
 /// addresses to send.
 #[derive(Debug, Clone, Copy)]
 pub enum Addrs<'a> {
-    Raw { family: Family, bytes: &'a [u8] },
+    /// Received: the packed addresses as they are on the wire.
+    Raw {
+        /// Which family the bytes hold: 4 or 16 bytes per address.
+        family: Family,
+        /// The addresses back to back, network byte order.
+        bytes: &'a [u8],
+    },
+    /// IPv4 addresses to send.
     V4(&'a [Ipv4Addr]),
+    /// IPv6 addresses to send.
     V6(&'a [Ipv6Addr]),
 }
 
 impl<'a> Addrs<'a> {
+    /// The family of the addresses.
     pub fn family(&self) -> Family {
         match self {
             Addrs::Raw { family, .. } => *family,
@@ -86,6 +111,7 @@ impl<'a> Addrs<'a> {
         }
     }
 
+    /// The number of addresses.
     pub fn len(&self) -> usize {
         match self {
             Addrs::Raw { family, bytes } => bytes.len() / family.addr_len(),
@@ -94,10 +120,12 @@ impl<'a> Addrs<'a> {
         }
     }
 
+    /// True if there are no addresses.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
+    /// The `i`th address, or `None` past the end.
     pub fn get(&self, i: usize) -> Option<IpAddr> {
         match self {
             Addrs::Raw { family: Family::V4, bytes } => {
@@ -113,6 +141,7 @@ impl<'a> Addrs<'a> {
         }
     }
 
+    /// The addresses in order.
     pub fn iter(&self) -> impl Iterator<Item = IpAddr> + '_ {
         (0..self.len()).map_while(|i| self.get(i))
     }
@@ -168,9 +197,19 @@ pub enum ChecksumMode {
     /// v2, and v3/IPv4 with `v3_checksum_as_v2`: the VRRP bytes only.
     Plain,
     /// v3/IPv4 default: with the IPv4 pseudo-header. In unicast the destination is the peer.
-    PseudoV4 { src: Ipv4Addr, dst: Ipv4Addr },
+    PseudoV4 {
+        /// Source address of the IPv4 header.
+        src: Ipv4Addr,
+        /// Destination address of the IPv4 header.
+        dst: Ipv4Addr,
+    },
     /// v3/IPv6: with the IPv6 pseudo-header.
-    PseudoV6 { src: Ipv6Addr, dst: Ipv6Addr },
+    PseudoV6 {
+        /// Source address of the IPv6 header.
+        src: Ipv6Addr,
+        /// Destination address of the IPv6 header.
+        dst: Ipv6Addr,
+    },
 }
 
 impl ChecksumMode {
@@ -210,6 +249,7 @@ pub struct Packet<T: AsRef<[u8]>> {
 }
 
 impl<T: AsRef<[u8]>> Packet<T> {
+    /// Checks that `buffer` holds the header and what its version and count imply for `family`.
     pub fn new_checked(buffer: T, family: Family) -> Result<Packet<T>> {
         let b = buffer.as_ref();
         if b.len() < HEADER_LEN {
@@ -226,6 +266,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
     pub fn version_number(&self) -> u8 {
         self.buffer.as_ref()[field::VER_TYPE] >> 4
     }
+    /// The version, or `None` if the nibble is neither 2 nor 3.
     pub fn version(&self) -> Option<Version> {
         match self.version_number() {
             2 => Some(Version::V2),
@@ -233,15 +274,19 @@ impl<T: AsRef<[u8]>> Packet<T> {
             _ => None,
         }
     }
+    /// The Type nibble (1 for an advertisement).
     pub fn kind(&self) -> u8 {
         self.buffer.as_ref()[field::VER_TYPE] & 0x0f
     }
+    /// Virtual Rtr ID (RFC 5798 §5.2.3).
     pub fn vrid(&self) -> u8 {
         self.buffer.as_ref()[field::VRID]
     }
+    /// Priority: 255 for the address owner, 0 when a master resigns (RFC 5798 §5.2.4).
     pub fn priority(&self) -> u8 {
         self.buffer.as_ref()[field::PRIORITY]
     }
+    /// Count IPvX Addr: the number of addresses (RFC 5798 §5.2.5).
     pub fn count(&self) -> u8 {
         self.buffer.as_ref()[field::COUNT]
     }
@@ -253,6 +298,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
             _ => b[field::V2_INTERVAL] as u16,
         }
     }
+    /// The Checksum field as received.
     pub fn checksum(&self) -> u16 {
         be16(self.buffer.as_ref(), field::CHECKSUM)
     }
@@ -268,12 +314,15 @@ impl<T: AsRef<[u8]>> Packet<T> {
         let auth = if self.version_number() == 3 { 0 } else { V2_AUTH_LEN };
         HEADER_LEN + self.count() as usize * self.family.addr_len() + auth
     }
+    /// The address list, borrowing this view.
     pub fn addrs(&self) -> Addrs<'_> {
         Addrs::Raw { family: self.family, bytes: &self.buffer.as_ref()[self.addr_range()] }
     }
     fn addr_range(&self) -> std::ops::Range<usize> {
         field::ADDRS..field::ADDRS + self.count() as usize * self.family.addr_len()
     }
+    /// v2: Auth Type and the Authentication Data after the addresses. Only a version-2 view is
+    /// checked to hold them.
     pub fn v2_auth(&self) -> V2Auth {
         let b = self.buffer.as_ref();
         let start = field::ADDRS + self.count() as usize * self.family.addr_len();
@@ -285,6 +334,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
     pub fn covered(&self) -> &[u8] {
         &self.buffer.as_ref()[..self.expected_len()]
     }
+    /// True if the covered bytes checksum to zero under `mode`.
     pub fn verify_checksum(&self, mode: ChecksumMode) -> bool {
         mode.compute(self.covered()) == 0
     }
@@ -307,15 +357,19 @@ impl<T: AsRef<[u8]>> Packet<T> {
 /// An advertisement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Repr<'a> {
+    /// VRRP version.
     pub version: Version,
+    /// Virtual Rtr ID (RFC 5798 §5.2.3; keepalived `virtual_router_id`).
     pub vrid: u8,
+    /// Priority: 255 for the address owner, 0 when a master resigns (RFC 5798 §5.2.4).
     pub priority: u8,
     /// v2: Adver Int in seconds (8 bits); v3: Max Adver Int in centiseconds (12 bits).
     pub interval: u16,
     /// v2 only; ignored when emitting v3.
     pub auth: V2Auth,
+    /// The virtual addresses (IPvX Address(es), RFC 5798 §5.2.9).
     pub addrs: Addrs<'a>,
-    /// v3: the 4 reserved bits before Max Adver Int (RFC 5798 §5.2.5: zero when sent, ignored
+    /// v3: the 4 reserved bits before Max Adver Int (RFC 5798 §5.2.6: zero when sent, ignored
     /// on receive). Kept so that a parsed advert re-emits to the same bytes; 0 to send.
     pub reserved: u8,
 }
@@ -349,6 +403,7 @@ impl<'a> Repr<'a> {
         })
     }
 
+    /// Bytes [`Repr::emit`] writes: header, addresses, and for v2 the authentication data.
     pub fn buffer_len(&self) -> usize {
         HEADER_LEN + self.addrs.byte_len() + if self.version == Version::V2 { V2_AUTH_LEN } else { 0 }
     }
@@ -385,21 +440,48 @@ impl<'a> Repr<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DropReason {
     /// Shorter or longer than its header says (`packet_len_err`).
-    PacketLength { got: usize, expected: usize },
+    PacketLength {
+        /// Bytes received.
+        got: usize,
+        /// Bytes the version and address count imply.
+        expected: usize,
+    },
     /// TTL / hop limit not 255 in multicast, or outside a unicast peer's min/max (`ip_ttl_err`).
-    IpTtl { got: u8 },
+    IpTtl {
+        /// The TTL / hop limit received.
+        got: u8,
+    },
     /// Not the configured VRRP version (`version` in keepalived's log; no stat).
-    Version { got: u8 },
+    Version {
+        /// The version nibble received.
+        got: u8,
+    },
     /// v2 auth type not 0, 1 or 2 (`invalid_authtype`).
-    InvalidAuthType { got: u8 },
+    InvalidAuthType {
+        /// The Auth Type received.
+        got: u8,
+    },
     /// v2 auth type differs from ours (`authtype_mismatch`).
-    AuthTypeMismatch { got: u8, expected: u8 },
+    AuthTypeMismatch {
+        /// The Auth Type received.
+        got: u8,
+        /// The Auth Type we are configured with.
+        expected: u8,
+    },
     /// v2 password differs (`auth_failure`).
     AuthFailure,
     /// v2 advert interval differs from ours (`advert_interval_err`).
-    AdvertInterval { got: u16, expected: u16 },
+    AdvertInterval {
+        /// The Adver Int received, seconds.
+        got: u16,
+        /// Our Adver Int, seconds.
+        expected: u16,
+    },
     /// Type is not ADVERTISEMENT (`invalid_type_rcvd`).
-    InvalidType { got: u8 },
+    InvalidType {
+        /// The Type nibble received.
+        got: u8,
+    },
     /// Checksum does not verify (`checksum` in the log).
     Checksum,
 }
@@ -442,6 +524,7 @@ impl fmt::Display for DropReason {
 /// What the receiving instance expects (its configuration).
 #[derive(Debug, Clone, Copy)]
 pub struct Expect<'a> {
+    /// The configured version (keepalived `version`); an advert of another version is dropped.
     pub version: Version,
     /// Multicast instance: the TTL / hop limit must be 255 (RFC 5798 §7.1).
     pub multicast: bool,
@@ -451,6 +534,7 @@ pub struct Expect<'a> {
     pub auth: V2Auth,
     /// v2: our Adver Int in seconds (a mismatch drops, RFC 3768 §7.1).
     pub v2_interval: u16,
+    /// keepalived `v3_checksum_as_v2`: v3 over IPv4 is checksummed without the pseudo-header.
     pub v3_checksum_as_v2: bool,
     /// Our VIPs, to report an address-list mismatch (logged and counted, not dropped).
     pub vips: Addrs<'a>,
@@ -459,8 +543,11 @@ pub struct Expect<'a> {
 /// Where and how the advert arrived (from the IPv4 header, or IPv6 ancillary data).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RxMeta {
+    /// Source address of the IP header: the sender.
     pub src: IpAddr,
+    /// Destination address: the VRRP group or, in unicast, our own address.
     pub dst: IpAddr,
+    /// IPv4 TTL or IPv6 hop limit.
     pub ttl: u8,
     /// Bytes of the received frame before the VRRP payload (IP header plus any extension),
     /// used for the Ethernet minimum-frame padding allowance.
@@ -470,6 +557,7 @@ pub struct RxMeta {
 /// An accepted advert and the non-fatal findings keepalived logs about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Accepted<'a> {
+    /// The advert, borrowing the received bytes.
     pub repr: Repr<'a>,
     /// The VIP count or list differs from ours (`addr_list_err`).
     pub addr_list_mismatch: bool,

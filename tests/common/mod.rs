@@ -1,5 +1,7 @@
 //! Helpers shared by the config tests: load text on a described machine and find diagnostics.
 #![allow(dead_code)]
+// shared by several test binaries; pub is how a test module exports
+#![allow(unreachable_pub)]
 use std::path::{Path, PathBuf};
 use vrrpd::config::{self, Diagnostic, Effect, LoadOptions, Loaded, StaticHost};
 

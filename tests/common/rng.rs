@@ -1,6 +1,8 @@
 //! xorshift64*: the seeded generator of the randomized tests (no crates), reproducible from
 //! the seed each test prints on failure.
 #![allow(dead_code)]
+// shared by several test binaries (tests/common and sim_elections); pub is how a test module exports
+#![allow(unreachable_pub)]
 pub struct Rng(pub u64);
 
 impl Rng {

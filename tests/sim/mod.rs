@@ -1,5 +1,7 @@
 //! The simulated LAN (`vrrpd::sim`) with the tests' shorthands.
 #![allow(dead_code)] // each test binary uses some of the shorthands
+// shared by several test binaries; pub is how a test module exports
+#![allow(unreachable_pub)]
 use vrrpd::config::model::Config;
 pub use vrrpd::sim::*;
 
