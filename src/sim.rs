@@ -149,6 +149,7 @@ impl Lan {
         if !node.link_up {
             agent.handle(self.now, Input::Link { interface: &node.iface, up: false });
         }
+        agent.start(self.now);
         node.agent = Some(agent);
         self.drain(n);
     }

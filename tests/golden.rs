@@ -96,6 +96,7 @@ fn replay(path: &std::path::Path) -> String {
                 let cfg = config(&std::fs::read_to_string(dir.join(file)).unwrap());
                 let mut agent = Agent::new(cfg, now);
                 agent.handle(now, Input::AddressAdded { interface: "eth0", addr: "192.168.31.20".parse().unwrap() });
+                agent.start(now);
                 r.agent = Some(agent);
             }
             ["script", n, "exit", code] => {

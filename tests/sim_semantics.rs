@@ -16,10 +16,16 @@ struct Solo {
 
 impl Solo {
     fn new(text: &str) -> Solo {
+        Solo::with_addresses(text, &[("eth0", "192.168.31.20")])
+    }
+    /// Started with these (interface, address) pairs in the kernel.
+    fn with_addresses(text: &str, addrs: &[(&str, &str)]) -> Solo {
         let cfg = config(text);
         let mut s = Solo { agent: Agent::new(cfg, Instant::ZERO), now: Instant::ZERO, actions: Vec::new() };
-        s.agent
-            .handle(Instant::ZERO, Input::AddressAdded { interface: "eth0", addr: "192.168.31.20".parse().unwrap() });
+        for (interface, addr) in addrs {
+            s.agent.handle(Instant::ZERO, Input::AddressAdded { interface, addr: addr.parse().unwrap() });
+        }
+        s.agent.start(Instant::ZERO);
         s.drain();
         s
     }
@@ -328,7 +334,7 @@ fn sync_group_members_move_together_and_notify_as_a_group() {
     let text = "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n priority 150\n advert_int 1\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n\
                 vrrp_instance B {\n interface eth1\n virtual_router_id 2\n priority 150\n advert_int 1\n virtual_ipaddress {\n 10.0.1.1\n }\n}\n\
                 vrrp_sync_group G {\n group {\n  A\n  B\n }\n notify \"/usr/local/bin/g.sh\"\n}\n";
-    let mut s = Solo::new(text);
+    let mut s = Solo::with_addresses(text, &[("eth0", "192.168.31.20"), ("eth1", "192.168.32.20")]);
     s.at(5_000_000);
     assert_eq!((s.agent.state(instance(0)), s.agent.state(instance(1))), (State::Master, State::Master));
     let notes: Vec<String> = s
@@ -550,4 +556,70 @@ fn a_script_reordered_by_reload_while_it_runs_runs_again_on_schedule() {
     s.at(31_000_000);
     assert_eq!(runs(&s), before + 1, "the next interval runs alpha");
     assert!(!s.logged("Track script alpha is already running"));
+}
+
+fn notifies(s: &Solo) -> Vec<String> {
+    s.actions
+        .iter()
+        .filter_map(|(_, a)| if let Action::Notify { extra, .. } = a { Some(extra.join(" ")) } else { None })
+        .collect()
+}
+
+const NOTIFY: &str = " notify /usr/local/bin/n.sh\n notify_backup /usr/local/bin/backup.sh";
+
+#[test]
+fn booting_with_the_link_down_enters_fault_at_once_and_notifies_fault_only() {
+    // keepalived 2.2.7, measured: "(VI_1): entering FAULT state (interface veth0 down)",
+    // "(VI_1) entering FAULT state", notify FAULT; never BACKUP first.
+    let cfg = config(&inst(100, NOTIFY));
+    let mut agent = Agent::new(cfg, Instant::ZERO);
+    agent.handle(Instant::ZERO, Input::AddressAdded { interface: "eth0", addr: "192.168.31.20".parse().unwrap() });
+    agent.handle(Instant::ZERO, Input::Link { interface: "eth0", up: false });
+    agent.start(Instant::ZERO);
+    let mut s = Solo { agent, now: Instant::ZERO, actions: Vec::new() };
+    s.drain();
+    assert!(s.logged("(VI_1): entering FAULT state (interface eth0 down)"), "{:?}", s.actions);
+    assert!(s.logged("(VI_1) entering FAULT state"));
+    assert!(!s.logged("BACKUP"), "no BACKUP state at boot: {:?}", s.actions);
+    assert_eq!(notifies(&s), ["INSTANCE VI_1 FAULT 100"]);
+    assert!(
+        !s.actions
+            .iter()
+            .any(|(_, a)| matches!(a, Action::Notify { command, .. } if command.argv[0].contains("backup"))),
+        "notify_backup never runs on a host without its link"
+    );
+    s.input(Input::Link { interface: "eth0", up: true });
+    assert_eq!(s.state(), State::Backup);
+    s.at(10_000_000);
+    assert_eq!(s.state(), State::Master);
+}
+
+#[test]
+fn no_instance_is_master_without_a_source_address() {
+    // Booted before DHCP: keepalived stays in FAULT "(no IPv4 address for interface)".
+    let mut s = Solo::with_addresses(&inst(100, NOTIFY), &[]);
+    assert!(s.logged("(VI_1) entering FAULT state (no IPv4 address for interface)"), "{:?}", s.actions);
+    s.at(20_000_000);
+    assert_eq!(s.state(), State::Fault, "a silent master holding the VIP would be worse");
+    assert!(!s.actions.iter().any(|(_, a)| matches!(a, Action::AddAddress { .. } | Action::SendAdvert { .. })));
+    // DHCP answers: BACKUP, then MASTER after master-down.
+    s.input(Input::AddressAdded { interface: "eth0", addr: "192.168.31.20".parse().unwrap() });
+    assert_eq!(s.state(), State::Backup);
+    s.at(24_000_000);
+    assert_eq!(s.state(), State::Master);
+    // The address goes again: FAULT, the VIP released with a priority-0 advert.
+    let before = s.actions.len();
+    s.input(Input::AddressRemoved { interface: "eth0", addr: "192.168.31.20".parse().unwrap() });
+    assert_eq!(s.state(), State::Fault);
+    assert!(s.actions[before..].iter().any(|(_, a)| matches!(a, Action::RemoveAddress { .. })));
+    assert_eq!(notifies(&s).last().map(String::as_str), Some("INSTANCE VI_1 FAULT 100"));
+}
+
+#[test]
+fn an_ipv6_instance_needs_a_link_local_address() {
+    let text = "vrrp_instance V6 {\n interface eth0\n virtual_router_id 9\n priority 100\n version 3\n advert_int 1\n virtual_ipaddress {\n  fd00::240\n }\n}\n";
+    let mut s = Solo::with_addresses(text, &[("eth0", "fd00::20")]);
+    assert!(s.logged("(V6) entering FAULT state (no IPv6 address for interface)"), "{:?}", s.actions);
+    s.input(Input::AddressAdded { interface: "eth0", addr: "fe80::20".parse().unwrap() });
+    assert_eq!(s.state(), State::Backup);
 }

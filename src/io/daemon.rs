@@ -220,6 +220,7 @@ impl Daemon {
                 agent.handle(start, Input::Link { interface: name, up: false });
             }
         }
+        agent.start(start);
         let n = agent.instance_count();
         let mut d = Daemon {
             agent,

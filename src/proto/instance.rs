@@ -244,11 +244,20 @@ impl Agent {
         }
     }
 
-    /// The instance's first state: BACKUP (init), or FAULT (init) while a tracker holds it down.
+    /// The instance's first state: BACKUP (init), or FAULT while a tracker holds it down.
+    /// keepalived starts an instance whose link is down or whose interface has no address in
+    /// FAULT at once, saying why, and runs the FAULT notifies (never BACKUP's).
     pub(crate) fn start_instance(&mut self, i: InstanceId, now: Instant) {
         let a = self.assess(i);
         self.inst[i.index()].effective = track::effective_priority(self.conf(i).priority, a.adjust);
-        if a.fault || a.waiting || self.group_fault(i) {
+        if let Some(down) = a.down {
+            // keepalived's wording, colon and all, for the link case.
+            let colon = if matches!(down, track::Down::Link(_)) { ":" } else { "" };
+            self.log(Level::Info, format!("({}){colon} entering FAULT state ({down})", self.name(i)));
+            self.set_state(i, State::Fault);
+            self.log(Level::Info, format!("({}) entering FAULT state", self.name(i)));
+            self.notify(i, State::Fault);
+        } else if a.fault || a.waiting || self.group_fault(i) {
             self.enter_fault(i, true);
         } else {
             self.enter_backup(i, now, true);

@@ -41,7 +41,9 @@ const IDLE_QUEUE_CAPACITY: usize = 8 * 1024 / std::mem::size_of::<Action>();
 /// Its methods fall in four groups, and the shell calls them in this order:
 ///
 /// 1. **Start**: [`Agent::new`] at boot, then one [`Input::AddressAdded`] per address and one
-///    [`Input::Link`] per link that is down, from the first netlink dump.
+///    [`Input::Link`] per link that is down, from the first netlink dump, then
+///    [`Agent::start`]: every instance then starts knowing its link and its addresses
+///    (keepalived reads the interfaces before it initialises the instances).
 /// 2. **Each loop turn**: [`Agent::handle`] for every input of the turn (received adverts,
 ///    netlink events, finished scripts, track files, [`Input::Timeout`] when woken at the
 ///    deadline, [`Input::Reload`], [`Input::Shutdown`]); then [`Agent::poll_action`] until
@@ -72,13 +74,14 @@ pub struct Agent {
     iface_ids: HashMap<String, u32>,
     out: VecDeque<Action>,
     timers: TimerTable,
+    /// [`Agent::start`] has run: until then inputs only record the kernel's state.
+    started: bool,
     stopped: bool,
 }
 
 impl Agent {
-    /// Builds the agent and performs keepalived's startup at `now`: remove leftover VIPs,
-    /// then BACKUP (init), or FAULT (init) until weight-0 scripts report; after
-    /// `vrrp_startup_delay` when one is set.
+    /// Builds the agent at `now`. Nothing starts until [`Agent::start`]; the inputs fed before
+    /// it (addresses, links) describe the kernel as the first netlink dump found it.
     pub fn new(cfg: Config, now: Instant) -> Agent {
         let mut a = Agent {
             cfg,
@@ -93,6 +96,7 @@ impl Agent {
             iface_ids: HashMap::new(),
             out: VecDeque::new(),
             timers: TimerTable::default(),
+            started: false,
             stopped: false,
         };
         for n in 0..a.cfg.scripts.len() {
@@ -106,19 +110,32 @@ impl Agent {
         }
         a.resolve();
         a.inst = a.cfg.instances.iter().map(Inst::new).collect();
-        let delay = a.cfg.global.startup_delay.max(a.cfg.global.delay_after_boot);
-        for i in a.instance_ids() {
-            a.remove_leftovers(i);
+        a
+    }
+
+    /// keepalived's startup at `now`: remove leftover VIPs, then each instance enters BACKUP
+    /// (init), or FAULT while its link is down, it has no address, or a weight-0 script has
+    /// not reported; after `vrrp_startup_delay` when one is set. Called once.
+    pub fn start(&mut self, now: Instant) {
+        if std::mem::replace(&mut self.started, true) {
+            return;
+        }
+        let delay = self.cfg.global.startup_delay.max(self.cfg.global.delay_after_boot);
+        for i in self.instance_ids() {
+            self.remove_leftovers(i);
         }
         if delay > 0 {
-            a.timers.set(Timer::Startup, now.plus(delay));
-            a.log(Level::Info, format!("Delaying startup for {} seconds", crate::config::value::format_seconds(delay)));
+            self.timers.set(Timer::Startup, now.plus(delay));
+            self.log(
+                Level::Info,
+                format!("Delaying startup for {} seconds", crate::config::value::format_seconds(delay)),
+            );
         } else {
-            for i in a.instance_ids() {
-                a.start_instance(i, now);
+            for i in self.instance_ids() {
+                self.start_instance(i, now);
             }
         }
-        a
+        self.fire_due(now);
     }
 
     fn next_script_id(&mut self) -> ScriptId {
@@ -156,21 +173,21 @@ impl Agent {
         }
     }
 
-    /// Feeds one input at `now`, then fires every timer due at `now`.
+    /// Feeds one input at `now`, then fires every timer due at `now`. Before
+    /// [`Agent::start`], addresses and link states are recorded and everything else waits.
     pub fn handle(&mut self, now: Instant, input: Input) {
         if self.stopped {
+            return;
+        }
+        if !self.started {
+            self.record_boot_state(input);
             return;
         }
         match input {
             Input::Timeout => {}
             Input::Packet { interface, meta, bytes } => self.on_packet(now, interface, meta, bytes),
             Input::Link { interface, up } => self.on_link(now, interface, up),
-            Input::AddressAdded { interface, addr } => {
-                let list = self.addrs.entry(interface.to_string()).or_default();
-                if !list.contains(&addr) {
-                    list.push(addr);
-                }
-            }
+            Input::AddressAdded { interface, addr } => self.on_address_added(now, interface, addr),
             Input::AddressRemoved { interface, addr } => self.on_address_removed(now, interface, addr),
             Input::ScriptExited { script, result } => self.on_script_exited(now, script, result),
             Input::TrackFile { file, value } => self.on_track_file(now, file, value),
@@ -194,7 +211,30 @@ impl Agent {
 
     /// The earliest deadline, or None when nothing is scheduled. Reads, never changes.
     pub fn poll_timeout(&self) -> Option<Instant> {
+        if !self.started {
+            return None;
+        }
         self.timers.next_timeout()
+    }
+
+    /// The kernel's state as the first dump reports it, before anything starts.
+    fn record_boot_state(&mut self, input: Input) {
+        match input {
+            Input::AddressAdded { interface, addr } => self.record_address(interface, addr),
+            Input::Link { interface, up } => {
+                if let Some(l) = self.links.iter_mut().find(|l| l.name == interface) {
+                    l.up = up;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn record_address(&mut self, interface: &str, addr: IpAddr) {
+        let list = self.addrs.entry(interface.to_string()).or_default();
+        if !list.contains(&addr) {
+            list.push(addr);
+        }
     }
 
     fn fire_due(&mut self, now: Instant) {
@@ -349,6 +389,7 @@ mod tests {
         assert!(!loaded.is_fatal());
         let mut agent = Agent::new(loaded.config, Instant::ZERO);
         agent.handle(Instant::ZERO, Input::AddressAdded { interface: "eth0", addr: "10.10.0.1".parse().unwrap() });
+        agent.start(Instant::ZERO);
         let (mut peak, mut drained) = (0, 0);
         while let Some(t) = agent.poll_timeout() {
             if agent.inst.iter().all(|i| i.state == State::Master) {

@@ -216,9 +216,38 @@ impl Agent {
     /// An address left `interface`. keepalived set_vrrp_backup(): a VIP of a MASTER deleted by
     /// someone else makes it send priority 0, release the rest, go BACKUP and retake after
     /// Skew_Time.
+    /// An address appeared: an instance on that interface in FAULT for want of a source
+    /// address may now leave it (keepalived: "Assigned address ... for interface").
+    pub(crate) fn on_address_added(&mut self, now: Instant, interface: &str, addr: IpAddr) {
+        self.record_address(interface, addr);
+        let waiting: Vec<InstanceId> = self
+            .instance_ids()
+            .filter(|&i| self.inst[i.index()].state == State::Fault && self.on_interface(i, interface))
+            .collect();
+        for i in waiting {
+            self.reassess(i, now);
+        }
+    }
+
+    fn on_interface(&self, i: InstanceId, interface: &str) -> bool {
+        self.conf(i).interface.as_deref() == Some(interface)
+    }
+
     pub(crate) fn on_address_removed(&mut self, now: Instant, interface: &str, addr: IpAddr) {
         if let Some(list) = self.addrs.get_mut(interface) {
             list.retain(|a| *a != addr);
+        }
+        // The instance's last source address went: FAULT (keepalived), VIPs released.
+        let stranded: Vec<InstanceId> = self
+            .instance_ids()
+            .filter(|&i| {
+                self.inst[i.index()].state != State::Fault
+                    && self.on_interface(i, interface)
+                    && self.source_address(i).is_none()
+            })
+            .collect();
+        for i in stranded {
+            self.reassess(i, now);
         }
         for n in 0..self.inst.len() {
             let i = InstanceId::from_index(n);

@@ -250,7 +250,7 @@ pub(crate) fn resolve(cfg: &Config, links: &[LinkRt]) -> Vec<Tracking> {
 }
 
 /// What an instance's trackers add up to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Assessment {
     /// The sum of the weights in effect.
     pub(crate) adjust: i32,
@@ -258,13 +258,36 @@ pub(crate) struct Assessment {
     pub(crate) fault: bool,
     /// A weight-0 script has not reported yet (keepalived keeps the instance in FAULT).
     pub(crate) waiting: bool,
+    /// Why the instance cannot run at all, as keepalived words it at startup: its own link
+    /// is down, or its interface has no address of its family (a FAULT too).
+    pub(crate) down: Option<Down>,
+}
+
+/// What keeps an instance from running on its interface.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Down {
+    /// The instance's own interface is down (not `dont_track_primary`).
+    Link(String),
+    /// No source address: no IPv4 address, or no IPv6 link-local address, on the interface
+    /// (keepalived: "no IPv4 address for interface"). An instance never runs without one.
+    NoAddress(crate::config::model::Family),
+}
+
+impl std::fmt::Display for Down {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Down::Link(name) => write!(f, "interface {name} down"),
+            Down::NoAddress(crate::config::model::Family::V4) => write!(f, "no IPv4 address for interface"),
+            Down::NoAddress(crate::config::model::Family::V6) => write!(f, "no IPv6 address for interface"),
+        }
+    }
 }
 
 impl Agent {
     /// Sums the trackers of `i` (and of its sync group).
     pub(crate) fn assess(&self, i: InstanceId) -> Assessment {
         let t = &self.tracking[i.index()];
-        let mut a = Assessment { adjust: 0, fault: false, waiting: false };
+        let mut a = Assessment { adjust: 0, fault: false, waiting: false, down: None };
         let mut add = |c: Contribution| match c {
             Contribution::Fault => a.fault = true,
             Contribution::Adjust(x) => a.adjust += x,
@@ -282,8 +305,14 @@ impl Agent {
             add(file_contribution(self.files[f.at].value, f.weight, f.reverse));
         }
         if let Some((l, true)) = t.own_link {
-            a.fault |= !self.links[l].up;
+            if !self.links[l].up {
+                a.down = Some(Down::Link(self.links[l].name.clone()));
+            }
         }
+        if a.down.is_none() && self.conf(i).interface.is_some() && self.source_address(i).is_none() {
+            a.down = Some(Down::NoAddress(self.conf(i).family));
+        }
+        a.fault |= a.down.is_some();
         a
     }
 
