@@ -29,7 +29,9 @@ fn main() {
         auth: V2Auth::NONE,
         v2_interval: 1,
         v3_checksum_as_v2: false,
+        vrid: repr.vrid,
         vips: Addrs::V4(&vips),
+        check_vips: true,
     };
 
     const N: u32 = 5_000_000;

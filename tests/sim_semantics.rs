@@ -623,3 +623,63 @@ fn an_ipv6_instance_needs_a_link_local_address() {
     s.input(Input::AddressAdded { interface: "eth0", addr: "fe80::20".parse().unwrap() });
     assert_eq!(s.state(), State::Backup);
 }
+
+/// An advert from `src` of a router on our VRID with its own VIP list.
+fn foreign_advert(s: &Solo, src: &str, prio: u8, vips: &str) -> Vec<u8> {
+    let other = config(&inst(100, "").replace("10.0.0.100", vips));
+    advert_of(&other, prio, src.parse().unwrap(), s.agent.config().instances[0].mcast_dst)
+}
+
+fn feed(s: &mut Solo, src: &str, bytes: &[u8]) {
+    let dst = s.agent.config().instances[0].mcast_dst;
+    let meta = RxMeta { src: src.parse().unwrap(), dst, ttl: 255, header_len: 20 };
+    s.input(Input::Packet { interface: "eth0", meta, bytes });
+}
+
+#[test]
+fn a_higher_router_on_our_vrid_with_other_vips_is_dropped_and_counted() {
+    // RFC 3768 §7.1; keepalived 2.2.7 drops such adverts (addr_list_err) and names our VIP.
+    let mut s = Solo::new(&inst(100, ""));
+    s.at(4_000_000);
+    assert_eq!(s.state(), State::Master);
+    let other_list = foreign_advert(&s, PEER, 200, "10.0.0.200");
+    let other_count = foreign_advert(&s, PEER, 200, "10.0.0.100\n  10.0.0.101");
+    for k in 0..10u64 {
+        s.at(4_000_000 + k * 100_000);
+        feed(&mut s, PEER, &other_list);
+        feed(&mut s, PEER, &other_count);
+    }
+    assert_eq!(s.state(), State::Master, "no step-down for another cluster's adverts");
+    assert_eq!(s.agent.stats(instance(0)).addr_list_err, 20);
+    assert!(s.logged("(VI_1) ip address associated with VRID 7 not present in MASTER advert : 10.0.0.100"));
+    let after: Vec<u8> = s.sent(4_000_001);
+    assert!(after.iter().all(|&p| p == 100), "only our periodic adverts: {after:?}");
+    // Our own list from the same sender is a real peer again.
+    let same = foreign_advert(&s, PEER, 200, "10.0.0.100");
+    feed(&mut s, PEER, &same);
+    assert_eq!(s.state(), State::Backup);
+}
+
+#[test]
+fn lower_priority_adverts_are_answered_once_per_interval() {
+    // 3,000 spoofed lower-priority adverts in 3 s: keepalived answers each with an advert and
+    // 5 GARPs. vrrpd answers at most once per advert interval and counts them all.
+    let mut s = Solo::new(&inst(150, ""));
+    s.at(4_000_000);
+    assert_eq!(s.state(), State::Master);
+    let spoof = foreign_advert(&s, PEER, 50, "10.0.0.100");
+    let start = s.actions.len();
+    for k in 0..3_000u64 {
+        s.at(4_000_000 + k * 1_000);
+        feed(&mut s, PEER, &spoof);
+    }
+    let tail = &s.actions[start..];
+    let adverts = tail.iter().filter(|(_, a)| matches!(a, Action::SendAdvert { .. })).count();
+    let garps = tail.iter().filter(|(_, a)| matches!(a, Action::SendGarp { .. })).count();
+    // 3 s at 1 s: 3 periodic adverts plus at most 3 forced ones; GARPs at most one burst of 5
+    // (garp_lower_prio_delay defaults to keepalived's 5 s) plus the master's own schedule.
+    assert!(adverts <= 6, "{adverts} adverts");
+    assert!(garps <= 10, "{garps} GARPs");
+    assert_eq!(s.agent.stats(instance(0)).lower_prio_rcvd, 3_000);
+    assert_eq!(s.state(), State::Master);
+}

@@ -110,7 +110,9 @@ fn vrrp_adverts() {
                 auth: if k.is_multiple_of(2) { V2Auth::pass(*b"secret12") } else { V2Auth::NONE },
                 v2_interval: 1,
                 v3_checksum_as_v2: k.is_multiple_of(7),
+                vrid: 51,
                 vips: Addrs::V4(&vip4),
+                check_vips: k.is_multiple_of(11),
             };
             let _ = vrrp::validate(bytes, &meta, &expect, 50);
         }

@@ -21,7 +21,9 @@ fuzz_target!(|data: &[u8]| {
         auth: if sel & 16 != 0 { V2Auth::pass(*b"secret12") } else { V2Auth::NONE },
         v2_interval: 1,
         v3_checksum_as_v2: sel & 32 != 0,
+        vrid: 51,
         vips: Addrs::V4(&vip),
+        check_vips: sel & 64 != 0,
     };
     let meta = RxMeta { src, dst, ttl: 255, header_len: if v6 { 40 } else { 20 } };
     let _ = vrrp::validate(bytes, &meta, &expect, 100);

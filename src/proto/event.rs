@@ -103,6 +103,8 @@ pub struct Stats {
     pub version_err: u64,
     /// Not in keepalived's stats file, but logged by it.
     pub checksum_err: u64,
+    /// vrrpd's own: lower-priority adverts a MASTER received (each one, answered or not).
+    pub lower_prio_rcvd: u64,
 }
 
 /// How a track script run ended.

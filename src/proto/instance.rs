@@ -88,6 +88,9 @@ pub(crate) struct Inst {
     pub(crate) stats: Stats,
     /// keepalived logs a receive error once until the state changes.
     pub(crate) drop_logged: bool,
+    /// MASTER: when a lower-priority advert was last answered, and last answered with GARPs.
+    pub(crate) last_lower_answer: Option<Instant>,
+    pub(crate) last_lower_garps: Option<Instant>,
     pub(crate) spec: AdvertSpec,
     pub(crate) vip4: Vec<Ipv4Addr>,
     pub(crate) vip6: Vec<Ipv6Addr>,
@@ -111,6 +114,8 @@ impl Inst {
             master: None,
             stats: Stats::default(),
             drop_logged: false,
+            last_lower_answer: None,
+            last_lower_garps: None,
             spec: AdvertSpec::of(c),
             vip4,
             vip6,
@@ -167,11 +172,14 @@ impl Agent {
         ChecksumMode::for_packet(spec.version, src, dst, spec.v3_checksum_as_v2)
     }
 
-    /// What instance `i` expects of a received advert: the receive half of its `AdvertSpec`.
+    /// What instance `i` expects of an advert from `src`: the receive half of its
+    /// `AdvertSpec`. The VIPs are checked except, with `vrrp_skip_check_adv_addr`, in the
+    /// adverts of the master a BACKUP already follows (keepalived vrrp_state_backup()).
     pub fn expectation(&self, i: InstanceId, src: IpAddr) -> Expect<'_> {
         let c = self.conf(i);
         let rt = &self.inst[i.index()];
         let peer = c.unicast_peers.iter().find(|p| p.addr == src);
+        let known_master = rt.state == State::Backup && rt.master.is_some_and(|(m, _)| m == src);
         Expect {
             version: rt.spec.version,
             multicast: c.unicast_peers.is_empty(),
@@ -179,7 +187,9 @@ impl Agent {
             auth: rt.spec.auth,
             v2_interval: rt.spec.interval,
             v3_checksum_as_v2: rt.spec.v3_checksum_as_v2,
+            vrid: rt.spec.vrid,
             vips: rt.addrs(c.family),
+            check_vips: !(c.skip_check_adv_addr && known_master),
         }
     }
 
@@ -369,6 +379,8 @@ impl Agent {
         inst.state = s;
         inst.preempt_until = None;
         inst.drop_logged = false;
+        inst.last_lower_answer = None;
+        inst.last_lower_garps = None;
         for t in [
             InstanceTimer::MasterDown,
             InstanceTimer::Advert,

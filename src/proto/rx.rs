@@ -43,35 +43,25 @@ impl Agent {
             return;
         }
         let expect = self.expectation(i, meta.src);
-        let multicast = expect.multicast;
         let ours_cs = (self.conf(i).advert_int / 10_000) as u16;
         let accepted = match vrrp::validate(bytes, &meta, &expect, ours_cs) {
             Ok(a) => a,
             Err(d) => {
                 self.count_drop(i, &d);
+                // keepalived logs every drop; once per state is enough to be seen and does
+                // not let a flood fill the log. The counters stay exact.
                 if !self.inst[i.index()].drop_logged {
                     self.inst[i.index()].drop_logged = true;
-                    self.log(Level::Info, format!("({}) {} from {} - discarding", self.name(i), d, meta.src));
+                    self.log(Level::Info, format!("({}) {d}", self.name(i)));
                 }
                 return;
             }
         };
-        // keepalived: mode mismatch, unicast source filter, owner ignoring adverts.
+        // keepalived: unicast source filter, owner ignoring adverts.
         let c = self.conf(i);
-        if multicast != meta.dst.is_multicast() {
-            let what = if multicast {
-                "Expected multicast packet but received unicast"
-            } else {
-                "Expected unicast packet but received multicast"
-            };
-            self.log(Level::Info, format!("({}) {what} packet from {}", self.name(i), meta.src));
-            return;
-        }
-        if !multicast && c.check_unicast_src && !c.unicast_peers.iter().any(|p| p.addr == meta.src) {
-            self.log(
-                Level::Info,
-                format!("({}) unicast source address {} not a unicast peer - discarding", self.name(i), meta.src),
-            );
+        if !expect.multicast && c.check_unicast_src && !c.unicast_peers.iter().any(|p| p.addr == meta.src) {
+            self.inst[i.index()].stats.advert_rcvd += 1;
+            self.log(Level::Info, format!("({}) unicast source address {} not a unicast peer", self.name(i), meta.src));
             return;
         }
         if c.owner_ignore_adverts && c.priority == 255 {
@@ -80,20 +70,6 @@ impl Agent {
         let r = accepted.repr;
         let rt = &mut self.inst[i.index()];
         rt.stats.advert_rcvd += 1;
-        if accepted.addr_list_mismatch {
-            rt.stats.addr_list_err += 1;
-            if !rt.drop_logged {
-                rt.drop_logged = true;
-                let line = format!(
-                    "({}) ip address associated with VRID {} not present in MASTER advert : {}",
-                    self.name(i),
-                    r.vrid,
-                    meta.src
-                );
-                self.log(Level::Info, line);
-            }
-        }
-        let rt = &mut self.inst[i.index()];
         if r.priority == 0 {
             rt.stats.pri_zero_rcvd += 1;
         }
@@ -107,6 +83,9 @@ impl Agent {
     /// Each drop reason counts in the keepalived statistic it names.
     fn count_drop(&mut self, i: InstanceId, d: &DropReason) {
         let s = &mut self.inst[i.index()].stats;
+        if d.counted_as_received() {
+            s.advert_rcvd += 1;
+        }
         match d {
             DropReason::PacketLength { .. } => s.packet_len_err += 1,
             DropReason::IpTtl { .. } => s.ip_ttl_err += 1,
@@ -116,7 +95,10 @@ impl Agent {
             DropReason::AuthFailure => s.auth_failure += 1,
             DropReason::AdvertInterval { .. } => s.advert_interval_err += 1,
             DropReason::InvalidType { .. } => s.invalid_type_rcvd += 1,
-            DropReason::Checksum => s.checksum_err += 1,
+            DropReason::Checksum { .. } => s.checksum_err += 1,
+            DropReason::AddrCount { .. } | DropReason::CastMismatch { .. } | DropReason::AddrList { .. } => {
+                s.addr_list_err += 1
+            }
         }
     }
 
@@ -192,6 +174,22 @@ impl Agent {
             return;
         }
         // Lower priority (or equal with a lower address): another router thinks it is master.
+        // keepalived answers every such advert with an advert, a GARP burst, a notify and a log
+        // line, which makes a spoofer's stream an amplifier. vrrpd answers at most once per
+        // advert interval (the GARP burst once per garp_lower_prio_delay, at least an
+        // interval); the counter counts every one.
+        let rt = &mut self.inst[i.index()];
+        rt.stats.lower_prio_rcvd += 1;
+        let answer = rt.last_lower_answer.is_none_or(|t| now.since(t) >= c.advert_int);
+        if !answer {
+            return;
+        }
+        rt.last_lower_answer = Some(now);
+        let garp_window = c.garp.lower_prio_delay.max(c.advert_int);
+        let garps = c.garp.lower_prio_repeat > 0 && rt.last_lower_garps.is_none_or(|t| now.since(t) >= garp_window);
+        if garps {
+            rt.last_lower_garps = Some(now);
+        }
         let forcing = if c.lower_prio_no_advert { "" } else { ", forcing new election" };
         self.log(
             Level::Info,
@@ -201,7 +199,7 @@ impl Agent {
             self.send_advert(i, ours);
             self.set_timer(i, InstanceTimer::Advert, now.plus(c.advert_int));
         }
-        if c.garp.lower_prio_repeat > 0 {
+        if garps {
             self.send_garps(i, c.garp.lower_prio_repeat);
             if c.garp.lower_prio_delay > 0 {
                 self.set_timer(i, InstanceTimer::GarpLowerPrio, now.plus(c.garp.lower_prio_delay));

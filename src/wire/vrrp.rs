@@ -439,7 +439,9 @@ impl<'a> Repr<'a> {
 /// Why an advert was dropped; each maps to the keepalived statistic it increments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DropReason {
-    /// Shorter or longer than its header says (`packet_len_err`).
+    /// Not exactly as long as its header says (`packet_len_err`). For IPv4 the lengths
+    /// include the IP header, as keepalived logs them. The kernel has already trimmed any
+    /// link-layer padding to the IP total length, so there is no allowance for it.
     PacketLength {
         /// Bytes received.
         got: usize,
@@ -455,6 +457,8 @@ pub enum DropReason {
     Version {
         /// The version nibble received.
         got: u8,
+        /// Our version.
+        expected: u8,
     },
     /// v2 auth type not 0, 1 or 2 (`invalid_authtype`).
     InvalidAuthType {
@@ -482,8 +486,33 @@ pub enum DropReason {
         /// The Type nibble received.
         got: u8,
     },
+    /// The advert carries another number of addresses than we have VIPs (`addr_list_err`;
+    /// RFC 3768 §7.1 "MAY verify that the IP Address(es) associated with the VRID are valid").
+    AddrCount {
+        /// Count IPvX Addr received.
+        got: u8,
+        /// Our VIPs of the instance's family.
+        expected: usize,
+    },
     /// Checksum does not verify (`checksum` in the log).
-    Checksum,
+    Checksum {
+        /// The advert's version, named in keepalived's message.
+        version: u8,
+    },
+    /// A multicast instance received a unicast advert, or the other way round
+    /// (`addr_list_err`, as keepalived counts it).
+    CastMismatch {
+        /// The instance is multicast.
+        expected_multicast: bool,
+    },
+    /// One of our VIPs is not in the advert (`addr_list_err`). keepalived counts the advert as
+    /// received before this check.
+    AddrList {
+        /// Our VIP that the advert lacks.
+        missing: IpAddr,
+        /// Our VRID.
+        vrid: u8,
+    },
 }
 
 impl DropReason {
@@ -498,25 +527,49 @@ impl DropReason {
             DropReason::AuthFailure => "auth_failure",
             DropReason::AdvertInterval { .. } => "advert_interval_err",
             DropReason::InvalidType { .. } => "invalid_type_rcvd",
-            DropReason::Checksum => "checksum",
+            DropReason::AddrCount { .. } | DropReason::CastMismatch { .. } | DropReason::AddrList { .. } => {
+                "addr_list_err"
+            }
+            DropReason::Checksum { .. } => "checksum",
         }
+    }
+
+    /// keepalived counts the advert in `advert_rcvd` before this check dropped it.
+    pub fn counted_as_received(&self) -> bool {
+        matches!(self, DropReason::AddrList { .. })
     }
 }
 
+/// keepalived 2.2.7's log text for each drop (vrrp.c vrrp_check_packet()), after "(VI_1) ".
 impl fmt::Display for DropReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DropReason::PacketLength { got, expected } => write!(f, "packet length {got}, expected {expected}"),
+            DropReason::PacketLength { got, expected } => {
+                let which = if got > expected { "long" } else { "short" };
+                write!(f, "vrrp packet too {which}, length {got} and expect {expected}")
+            }
             DropReason::IpTtl { got } => write!(f, "invalid TTL/HL. Received {got} and expect 255"),
-            DropReason::Version { got } => write!(f, "wrong VRRP version {got}"),
+            DropReason::Version { got, expected } => write!(f, "wrong version. Received {got} and expect {expected}"),
             DropReason::InvalidAuthType { got } => write!(f, "Invalid auth type: {got}"),
             DropReason::AuthTypeMismatch { got, expected } => write!(f, "received a {got} auth, expecting {expected}!"),
-            DropReason::AuthFailure => write!(f, "bad password"),
+            DropReason::AuthFailure => write!(f, "received an invalid passwd!"),
             DropReason::AdvertInterval { got, expected } => {
                 write!(f, "advertisement interval mismatch mine={expected} sec rcv'd={got} sec")
             }
-            DropReason::InvalidType { got } => write!(f, "Invalid packet type: {got}"),
-            DropReason::Checksum => write!(f, "Invalid VRRP checksum"),
+            DropReason::InvalidType { got } => write!(f, "Invalid packet type. {got} and expect {TYPE_ADVERTISEMENT}"),
+            DropReason::AddrCount { got, expected } => {
+                write!(f, "received an unexpected ip number count {got}, expected {expected}!")
+            }
+            DropReason::Checksum { version } => write!(f, "Invalid VRRPv{version} checksum"),
+            DropReason::CastMismatch { expected_multicast: true } => {
+                write!(f, "Expected multicast packet but received unicast packet")
+            }
+            DropReason::CastMismatch { expected_multicast: false } => {
+                write!(f, "Expected unicast packet but received multicast packet")
+            }
+            DropReason::AddrList { missing, vrid } => {
+                write!(f, "ip address associated with VRID {vrid} not present in MASTER advert : {missing}")
+            }
         }
     }
 }
@@ -536,8 +589,13 @@ pub struct Expect<'a> {
     pub v2_interval: u16,
     /// keepalived `v3_checksum_as_v2`: v3 over IPv4 is checksummed without the pseudo-header.
     pub v3_checksum_as_v2: bool,
-    /// Our VIPs, to report an address-list mismatch (logged and counted, not dropped).
+    /// Our VRID (named in the address-list message).
+    pub vrid: u8,
+    /// Our VIPs of the instance's family.
     pub vips: Addrs<'a>,
+    /// Check the address count and list (keepalived: off only with
+    /// `vrrp_skip_check_adv_addr` for adverts from the master already accepted).
+    pub check_vips: bool,
 }
 
 /// Where and how the advert arrived (from the IPv4 header, or IPv6 ancillary data).
@@ -559,17 +617,13 @@ pub struct RxMeta {
 pub struct Accepted<'a> {
     /// The advert, borrowing the received bytes.
     pub repr: Repr<'a>,
-    /// The VIP count or list differs from ours (`addr_list_err`).
-    pub addr_list_mismatch: bool,
     /// v3: the master's interval differs from ours (the backup adopts it).
     pub interval_differs: bool,
 }
 
-/// Smallest Ethernet payload: a frame shorter than this is padded by the sender.
-const ETHERNET_MIN_PAYLOAD: usize = 46;
-
-/// Receive validation in keepalived's order (vrrp.c vrrp_check_packet): length, TTL,
-/// version, v2 auth and interval, type, checksum. `bytes` is the VRRP payload.
+/// Receive validation in keepalived's order (vrrp.c vrrp_check_packet()): length, TTL,
+/// version, v2 auth and interval, type, address count, checksum, multicast or unicast,
+/// address list. `bytes` is the VRRP payload, exactly the rest of the IP datagram.
 pub fn validate<'a>(
     bytes: &'a [u8],
     meta: &RxMeta,
@@ -577,15 +631,17 @@ pub fn validate<'a>(
     our_v3_interval: u16,
 ) -> core::result::Result<Accepted<'a>, DropReason> {
     let family = if meta.src.is_ipv4() { Family::V4 } else { Family::V6 };
-    // 1. Length: exactly header + addresses (+ v2 auth), allowing Ethernet padding.
+    // keepalived measures IPv4 adverts with their IP header, IPv6 ones without.
+    let ip_part = if family == Family::V4 { meta.header_len } else { 0 };
+    // 1. Length: exactly header + addresses (+ v2 auth). The kernel trimmed any Ethernet
+    // padding to the IP total length already, so a longer payload carries extra bytes.
     if bytes.len() < HEADER_LEN {
-        return Err(DropReason::PacketLength { got: bytes.len(), expected: HEADER_LEN });
+        return Err(DropReason::PacketLength { got: ip_part + bytes.len(), expected: ip_part + HEADER_LEN });
     }
     let view = Packet { buffer: bytes, family };
     let expected = view.expected_len();
-    let padded = bytes.len() > expected && meta.header_len + bytes.len() <= ETHERNET_MIN_PAYLOAD;
-    if bytes.len() < expected || (bytes.len() > expected && !padded) {
-        return Err(DropReason::PacketLength { got: bytes.len(), expected });
+    if bytes.len() != expected {
+        return Err(DropReason::PacketLength { got: ip_part + bytes.len(), expected: ip_part + expected });
     }
     // 2. TTL / hop limit.
     if expect.multicast {
@@ -600,7 +656,7 @@ pub fn validate<'a>(
     // 3. Version.
     let version = match view.version() {
         Some(v) if v == expect.version => v,
-        _ => return Err(DropReason::Version { got: view.version_number() }),
+        _ => return Err(DropReason::Version { got: view.version_number(), expected: expect.version.number() }),
     };
     // 4. v2: authentication and interval.
     if version == Version::V2 {
@@ -622,10 +678,19 @@ pub fn validate<'a>(
     if view.kind() != TYPE_ADVERTISEMENT {
         return Err(DropReason::InvalidType { got: view.kind() });
     }
-    // 6./7. Checksum (the v3 interval difference is only noted).
+    // 6. The address count (RFC 3768 §7.1: a router whose adverts name other VIPs is another
+    // virtual router that reused our VRID, or a spoofer; it must not win an election).
+    if expect.check_vips && view.count() as usize != expect.vips.len() {
+        return Err(DropReason::AddrCount { got: view.count(), expected: expect.vips.len() });
+    }
+    // 7. Checksum (the v3 interval difference is only noted).
     let mode = ChecksumMode::for_packet(version, meta.src, meta.dst, expect.v3_checksum_as_v2);
     if !view.verify_checksum(mode) {
-        return Err(DropReason::Checksum);
+        return Err(DropReason::Checksum { version: version.number() });
+    }
+    // 8. Multicast or unicast as configured.
+    if expect.multicast != meta.dst.is_multicast() {
+        return Err(DropReason::CastMismatch { expected_multicast: expect.multicast });
     }
     let repr = Repr {
         version,
@@ -636,11 +701,13 @@ pub fn validate<'a>(
         addrs: view.addrs_ref(),
         reserved: view.reserved(),
     };
-    Ok(Accepted {
-        addr_list_mismatch: repr.addrs != expect.vips,
-        interval_differs: version == Version::V3 && repr.interval != our_v3_interval,
-        repr,
-    })
+    // 9. Every one of our VIPs is in the advert.
+    if expect.check_vips {
+        if let Some(missing) = expect.vips.iter().find(|v| !repr.addrs.iter().any(|a| a == *v)) {
+            return Err(DropReason::AddrList { missing, vrid: expect.vrid });
+        }
+    }
+    Ok(Accepted { interval_differs: version == Version::V3 && repr.interval != our_v3_interval, repr })
 }
 
 /// Compares the 8 password bytes without an early exit (keepalived: PASS auth).
@@ -702,7 +769,9 @@ mod tests {
             auth: V2Auth::pass(*b"secret12"),
             v2_interval: 1,
             v3_checksum_as_v2: false,
+            vrid: V2_PASS[1],
             vips: Addrs::V4(&VIP),
+            check_vips: true,
         }
     }
 
@@ -781,34 +850,40 @@ mod tests {
     fn accepted_fixture() {
         let ok = validate(&V2_PASS, &meta4(), &expect4(), 100).unwrap();
         assert_eq!(ok.repr, v2_repr());
-        assert!(!ok.addr_list_mismatch);
     }
 
     #[test]
     fn every_drop_reason_in_keepalived_order() {
-        // Length: short, long (beyond Ethernet padding), and count claiming more addresses.
-        assert_eq!(drop_of(&V2_PASS[..7], meta4(), expect4()), DropReason::PacketLength { got: 7, expected: 8 });
-        assert_eq!(drop_of(&V2_PASS[..19], meta4(), expect4()), DropReason::PacketLength { got: 19, expected: 20 });
+        // Length, with the 20-byte IP header as keepalived counts it: short, long, and bytes
+        // after the advert inside the datagram even where an Ethernet frame would be padded
+        // (the kernel trimmed link padding to the IP total length already).
+        assert_eq!(drop_of(&V2_PASS[..7], meta4(), expect4()), DropReason::PacketLength { got: 27, expected: 28 });
+        assert_eq!(drop_of(&V2_PASS[..19], meta4(), expect4()), DropReason::PacketLength { got: 39, expected: 40 });
         let mut long = V2_PASS.to_vec();
         long.extend_from_slice(&[0; 8]);
-        assert_eq!(drop_of(&long, meta4(), expect4()), DropReason::PacketLength { got: 28, expected: 20 });
-        let mut padded = long.clone();
-        padded.truncate(26); // 20 IP + 26 = 46: minimum Ethernet payload, padding allowed
-        assert!(validate(&padded, &meta4(), &expect4(), 100).is_ok());
+        assert_eq!(drop_of(&long, meta4(), expect4()), DropReason::PacketLength { got: 48, expected: 40 });
+        let mut trailing = long.clone();
+        trailing.truncate(26); // 20 IP + 26 = 46: what a padded minimum frame would carry
+        assert_eq!(drop_of(&trailing, meta4(), expect4()), DropReason::PacketLength { got: 46, expected: 40 });
+        assert_eq!(
+            DropReason::PacketLength { got: 46, expected: 40 }.to_string(),
+            "vrrp packet too long, length 46 and expect 40"
+        );
         // TTL: multicast needs 255; unicast checks only the peer's range.
         assert_eq!(drop_of(&V2_PASS, RxMeta { ttl: 254, ..meta4() }, expect4()), DropReason::IpTtl { got: 254 });
         let unicast = Expect { multicast: false, ..expect4() };
-        assert!(validate(&V2_PASS, &RxMeta { ttl: 64, ..meta4() }, &unicast, 100).is_ok());
+        let to_us = RxMeta { dst: Ipv4Addr::new(10, 9, 0, 2).into(), ttl: 64, ..meta4() };
+        assert!(validate(&V2_PASS, &to_us, &unicast, 100).is_ok());
         let ranged = Expect { multicast: false, ttl_range: Some((250, 255)), ..expect4() };
-        assert_eq!(drop_of(&V2_PASS, RxMeta { ttl: 64, ..meta4() }, ranged), DropReason::IpTtl { got: 64 });
+        assert_eq!(drop_of(&V2_PASS, to_us, ranged), DropReason::IpTtl { got: 64 });
         // Version.
         assert_eq!(
             drop_of(&V2_PASS, meta4(), Expect { version: Version::V3, ..expect4() }),
-            DropReason::Version { got: 2 }
+            DropReason::Version { got: 2, expected: 3 }
         );
         let mut v9 = V2_PASS.to_vec();
         v9[0] = 0x91;
-        assert_eq!(drop_of(&v9, meta4(), expect4()), DropReason::Version { got: 9 });
+        assert_eq!(drop_of(&v9, meta4(), expect4()), DropReason::Version { got: 9, expected: 2 });
         // v2 authentication: unknown type, mismatch, wrong password.
         let mut bad_type = V2_PASS.to_vec();
         bad_type[4] = 7;
@@ -829,9 +904,13 @@ mod tests {
         // Checksum.
         let mut c = V2_PASS.to_vec();
         c[2] = 100;
-        assert_eq!(drop_of(&c, meta4(), expect4()), DropReason::Checksum);
+        assert_eq!(drop_of(&c, meta4(), expect4()), DropReason::Checksum { version: 2 });
+        // Multicast instance, unicast destination.
+        let to_us = RxMeta { dst: Ipv4Addr::new(10, 9, 0, 2).into(), ..meta4() };
+        assert_eq!(drop_of(&V2_PASS, to_us, expect4()), DropReason::CastMismatch { expected_multicast: true });
         // Counter names follow keepalived's statistics.
-        assert_eq!(DropReason::Checksum.counter(), "checksum");
+        assert_eq!(DropReason::Checksum { version: 2 }.counter(), "checksum");
+        assert_eq!(DropReason::CastMismatch { expected_multicast: true }.counter(), "addr_list_err");
         assert_eq!(DropReason::AuthFailure.counter(), "auth_failure");
     }
 
@@ -873,10 +952,24 @@ mod tests {
     }
 
     #[test]
-    fn address_list_and_v3_interval_differences_are_noted_not_dropped() {
+    fn another_address_list_is_dropped_and_a_v3_interval_difference_only_noted() {
+        // Same count, another address: keepalived names our VIP the advert lacks.
         let other = [Ipv4Addr::new(10, 9, 0, 99)];
         let e = Expect { vips: Addrs::V4(&other), ..expect4() };
-        assert!(validate(&V2_PASS, &meta4(), &e, 100).unwrap().addr_list_mismatch);
+        let d = drop_of(&V2_PASS, meta4(), e);
+        assert_eq!(d, DropReason::AddrList { missing: other[0].into(), vrid: V2_PASS[1] });
+        assert!(d.counted_as_received() && d.counter() == "addr_list_err");
+        assert_eq!(
+            d.to_string(),
+            format!("ip address associated with VRID {} not present in MASTER advert : 10.9.0.99", V2_PASS[1])
+        );
+        // Another count.
+        let two = [VIP[0], Ipv4Addr::new(10, 9, 0, 99)];
+        let d = drop_of(&V2_PASS, meta4(), Expect { vips: Addrs::V4(&two), ..expect4() });
+        assert_eq!(d, DropReason::AddrCount { got: 1, expected: 2 });
+        assert!(!d.counted_as_received());
+        // vrrp_skip_check_adv_addr for the known master: not checked.
+        assert!(validate(&V2_PASS, &meta4(), &Expect { check_vips: false, ..e }, 100).is_ok());
         let vips = v6_vips();
         let meta6 = RxMeta {
             src: v6_src().into(),
@@ -886,9 +979,9 @@ mod tests {
         };
         let e6 = Expect { version: Version::V3, auth: V2Auth::NONE, vips: Addrs::V6(&vips), ..expect4() };
         let ok = validate(&V3_V6, &meta6, &e6, 100).unwrap();
-        assert!(ok.interval_differs && !ok.addr_list_mismatch);
+        assert!(ok.interval_differs);
         // v3/IPv6 with a different source breaks the pseudo-header checksum.
         let spoofed = RxMeta { src: "fe80::1".parse::<Ipv6Addr>().unwrap().into(), ..meta6 };
-        assert_eq!(validate(&V3_V6, &spoofed, &e6, 50).unwrap_err(), DropReason::Checksum);
+        assert_eq!(validate(&V3_V6, &spoofed, &e6, 50).unwrap_err(), DropReason::Checksum { version: 3 });
     }
 }
