@@ -36,7 +36,7 @@ list_shell_scripts = git ls-files | while read -r f; do [ -f "$$f" ] || continue
 	head -n1 "$$f" | grep -Eqs '^\#![[:space:]]*([^[:space:]]*/)?(env[[:space:]]+)?(ba|da|a|k)?sh([[:space:]]|$$)' && \
 	echo "$$f"; done
 
-.PHONY: build release static aarch64 armv7 dist size-check rootfs-check cross-test appliance-test test lint netns-test \
+.PHONY: preflight stress-test build release static aarch64 armv7 dist size-check rootfs-check cross-test appliance-test test lint netns-test \
 	check demo demo-config samples bench bench-daemon msrv clean
 
 build:
@@ -47,7 +47,7 @@ release:
 
 # All tests: unit, simulated and config tests, the loader fuzz loop, lint, and the
 # keepalived sample corpus when ../shared is present.
-test: lint size-check rootfs-check
+test: preflight lint size-check rootfs-check
 	VRRPD_FUZZ_ITERATIONS=$(FUZZ_ITERATIONS) VRRPD_WIRE_FUZZ_ITERATIONS=$(WIRE_FUZZ_ITERATIONS) VRRPD_SIM_SCHEDULES=$(SIM_SCHEDULES) $(CARGO) test --release
 	@if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory netns-test; \
 	else echo "*** SKIPPED: network-namespace tests (tests/netns_*.rs) need root; CI runs them"; fi
@@ -57,6 +57,10 @@ test: lint size-check rootfs-check
 	@$(MAKE) --no-print-directory appliance-test
 
 # Format, shell scripts (shellcheck), clippy, and the API docs build without a rustdoc warning.
+# Every tool a test, the demo or a benchmark runs, named with its package when missing.
+preflight:
+	@sh tests/preflight.sh test
+
 lint:
 	$(CARGO) fmt --check
 	@command -v shellcheck >/dev/null || { echo "make lint: shellcheck is not installed (Debian: shellcheck)" >&2; exit 1; }
@@ -83,7 +87,12 @@ netns-test:
 	@if command -v keepalived >/dev/null; then $(CARGO) test --release --test netns_interop -- --ignored --test-threads=1 --nocapture; \
 	else echo "*** SKIPPED: interop with keepalived (not installed)"; fi
 
+# The namespace suite three times beside two CPU-bound processes (root).
+stress-test: release
+	@sh tests/stress.sh
+
 demo: release
+	@sh tests/preflight.sh demo
 	BIN=$(BIN) sh tests/netns/demo.sh
 
 # The loader on its own: the seed's configs tested and dumped inside a namespace.
@@ -98,6 +107,7 @@ bench:
 # vrrpd against keepalived 2.2.7 on a namespaced LAN: CPU and memory (root).
 # The static musl binary is measured: it is what users run (the glibc build's RSS is larger).
 bench-daemon: static
+	@sh tests/preflight.sh bench
 	BIN=target/$(X86_64)/release/vrrpd sh tests/netns/bench-daemon.sh
 
 # Stripped static binaries: x86_64 (copied to hosts), aarch64, armv7 (appliances). The toolchain

@@ -80,7 +80,7 @@ fn scenario(tag: &str, high: &str, low: &str, kind: Kind) {
         .wait(Duration::from_secs(3), |l| l.has_addr("b", vip))
         .unwrap_or_else(|| panic!("{low} did not take over:\n{}", lan.log("b")));
     println!("{tag}: {high} stopped, {low} took the VIP after {} ms (skew {skew_100_ms} ms)", moved.as_millis());
-    assert!(moved <= Duration::from_millis(skew_100_ms + 100), "{moved:?}");
+    assert!(moved <= Duration::from_millis(skew_100_ms + common::lan::LOAD_MARGIN_MS), "{moved:?}");
     lan.wait_exit("a", Duration::from_secs(6));
 
     // Preemption: the higher priority returns and takes the VIP back.
