@@ -167,6 +167,24 @@ fn unicast_peers_and_fallback_to_multicast() {
 }
 
 #[test]
+fn unicast_addresses_with_a_prefix_length_are_the_address() {
+    // keepalived 2.2.7 (inet_stosockaddr) drops everything from the first '/' or '-' without a
+    // word: `-t` is silent and `-d` lists "Using src_ip = 192.168.0.91" and the peer 192.168.0.92.
+    let l = load(&inst(&format!(
+        " unicast_src_ip 192.168.0.91/24\n unicast_peer {{\n  192.168.0.92/24\n  192.168.0.93/33\n  192.168.0.94-100\n }}\n{BASE}"
+    )));
+    no_diagnostics(&l);
+    let i = &l.config.instances[0];
+    assert_eq!(i.unicast_src.map(|a| a.to_string()).as_deref(), Some("192.168.0.91"));
+    let peers: Vec<String> = i.unicast_peers.iter().map(|p| p.addr.to_string()).collect();
+    assert_eq!(peers, ["192.168.0.92", "192.168.0.93", "192.168.0.94"]);
+    let l = load(&inst(&format!(" mcast_src_ip 10.0.0.10/8\n mcast_dst_ip 224.0.0.19/32\n{BASE}")));
+    no_diagnostics(&l);
+    assert_eq!(l.config.instances[0].unicast_src.map(|a| a.to_string()).as_deref(), Some("10.0.0.10"));
+    assert_eq!(l.config.instances[0].mcast_dst.to_string(), "224.0.0.19");
+}
+
+#[test]
 fn garp_globals_min_garp_and_strict() {
     let l = load(&("global_defs {\n vrrp_garp_master_delay 10\n vrrp_garp_master_repeat 3\n}\n".to_string() + VI));
     let g = l.config.instances[0].garp;

@@ -348,9 +348,10 @@ impl<'d> Builder<'d> {
         }
     }
 
+    /// An address keyword's value; a `/LEN` or `-RANGE` tail is dropped silently (keepalived).
     fn ip(&mut self, s: &Stmt) -> Option<IpAddr> {
         let v = self.arg(s)?;
-        value::addr(v).map_err(|e| self.value_error(s, e)).ok()
+        value::sockaddr(v).map_err(|e| self.value_error(s, e)).ok()
     }
 
     fn run_as(&mut self, args: &[super::lexer::Token]) -> Option<RunAs> {
@@ -1065,7 +1066,7 @@ impl<'d> Builder<'d> {
 
     fn unicast_peer(&mut self, p: &Stmt) -> Option<UnicastPeer> {
         self.no_block(p);
-        let addr = match value::addr(p.name()) {
+        let addr = match value::sockaddr(p.name()) {
             Ok(a) => a,
             Err(e) => {
                 self.corrected(p.loc(), format!("unicast_peer: {e} - ignoring"));
