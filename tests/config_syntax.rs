@@ -67,9 +67,19 @@ fn script_strings_split_into_argv_without_a_shell() {
          vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 10.0.0.1\n }\n\
          notify_master \"/usr/local/bin/notify.sh master now\" nobody nogroup\n notify /usr/local/bin/notify.sh root:wheel\n}\n",
     );
-    no_diagnostics_but_security(&l);
-    assert_eq!(l.config.scripts[0].command.argv, ["/bin/true", "two words", "x\ty"]);
-    assert_eq!(l.config.scripts[1].command.argv, ["/bin/true", "plain", "args"]);
+    // keepalived 2.2.7 -d shows `script /bin/true plain args` as Command = '/usr/bin/true': an
+    // unquoted command is its first word. vrrpd says so (-t 5 where keepalived exits 0).
+    expect(
+        &l,
+        "extra argument(s) 'plain args' for 'script' - ignoring (keepalived runs the first word only; quote the whole command line)",
+        5,
+        19,
+        Effect::Corrected,
+    );
+    assert_eq!(l.diagnostics.list.iter().filter(|d| d.effect != Effect::Insecure).count(), 1);
+    // The tab escape is decoded by the first reading, so the second splits there.
+    assert_eq!(l.config.scripts[0].command.argv, ["/bin/true", "two words", "x", "y"]);
+    assert_eq!(l.config.scripts[1].command.argv, ["/bin/true"]);
     let n = &l.config.instances[0].notify;
     let m = n.master.as_ref().unwrap();
     assert_eq!(m.argv, ["/usr/local/bin/notify.sh", "master", "now"]);
@@ -78,6 +88,54 @@ fn script_strings_split_into_argv_without_a_shell() {
     let g = n.generic.as_ref().unwrap();
     assert_eq!(g.run_as, Some(RunAs { user: "root".into(), group: Some("wheel".into()) }));
     assert_eq!(g.ids, Some((0, 10)));
+}
+
+/// What keepalived 2.2.7 runs for each `script` line, from its -d dump ("Command = ...") in a
+/// throw-away namespace; /bin resolves to /usr/bin there, which is left out here.
+#[test]
+fn script_strings_split_as_keepalived_splits_them() {
+    let cases: &[(&str, &[&str])] = &[
+        ("'killall -0 haproxy'", &["killall", "-0", "haproxy"]),
+        (r#""/bin/echo \"a b\" c\\ d""#, &["/bin/echo", "a b", "c d"]),
+        (r#""/bin/sh -c 'pidof nginx || exit 1'""#, &["/bin/sh", "-c", "pidof nginx || exit 1"]),
+        (r#"'/bin/echo \'x   y\' "p  q"'"#, &["/bin/echo", "x   y", "p  q"]),
+        (r#""/bin/echo 'it''s' \x41\101 tab\tX""#, &["/bin/echo", "its", "AA", "tab", "X"]),
+        (r#"'/bin/echo "a b"'"#, &["/bin/echo", "a b"]),
+        (r"/bin/echo\ x", &["/bin/echo", "x"]),
+    ];
+    for (script, argv) in cases {
+        let text = format!(
+            "vrrp_script s {{\n script {script}\n}}\nvrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {{\n 10.0.0.1\n }}\n}}\n"
+        );
+        let mut h = host();
+        h.everything_exists = true;
+        let opts = vrrpd::config::LoadOptions { config_id: "r1".into(), all_config: false };
+        let l = vrrpd::config::load_bytes(std::path::Path::new("t.conf"), text.into_bytes(), &opts, &h);
+        no_diagnostics_but_security(&l);
+        assert_eq!(l.config.scripts[0].command.argv, *argv, "script {script}");
+    }
+}
+
+#[test]
+fn notify_user_and_group_follow_a_single_quoted_script() {
+    let l = load(
+        "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 10.0.0.1\n }\n\
+         notify_master '/usr/local/bin/notify.sh m  x' nobody nogroup\n}\n",
+    );
+    no_diagnostics_but_security(&l);
+    let m = l.config.instances[0].notify.master.as_ref().unwrap();
+    assert_eq!(m.argv, ["/usr/local/bin/notify.sh", "m", "x"]);
+    assert_eq!(m.run_as, Some(RunAs { user: "nobody".into(), group: Some("nogroup".into()) }));
+}
+
+#[test]
+fn broken_script_strings_are_ignored() {
+    let l = load("vrrp_script s {\n script '/bin/true\n}\n");
+    expect(&l, "script: String ''/bin/true': missing terminating ' - ignoring", 2, 9, Effect::Corrected);
+    let l = load("vrrp_script s {\n script \"'/bin/true\"\n}\n");
+    diag(&l, "script: String '\"'/bin/true\"': missing terminating '");
+    let l = load("vrrp_script s {\n script \"\"\n}\n");
+    diag(&l, "script: empty script command - ignoring");
 }
 
 #[test]

@@ -355,46 +355,69 @@ impl<'d> Builder<'d> {
     }
 
     fn run_as(&mut self, args: &[super::lexer::Token]) -> Option<RunAs> {
-        let user = args.first()?;
-        let mut group = args.get(1).map(|g| g.text.trim_start_matches(':').to_string());
-        let mut user_name = user.text.clone();
-        if let Some((u, g)) = user.text.split_once(':') {
+        let words: Vec<(String, Location)> = args.iter().map(|t| (t.text.clone(), t.loc)).collect();
+        self.run_as_words(&words)
+    }
+
+    /// `USER [GROUP]` (also `USER:GROUP` and `USER :GROUP`).
+    fn run_as_words(&mut self, args: &[(String, Location)]) -> Option<RunAs> {
+        let (user, _) = args.first()?;
+        let mut group = args.get(1).map(|g| g.0.trim_start_matches(':').to_string());
+        let mut user_name = user.clone();
+        if let Some((u, g)) = user.split_once(':') {
             user_name = u.to_string();
             group = Some(g.to_string());
         }
         if args.len() > 2 {
-            self.corrected(args[2].loc, "extra arguments after user and group - ignoring");
+            self.corrected(args[2].1, "extra arguments after user and group - ignoring");
         }
         Some(RunAs { user: user_name, group })
     }
 
-    /// Script keywords (`script`, `notify*`, `*_script`): a quoted command string split into
-    /// argv, optionally followed by `user [group]` when `with_user`.
+    /// Script keywords (`script`, `notify*`, `*_script`), read as keepalived reads them: the
+    /// text after the keyword is split into words with `"`, `'` and `\` (argv.rs), the first
+    /// word is the script string, split the same way again into argv. With `with_user` the
+    /// words after it are `user [group]`; `script` takes none, and keepalived ignores them.
     fn command(&mut self, s: &Stmt, with_user: bool) -> Option<Command> {
         self.no_block(s);
         let Some(first) = s.args.first() else {
             self.corrected(s.loc(), format!("'{}' needs a command - ignoring", s.name()));
             return None;
         };
-        let (text, rest) = if first.quoted || with_user {
-            (first.text.clone(), &s.args[1..])
-        } else {
-            // Unquoted `script /bin/x a b`: the words are the command line.
-            let joined: Vec<&str> = s.args.iter().map(|t| t.text.as_str()).collect();
-            (joined.join(" "), &s.args[s.args.len()..])
-        };
-        let argv = match argv::split(&text) {
+        let text: String = s.args.iter().map(|t| t.source.as_str()).collect();
+        let text = text.trim_start();
+        let (argv, rest) = match argv::script(text) {
             Ok(a) => a,
+            Err(argv::ArgvError::Empty) => {
+                self.corrected(first.loc, format!("{}: empty script command - ignoring", s.name()));
+                return None;
+            }
             Err(e) => {
-                self.corrected(first.loc, format!("{}: {e} - ignoring", s.name()));
+                self.corrected(first.loc, format!("{}: String '{text}': {e} - ignoring", s.name()));
                 return None;
             }
         };
-        let run_as = if with_user {
-            self.run_as(rest)
+        // Where the words after the script string are: their tokens when every word is one
+        // token (no quote spans tokens), else the last token.
+        let last = s.args.last().map_or(first.loc, |t| t.loc);
+        let words: Vec<(String, Location)> = if s.args.len() == rest.len() + 1 {
+            rest.into_iter().zip(&s.args[1..]).map(|(w, t)| (w, t.loc)).collect()
         } else {
-            if !rest.is_empty() {
-                self.extra_args(s, 1);
+            rest.into_iter().map(|w| (w, last)).collect()
+        };
+        let run_as = if with_user {
+            self.run_as_words(&words)
+        } else {
+            if let Some((_, at)) = words.first() {
+                let rest: Vec<&str> = words.iter().map(|w| w.0.as_str()).collect();
+                self.corrected(
+                    *at,
+                    format!(
+                        "extra argument(s) '{}' for '{}' - ignoring (keepalived runs the first word only; quote the whole command line)",
+                        rest.join(" "),
+                        s.name()
+                    ),
+                );
             }
             None
         };

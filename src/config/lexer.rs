@@ -38,6 +38,10 @@ pub struct Token {
     /// Any part of the token was inside double quotes.
     pub quoted: bool,
     pub loc: Location,
+    /// The token exactly as written (quotes and backslashes kept), preceded by the white space
+    /// before it on its line. Script keywords re-read their words from this, as keepalived
+    /// re-reads the raw line for them (alloc_strvec_quoted_escaped()).
+    pub source: String,
 }
 
 #[derive(Debug)]
@@ -441,6 +445,9 @@ impl<'a> Lexer<'a> {
         let mut tokens = Vec::new();
         let mut i = 0;
         let at = |col| Location { file, line, col };
+        // Where the white space before the next token starts.
+        let mut gap = 0;
+        let source = |from: usize, to: usize| chars[from..to].iter().map(|c| c.0).collect::<String>();
         while i < chars.len() {
             let (c, col) = chars[i];
             if is_space(c) {
@@ -449,8 +456,15 @@ impl<'a> Lexer<'a> {
             }
             if c == '{' || c == '}' {
                 let kind = if c == '{' { TokKind::Open } else { TokKind::Close };
-                tokens.push(Token { kind, text: c.to_string(), quoted: false, loc: at(col) });
+                tokens.push(Token {
+                    kind,
+                    text: c.to_string(),
+                    quoted: false,
+                    loc: at(col),
+                    source: source(gap, i + 1),
+                });
                 i += 1;
+                gap = i;
                 continue;
             }
             let mut text = String::new();
@@ -489,7 +503,8 @@ impl<'a> Lexer<'a> {
                     self.diags.corrected(at(open_col), "Unmatched quote; the string runs to the end of the line");
                 }
             }
-            tokens.push(Token { kind: TokKind::Word, text, quoted, loc: at(col) });
+            tokens.push(Token { kind: TokKind::Word, text, quoted, loc: at(col), source: source(gap, i) });
+            gap = i;
         }
         tokens
     }
