@@ -293,13 +293,32 @@ fn exit_code_ranking() {
     assert_eq!(load(VI).config_test_status(), 0);
     assert_eq!(load(&format!("{VI}junk 1\n")).config_test_status(), 5);
     assert_eq!(load(&format!("vrrp_script s {{\n script /bin/true\n}}\n{VI}")).config_test_status(), 6);
-    assert_eq!(load(&format!("vrrp_script s {{\n script /bin/true\n}}\n{VI}junk\n")).config_test_status(), 5);
     assert_eq!(
         load(&format!("global_defs {{\n enable_script_security\n}}\nvrrp_script s {{\n script /bin/true\n}}\n{VI}"))
             .config_test_status(),
         0
     );
-    assert_eq!(load(&format!("{VI}junk\nvrrp_instance X {{\n}}\n")).config_test_status(), 4);
+    let fatal = load(&inst(" interface eth0\n virtual_ipaddress {\n 10.0.0.1\n }\n"));
+    assert_eq!((fatal.is_fatal(), fatal.config_test_status()), (true, 4));
+}
+
+/// keepalived 2.2.7 keeps the last kind in its list of config errors (fatal, then errors, then
+/// script security), not the worst. Measured with `keepalived -t -f FILE; echo $?`:
+/// `junkword 1` + a tracked `vrrp_script` without enable_script_security: 6 (5 and 6 alone);
+/// `junkword 1` + an unknown interface in interface_up_down_delays: 5 (4 alone);
+/// that interface + the script: 6.
+#[test]
+fn exit_code_precedence_is_keepalived_s() {
+    let script = "vrrp_script s {\n script /bin/true\n}\n";
+    let l = load(&format!("junkword 1\n{script}{VI}"));
+    assert_eq!(l.config_test_status(), 6, "script security over unknown keyword");
+    let l = load(&format!("{script}{VI}junk\n"));
+    assert_eq!(l.config_test_status(), 6, "the order in the file does not matter");
+    let l = load(&format!("{VI}junk\nvrrp_instance X {{\n}}\n"));
+    assert!(l.is_fatal(), "still refused by the daemon");
+    assert_eq!(l.config_test_status(), 5, "an error over a fatal error");
+    let l = load(&format!("{script}vrrp_instance X {{\n}}\n"));
+    assert_eq!((l.is_fatal(), l.config_test_status()), (true, 6), "script security over a fatal error");
 }
 
 fn host_with(users: &[(&str, u32, u32)], unsafe_scripts: &[&str]) -> vrrpd::config::StaticHost {

@@ -199,22 +199,30 @@ pub struct Loaded {
 impl Loaded {
     /// True when keepalived would refuse to run this configuration.
     pub fn is_fatal(&self) -> bool {
-        self.diagnostics.worst() == Some(Effect::Fatal)
+        self.diagnostics.has(Effect::Fatal)
     }
 
-    /// keepalived's `-t` exit code: 4 cannot run, 5 something not used as written, 6 scripts
-    /// without enable_script_security, 0 otherwise.
+    /// keepalived's `-t` exit code: 6 scripts without enable_script_security, else 5 something
+    /// not used as written, else 4 cannot run, else 0.
     pub fn config_test_status(&self) -> i32 {
-        exit_code_for(self.diagnostics.worst())
+        exit_code_for(&self.diagnostics)
     }
 }
 
-pub fn exit_code_for(worst: Option<Effect>) -> i32 {
-    match worst {
-        Some(Effect::Fatal) => 4,
-        Some(Effect::Corrected) => 5,
-        Some(Effect::Insecure) => 6,
-        Some(Effect::Note) | None => 0,
+/// keepalived records the *last* kind of its config_err_t list that was reported (fatal kinds
+/// first, then errors, then the script-security violation; lib/parser.c, `config_err < err`),
+/// so the precedence is the reverse of severity. Measured with 2.2.7 `-t`: an unknown keyword
+/// plus scripts without enable_script_security exits 6; an unknown keyword plus a fatal error
+/// (an unknown interface in interface_up_down_delays, alone 4) exits 5.
+pub fn exit_code_for(d: &Diagnostics) -> i32 {
+    if d.has(Effect::Insecure) {
+        6
+    } else if d.has(Effect::Corrected) {
+        5
+    } else if d.has(Effect::Fatal) {
+        4
+    } else {
+        0
     }
 }
 
