@@ -44,11 +44,25 @@ fn state_master_without_priority_is_the_owner() {
 
 #[test]
 fn out_of_range_priority_becomes_100() {
-    for (p, col) in [("0", 11), ("256", 11), ("abc", 11)] {
+    for (p, col) in [("0", 11), ("256", 11), ("abc", 11), ("300", 11), ("-5", 11)] {
         let l = load(&inst(&format!(" state MASTER\n priority {p}\n{BASE}")));
-        expect(&l, "(VI_1) Priority not valid! must be between 1 & 255. Using default 100", 3, col, Effect::Corrected);
+        // keepalived's text first (2.2.7 logs it after "number '300' outside range [1, 255]"),
+        // then the value given.
+        let text = format!("(VI_1) Priority not valid! must be between 1 & 255. Using default 100 - got '{p}'");
+        expect(&l, &text, 3, col, Effect::Corrected);
         assert_eq!(l.config.instances[0].priority, 100, "{p}");
     }
+}
+
+#[test]
+fn value_diagnostics_name_the_value() {
+    let l = load(&format!("global_defs {{\n vrrp_mcast_group4 10.0.0.1\n vrrp_mcast_group6 fe80::1\n}}\n{VI}"));
+    diag(&l, "vrrp_mcast_group4 '10.0.0.1' is not an IPv4 multicast address - ignoring");
+    diag(&l, "vrrp_mcast_group6 'fe80::1' is not an IPv6 multicast address - ignoring");
+    let l = load(&inst(&format!(" mcast_dst_ip 10.0.0.9\n virtual_router_id 300\n advert_int x\n{BASE}")));
+    diag(&l, "mcast_dst_ip '10.0.0.9' is not a multicast address - ignoring");
+    diag(&l, "virtual_router_id: number '300' outside range [1, 255] - ignoring");
+    diag(&l, "advert_int: 'x' is not a time in seconds - ignoring");
 }
 
 #[test]

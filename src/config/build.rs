@@ -496,7 +496,11 @@ impl<'d> Builder<'d> {
                 match self.ip(s) {
                     Some(IpAddr::V4(a)) if a.is_multicast() => self.d.global.mcast_group4 = a,
                     Some(_) => {
-                        self.corrected(s.loc(), "vrrp_mcast_group4 must be an IPv4 multicast address - ignoring")
+                        let v = s.args[0].text.clone();
+                        self.corrected(
+                            s.loc(),
+                            format!("vrrp_mcast_group4 '{v}' is not an IPv4 multicast address - ignoring"),
+                        )
                     }
                     None => {}
                 }
@@ -506,7 +510,11 @@ impl<'d> Builder<'d> {
                 match self.ip(s) {
                     Some(IpAddr::V6(a)) if a.is_multicast() => self.d.global.mcast_group6 = a,
                     Some(_) => {
-                        self.corrected(s.loc(), "vrrp_mcast_group6 must be an IPv6 multicast address - ignoring")
+                        let v = s.args[0].text.clone();
+                        self.corrected(
+                            s.loc(),
+                            format!("vrrp_mcast_group6 '{v}' is not an IPv6 multicast address - ignoring"),
+                        )
                     }
                     None => {}
                 }
@@ -905,7 +913,7 @@ impl<'d> Builder<'d> {
                             _ => {
                                 self.corrected(
                                     k.args[0].loc,
-                                    format!("({iname}) Priority not valid! must be between 1 & 255. Using default 100"),
+                                    format!("({iname}) Priority not valid! must be between 1 & 255. Using default 100 - got '{v}'"),
                                 );
                                 d.priority = Some((100, k.loc()));
                             }
@@ -984,7 +992,10 @@ impl<'d> Builder<'d> {
                 "check_unicast_src" => d.check_unicast_src = self.flag(k),
                 "mcast_dst_ip" => match self.ip(k) {
                     Some(a) if a.is_multicast() => d.mcast_dst = Some((a, k.loc())),
-                    Some(_) => self.corrected(k.loc(), "mcast_dst_ip must be a multicast address - ignoring"),
+                    Some(_) => {
+                        let v = k.args[0].text.clone();
+                        self.corrected(k.loc(), format!("mcast_dst_ip '{v}' is not a multicast address - ignoring"))
+                    }
                     None => {}
                 },
                 "track_src_ip" => d.track_src_ip = self.flag(k).unwrap_or(true),
