@@ -65,6 +65,86 @@ fn value_diagnostics_name_the_value() {
     diag(&l, "advert_int: 'x' is not a time in seconds - ignoring");
 }
 
+/// The initial state keepalived 2.2.7 uses, from its -d dump ("Wantstate = ...") of one file
+/// holding all these instances, run for a moment in a throw-away network namespace.
+#[test]
+fn initial_state_is_the_one_keepalived_uses() {
+    let vi = |name: &str, vrid: u8, body: &str| {
+        format!(
+            "vrrp_instance {name} {{\n interface eth0\n virtual_router_id {vrid}\n{body} virtual_ipaddress {{\n  10.0.{vrid}.1\n }}\n}}\n"
+        )
+    };
+    let ah = |pass: &str| format!(" authentication {{\n  auth_type AH\n{pass} }}\n");
+    let text = [
+        vi("SG_A", 1, " state MASTER\n priority 100\n"),
+        vi("SG_B", 2, " state BACKUP\n priority 90\n"),
+        vi("SO_A", 3, " state MASTER\n priority 255\n"),
+        vi("SO_B", 4, " state MASTER\n priority 255\n"),
+        vi("SM_A", 5, " state MASTER\n priority 255\n"),
+        vi("SM_B", 6, " state BACKUP\n priority 255\n"),
+        vi("S1", 7, " state MASTER\n priority 100\n"),
+        vi("AH1", 8, &format!(" state MASTER\n priority 100\n{}", ah("  auth_pass secret\n"))),
+        vi("AH2", 9, &format!(" state MASTER\n priority 100\n{}", ah(""))),
+        vi("ST1", 10, " state MASTER\n priority 100\n strict_mode\n"),
+        vi("ST2", 11, " state BACKUP\n priority 255\n strict_mode\n"),
+        vi("ST3", 12, " priority 255\n strict_mode\n"),
+        vi("P1", 13, " priority 255\n"),
+        vi("P2", 14, " state BACKUP\n priority 255\n"),
+        vi("P3", 15, " state MASTER\n priority 100\n"),
+        vi("AH3", 16, &format!(" state MASTER\n priority 255\n{}", ah("  auth_pass secret\n"))),
+        vi("ST4", 17, " state MASTER\n priority 100\n strict_mode\n nopreempt\n"),
+        vi("SN_A", 18, " state MASTER\n priority 100\n nopreempt\n"),
+        "vrrp_sync_group G1 {\n group {\n  SG_A\n  SG_B\n }\n}\nvrrp_sync_group G2 {\n group {\n  SO_A\n  SO_B\n }\n}\n".into(),
+        "vrrp_sync_group G3 {\n group {\n  SM_A\n  SM_B\n }\n}\nvrrp_sync_group G4 {\n group {\n  S1\n }\n}\n".into(),
+        "vrrp_sync_group G5 {\n group {\n  SN_A\n }\n}\n".into(),
+    ]
+    .concat();
+    let l = load(&text);
+    use InitialState::{Backup as B, Master as M};
+    let want = [
+        ("SG_A", B),
+        ("SG_B", B),
+        ("SO_A", M),
+        ("SO_B", M),
+        ("SM_A", B),
+        ("SM_B", B),
+        ("S1", B),
+        ("AH1", B),
+        ("AH2", M),
+        ("ST1", B),
+        ("ST2", M),
+        ("ST3", M),
+        ("P1", M),
+        ("P2", B),
+        ("P3", M),
+        ("AH3", M),
+        ("ST4", B),
+        ("SN_A", B),
+    ];
+    let got: Vec<(&str, InitialState)> =
+        l.config.instances.iter().map(|i| (i.name.as_str(), i.initial_state)).collect();
+    assert_eq!(got, want);
+    // keepalived's messages for the changes it reports.
+    diag(&l, "(AH1) Initial state master is incompatible with AH authentication - clearing");
+    diag(&l, "(AH2) Authentication specified but no password given. Ignoring");
+    diag(&l, "(ST1) State MASTER must match being address owner - starting as BACKUP");
+    diag(&l, "(ST2) State MASTER must match being address owner - starting as MASTER");
+    diag(&l, "(ST4) State MASTER must match being address owner - starting as BACKUP");
+    diag(&l, "Sync group G3 has some member(s) as address owner and some not as address owner. This won't work.");
+    // The sync-group demotion, which keepalived does silently, is a note.
+    let d = diag(&l, "(SG_A) starting as BACKUP although state MASTER: sync group G1");
+    assert_eq!(d.effect, Effect::Note);
+    // nopreempt: checked against the state after strict mode and AH, before sync groups.
+    let nopreempt = |n: &str| l.config.instances.iter().find(|i| i.name == n).unwrap().nopreempt;
+    assert!(nopreempt("ST4"), "keepalived -d: ST4 Preempt = disabled");
+    assert!(!nopreempt("SN_A"));
+    diag(&l, "(SN_A) Warning - nopreempt will not work with initial state MASTER - clearing");
+    // -d shows the state that is used.
+    let dumped = vrrpd::config::dump::dump(&l.config);
+    let st1 = dumped.split(" VRRP Instance = ").find(|s| s.starts_with("ST1")).unwrap();
+    assert!(st1.contains("Initial state = BACKUP"), "{st1}");
+}
+
 #[test]
 fn nopreempt_cleared_by_master_and_by_255() {
     let l = load(&inst(&format!(" state MASTER\n priority 150\n nopreempt\n{BASE}")));
@@ -77,7 +157,8 @@ fn nopreempt_cleared_by_master_and_by_255() {
     );
     assert!(!l.config.instances[0].nopreempt);
     let l = load(&inst(&format!(" priority 255\n nopreempt\n{BASE}")));
-    expect(&l, "nopreempt will not work with priority 255", 3, 2, Effect::Corrected);
+    expect(&l, "(VI_1) nopreempt is incompatible with priority 255. resetting nopreempt", 3, 2, Effect::Corrected);
+    assert_eq!(l.diagnostics.list.len(), 1, "keepalived -t reports the owner only");
     let l = load(&inst(&format!(" priority 150\n nopreempt\n{BASE}")));
     no_diagnostics(&l);
     assert!(l.config.instances[0].nopreempt);

@@ -76,7 +76,10 @@ pub struct InstanceDraft {
 #[derive(Debug, Clone)]
 pub enum AuthDraft {
     Pass([u8; 8]),
-    Ah,
+    /// `auth_type AH`; whether an `auth_pass` was given (keepalived ignores AH without one).
+    Ah {
+        pass: bool,
+    },
 }
 
 #[derive(Debug)]
@@ -1085,7 +1088,7 @@ impl<'d> Builder<'d> {
                 d.auth = Some((AuthDraft::Pass(field), s.loc()));
             }
             Some((k, loc)) if k == "AH" => {
-                d.auth = Some((AuthDraft::Ah, loc));
+                d.auth = Some((AuthDraft::Ah { pass: pass.is_some() }, loc));
             }
             Some((k, loc)) => {
                 self.corrected(loc, format!("({iname}) unknown authentication type '{k}' - authentication disabled"))

@@ -127,6 +127,7 @@ pub fn complete(d: Drafts, host: &dyn Host, diags: &mut Diagnostics) -> Config {
                 format!("Sync group {} has only 1 virtual router(s) - this probably isn't what you want", g.name),
             );
         }
+        sync_group_states(&g.name, g.loc, &members, &mut instances, diags);
         let mut notify = g.notify;
         check_notifies(&mut notify, host, diags, &format!("sync group {}", g.name), policy);
         sync_groups.push(SyncGroup {
@@ -158,6 +159,54 @@ pub fn complete(d: Drafts, host: &dyn Host, diags: &mut Diagnostics) -> Config {
         );
     }
     config
+}
+
+/// A sync group starts as MASTER only when every member is `state MASTER` and the address
+/// owner; otherwise keepalived starts every member as BACKUP, `state MASTER` ones included
+/// (vrrp_sync.c for the warning, vrrp_complete_init() for the members' wantstate). Measured
+/// with 2.2.7 -d: MASTER 100 + BACKUP 90 gives both "Wantstate = BACKUP"; a lone MASTER 100
+/// member too; MASTER 255 + MASTER 255 stays MASTER; MASTER 255 + BACKUP 255 gives both BACKUP
+/// and "Sync group G has some member(s) as address owner and some not as address owner".
+fn sync_group_states(
+    group: &str,
+    loc: super::diag::Location,
+    members: &[String],
+    instances: &mut [Instance],
+    diags: &mut Diagnostics,
+) {
+    let is_master = |i: &Instance| i.initial_state == InitialState::Master;
+    let mut group_state: Option<InitialState> = None;
+    let mut have_master = false;
+    let mut have_backup = false;
+    for m in members {
+        let Some(i) = instances.iter().find(|i| &i.name == m) else { continue };
+        if group_state == Some(InitialState::Master) && !is_master(i) {
+            diags.corrected(
+                loc,
+                format!("Sync group {group} has some member(s) as address owner and some not as address owner. This won't work."),
+            );
+        }
+        if group_state != Some(InitialState::Backup) {
+            group_state =
+                Some(if is_master(i) && i.priority == 255 { InitialState::Master } else { InitialState::Backup });
+        }
+        have_master |= is_master(i);
+        have_backup |= !is_master(i) || i.priority != 255;
+    }
+    if !(have_master && have_backup) {
+        return;
+    }
+    for i in instances.iter_mut().filter(|i| members.contains(&i.name) && is_master(i)) {
+        diags.push(
+            Some(i.loc),
+            Effect::Note,
+            format!(
+                "({}) starting as BACKUP although state MASTER: sync group {group} has a member that is BACKUP or not the address owner (priority 255)",
+                i.name
+            ),
+        );
+        i.initial_state = InitialState::Backup;
+    }
 }
 
 /// keepalived vrrp_min_garp: one GARP, no delayed batch, no refresh, unless set explicitly.
@@ -468,18 +517,25 @@ fn complete_instance(
     }
 
     // Priority: 100, or 255 when `state MASTER` gives none (keepalived).
-    let initial_state = d.state.map(|s| s.0).unwrap_or(InitialState::Backup);
     let priority = match d.priority {
         Some((p, _)) => p,
-        None if initial_state == InitialState::Master => 255,
+        None if d.state.is_some_and(|s| s.0 == InitialState::Master) => 255,
         None => 100,
     };
-    if strict && initial_state == InitialState::Master && priority != 255 {
-        if let Some((_, loc)) = d.state {
+    // The initial state keepalived uses (its wantstate): as written, else MASTER for the owner;
+    // under strict mode MASTER exactly when the owner. AH and sync groups may lower it below.
+    let owner_state = if priority == 255 { InitialState::Master } else { InitialState::Backup };
+    let mut initial_state = d.state.map_or(owner_state, |s| s.0);
+    if let Some((written, loc)) = d.state {
+        if strict && written != owner_state {
+            let used = if owner_state == InitialState::Master { "MASTER" } else { "BACKUP" };
             diags.corrected(
                 loc,
-                format!("({name}) Strict mode requires state MASTER to have priority 255 - starting as BACKUP"),
+                format!(
+                    "({name}) State MASTER must match being address owner - starting as {used} (strict mode: MASTER exactly when priority 255)"
+                ),
             );
+            initial_state = owner_state;
         }
     }
 
@@ -523,7 +579,20 @@ fn complete_instance(
             diags.corrected(loc, format!("({name}) Cannot use authentication with VRRPv3 or strict mode - ignoring"));
             Auth::None
         }
-        Some((AuthDraft::Ah, loc)) => {
+        Some((AuthDraft::Ah { pass: false }, loc)) => {
+            diags.corrected(loc, format!("({name}) Authentication specified but no password given. Ignoring"));
+            Auth::None
+        }
+        Some((AuthDraft::Ah { pass: true }, loc)) => {
+            // keepalived needs an advert's AH sequence number before it can take over, so it
+            // starts a non-owner as BACKUP; vrrpd keeps that start although it sends no AH.
+            if initial_state == InitialState::Master && priority != 255 {
+                diags.corrected(
+                    loc,
+                    format!("({name}) Initial state master is incompatible with AH authentication - clearing (starting as BACKUP)"),
+                );
+                initial_state = InitialState::Backup;
+            }
             diags
                 .corrected(loc, format!("({name}) auth_type AH is not implemented by vrrpd - authentication disabled"));
             Auth::None
@@ -534,14 +603,16 @@ fn complete_instance(
     // nopreempt / preempt_delay: cleared by state MASTER and priority 255.
     let mut nopreempt = d.nopreempt.is_some();
     if let Some(loc) = d.nopreempt {
-        if initial_state == InitialState::Master {
+        // keepalived checks the owner first (2.2.7 -t: `priority 255` + nopreempt, with or
+        // without `state MASTER`, reports only this one).
+        if priority == 255 {
+            diags.corrected(loc, format!("({name}) nopreempt is incompatible with priority 255. resetting nopreempt"));
+            nopreempt = false;
+        } else if initial_state == InitialState::Master {
             diags.corrected(
                 loc,
                 format!("({name}) Warning - nopreempt will not work with initial state MASTER - clearing"),
             );
-            nopreempt = false;
-        } else if priority == 255 {
-            diags.corrected(loc, format!("({name}) Warning - nopreempt will not work with priority 255 - clearing"));
             nopreempt = false;
         }
     }
