@@ -153,7 +153,10 @@ fn include_with_glob_relative_to_the_including_file() {
     t.write("sub/more/c.conf", "global_defs {\n router_id from_c\n}\n");
     let main = t.write("main.conf", "include sub/*.conf\ninclude \"sub/{more,none}/c.conf\"\n");
     let l = load_file(&main);
-    no_diagnostics(&l);
+    // keepalived 2.2.7 logs this for a plain include and exits 0.
+    let d = diag(&l, "Some config files missing: \"sub/{more,none}/c.conf\".");
+    assert_eq!(d.effect, Effect::Note);
+    assert_eq!(l.diagnostics.list.len(), 1);
     let names: Vec<_> = l.config.instances.iter().map(|i| i.name.as_str()).collect();
     assert_eq!(names, ["VI_A", "VI_B"], "glob results are sorted");
     assert_eq!(l.config.global.router_id.as_deref(), Some("from_c"));
@@ -169,11 +172,83 @@ fn include_inside_a_block_and_missing_include() {
     );
     let l = load_file(&main);
     assert_eq!(l.config.instances[0].vips.len(), 2);
-    expect(&l, "include 'nothing-*.conf' matched no file", 8, 1, Effect::Corrected);
-    // -e makes it fatal.
+    expect(&l, "No config files matched 'nothing-*.conf'.", 8, 1, Effect::Corrected);
+    // -e makes it a configuration file error (keepalived -e -t: "No config files matched", 6).
     let opts = vrrpd::config::LoadOptions { config_id: "r1".into(), all_config: true };
     let l = vrrpd::config::load(&main, &opts, &host()).unwrap();
-    assert_eq!(diag(&l, "matched no file").effect, Effect::Fatal);
+    assert_eq!(diag(&l, "No config files matched 'nothing-*.conf'. (-e/--all-config").effect, Effect::Fatal);
+    assert_eq!((l.is_fatal(), l.config_test_status()), (true, 6));
+}
+
+/// keepalived 2.2.7's include letters, measured with `keepalived -t` on `KEYWORD PATTERN`
+/// followed by a valid instance: which patterns make a configuration file error (exit 6, the
+/// daemon does not start). Without the check keepalived only logs the same message (exit 0).
+#[test]
+fn include_variants_check_as_keepalived_does() {
+    let t = TempDir::new("incvar");
+    t.write("inc/exists.conf", "global_defs {\n router_id from_include\n}\n");
+    std::fs::create_dir_all(t.0.join("inc/sub")).unwrap();
+    let exec = t.write("inc/exec.conf", "global_defs {\n router_id exec\n}\n");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&exec, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let d = t.0.join("inc");
+    let d = d.display();
+    // (pattern, keepalived's message, the letters for which it is an error)
+    let cases: Vec<(String, String, &str)> = vec![
+        (format!("{d}/missing.conf"), format!("Config files missing '{d}/missing.conf'."), "mwa"),
+        (format!("{d}/*.nomatch"), format!("No config files matched '{d}/*.nomatch'."), "wa"),
+        (format!("{d}/nodir/*.conf"), format!("Config files missing '{d}/nodir/*.conf'."), "mwa"),
+        (
+            format!("{d}/{{exists,missing}}.conf"),
+            format!("Some config files missing: \"{d}/{{exists,missing}}.conf\"."),
+            "ba",
+        ),
+        (format!("{d}/sub"), format!("Configuration file '{d}/sub/' is a directory - skipping"), "rmwba"),
+        (
+            format!("{d}/exec.conf"),
+            format!("Configuration file '{d}/exec.conf' is not a regular non-executable file - skipping"),
+            "rmwba",
+        ),
+    ];
+    for (pattern, message, errors_for) in &cases {
+        for letter in ["", "r", "m", "w", "b", "a"] {
+            let main = t.write("main.conf", &format!("include{letter} {pattern}\n{VI}"));
+            let l = load_file(&main);
+            let what = format!("include{letter} {pattern}");
+            let hits: Vec<_> = l.diagnostics.list.iter().filter(|x| x.message.starts_with(message.as_str())).collect();
+            // keepalived says nothing for a wildcard matching nothing unless 'w' checks it;
+            // vrrpd reports it as an include that read nothing.
+            assert_eq!(hits.len(), 1, "{what}: {:#?}", l.diagnostics.list);
+            let error = !letter.is_empty() && errors_for.contains(letter);
+            assert_eq!(l.diagnostics.file_error, error, "{what}");
+            assert_eq!(hits[0].effect == Effect::Fatal, error, "{what}");
+            if error {
+                assert!(l.is_fatal(), "{what}: the daemon does not start");
+                assert_eq!(l.config_test_status(), 6, "{what}");
+                let why = format!("(include{letter}: ");
+                assert!(hits[0].message.contains(&why), "{what}: {}", hits[0].message);
+            } else {
+                assert!(!l.is_fatal(), "{what}");
+                assert_ne!(l.config_test_status(), 6, "{what}");
+            }
+        }
+    }
+    // includeb skips the whole pattern when an alternative is missing; include reads the rest.
+    let main = t.write("main.conf", &format!("include {d}/{{exists,missing}}.conf\n{VI}"));
+    assert_eq!(load_file(&main).config.global.router_id.as_deref(), Some("from_include"));
+    let main = t.write("main.conf", &format!("includeb {d}/{{exists,missing}}.conf\n{VI}"));
+    assert_eq!(load_file(&main).config.global.router_id, None);
+    // keepalived skips an executable file even for a plain include.
+    let main = t.write("main.conf", &format!("include {d}/exec.conf\n{VI}"));
+    assert_eq!(load_file(&main).config.global.router_id, None);
+    // A file error wins over an unknown keyword (keepalived -t: includem missing + junk: 6).
+    let main = t.write("main.conf", &format!("includem {d}/missing.conf\njunkword\n{VI}"));
+    assert_eq!(load_file(&main).config_test_status(), 6);
+    // Other letters are not include: 'includex' is an unknown keyword, as in keepalived.
+    let main = t.write("main.conf", &format!("includex {d}/missing.conf\n{VI}"));
+    let l = load_file(&main);
+    diag(&l, "Unknown keyword 'includex'");
+    assert_eq!(l.config_test_status(), 5);
 }
 
 #[test]

@@ -129,6 +129,9 @@ pub struct Diagnostics {
     /// Every effect pushed, stored or not (one bit per [`Effect`]), so the `-t` status is right
     /// past [`MAX_STORED_DIAGNOSTICS`].
     seen: u8,
+    /// An include check failed (keepalived: config_file_error): the daemon does not start and
+    /// `-t` exits 6 whatever else is reported.
+    pub file_error: bool,
 }
 
 /// Past this many diagnostics further ones are counted but not stored, so a file of random
@@ -161,6 +164,11 @@ impl Diagnostics {
     }
     pub fn fatal(&mut self, loc: Option<Location>, message: impl Into<String>) {
         self.push(loc, Effect::Fatal, message)
+    }
+    /// A fatal error in reading the configuration files themselves (a failed include check).
+    pub fn file_error(&mut self, loc: Location, message: impl Into<String>) {
+        self.file_error = true;
+        self.push(Some(loc), Effect::Fatal, message)
     }
     pub fn worst(&self) -> Option<Effect> {
         self.list.iter().map(|d| d.effect).max()
