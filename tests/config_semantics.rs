@@ -388,9 +388,12 @@ fn exit_code_ranking() {
     assert_eq!(load(VI).config_test_status(), 0);
     assert_eq!(load(&format!("{VI}junk 1\n")).config_test_status(), 5);
     assert_eq!(load(&format!("vrrp_script s {{\n script /bin/true\n}}\n{VI}")).config_test_status(), 6);
+    // keepalived -t: 0 with script_user root; 5 without it (no keepalived_script user here).
     assert_eq!(
-        load(&format!("global_defs {{\n enable_script_security\n}}\nvrrp_script s {{\n script /bin/true\n}}\n{VI}"))
-            .config_test_status(),
+        load(&format!(
+            "global_defs {{\n enable_script_security\n script_user root\n}}\nvrrp_script s {{\n script /bin/true\n}}\n{VI}"
+        ))
+        .config_test_status(),
         0
     );
     let fatal = load(&inst(" interface eth0\n virtual_ipaddress {\n 10.0.0.1\n }\n"));
@@ -452,6 +455,60 @@ fn unknown_script_user_disables_the_script() {
     assert!(l.config.scripts.is_empty());
 }
 
+/// keepalived 2.2.7 -t with enable_script_security, no script_user and no keepalived_script
+/// user on the host, a tracked vrrp_script and a notify_master, exits 5 and prints
+/// "Unable to set default user keepalived_script for script", "Unable to set default user for
+/// vrrp script s - removing" and "(VI_1) track script s not found, ignoring..."; the daemon
+/// also logs "Failed to set default user for notify script /bin/true - ignoring".
+#[test]
+fn script_security_without_a_default_user_drops_the_scripts() {
+    let text = format!(
+        "global_defs {{\n enable_script_security\n notify_fifo /run/f\n}}\nvrrp_script s {{\n script /bin/true\n}}\nvrrp_script u {{\n script /bin/true\n user nobody\n}}\n{}",
+        inst(&format!(
+            " track_script {{\n  s\n  u\n }}\n notify_master \"/bin/true master\"\n notify_backup /bin/true nobody\n{BASE}"
+        ))
+    );
+    let nobody = ("nobody", 65534, 65534);
+    let l = load_on(&text, &host_with(&[nobody], &[]));
+    let first = diag(&l, "Unable to set default user keepalived_script for script");
+    assert_eq!(first.loc.map(|l| (l.line, l.col)), Some((3, 2)), "where the first such user is (the fifo)");
+    assert!(first.message.contains("add 'script_user USER' to global_defs or create the user keepalived_script"));
+    expect(&l, "Failed to set default user for notify fifo /run/f - ignoring", 3, 2, Effect::Corrected);
+    expect(&l, "Unable to set default user for vrrp script s - removing", 6, 9, Effect::Corrected);
+    expect(
+        &l,
+        "(VI_1) notify_master: Failed to set default user for notify script /bin/true - ignoring",
+        17,
+        16,
+        Effect::Corrected,
+    );
+    diag(&l, "(VI_1) track_script s is disabled - not tracking it");
+    assert_eq!(
+        l.diagnostics.list.iter().filter(|d| d.message.contains("keepalived_script")).count(),
+        1,
+        "explained once"
+    );
+    // Never as root: the scripts without a user are gone, those with one stay.
+    assert_eq!(l.config.scripts.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["u"]);
+    assert_eq!(l.config.scripts[0].command.ids, Some((65534, 65534)));
+    let i = &l.config.instances[0];
+    assert!(i.notify.master.is_none());
+    assert_eq!(i.notify.backup.as_ref().and_then(|c| c.ids), Some((65534, 65534)));
+    assert!(l.config.global.notify_fifo.is_none());
+    assert_eq!(l.config_test_status(), 5);
+    // script_user, or a keepalived_script user, fixes it.
+    let fixed = text.replace(" enable_script_security\n", " enable_script_security\n script_user nobody\n");
+    let l = load_on(&fixed, &host_with(&[nobody], &[]));
+    assert_eq!(l.config.scripts.len(), 2);
+    assert!(!l.diagnostics.list.iter().any(|d| d.message.contains("default user")), "{:#?}", l.diagnostics.list);
+    let l = load_on(&text, &host_with(&[nobody, ("keepalived_script", 999, 999)], &[]));
+    assert_eq!(l.config.scripts[0].command.ids, Some((999, 999)));
+    assert!(l.config.global.notify_fifo.is_some());
+    // Without script security keepalived runs them as root.
+    let l = load_on(&text.replace(" enable_script_security\n", ""), &host_with(&[nobody], &[]));
+    assert_eq!((l.config.scripts.len(), l.config.scripts[0].command.ids), (2, None));
+}
+
 #[test]
 fn root_scripts_on_unsafe_paths_are_disabled_only_with_script_security() {
     let text = format!("vrrp_script a {{\n script /bin/true\n}}\n{VI}");
@@ -459,9 +516,9 @@ fn root_scripts_on_unsafe_paths_are_disabled_only_with_script_security() {
     expect(&l, "script '/bin/true' runs as root and /bin/true is writable by a non-root user", 2, 9, Effect::Insecure);
     assert_eq!(l.config.scripts.len(), 1, "without enable_script_security it still runs");
     assert_eq!(l.config_test_status(), 6);
-    let secure = format!("global_defs {{\n enable_script_security\n}}\n{text}");
-    let l = load_on(&secure, &host_with(&[], &["/bin/true"]));
-    expect(&l, "Unsafe permissions found for script '/bin/true'", 5, 9, Effect::Corrected);
+    let secure = format!("global_defs {{\n enable_script_security\n script_user root\n}}\n{text}");
+    let l = load_on(&secure, &host_with(&[("root", 0, 0)], &["/bin/true"]));
+    expect(&l, "Unsafe permissions found for script '/bin/true'", 6, 9, Effect::Corrected);
     assert!(l.config.scripts.is_empty());
     // Not root: the permission check does not apply.
     let l = load_on(

@@ -130,6 +130,8 @@ pub struct Drafts {
     pub instances: Vec<InstanceDraft>,
     pub groups: Vec<GroupDraft>,
     pub delays: Vec<InterfaceDelay>,
+    /// Where notify_fifo and vrrp_notify_fifo were written.
+    pub fifo_locs: [Option<Location>; 2],
 }
 
 /// Subsystems vrrpd does not implement: their keywords and blocks are skipped whole, with one
@@ -649,9 +651,11 @@ impl<'d> Builder<'d> {
                 };
                 if s.name() == "notify_fifo" {
                     self.d.global.notify_fifo = fifo;
+                    self.d.fifo_locs[0] = Some(s.loc());
                     "notify_fifo"
                 } else {
                     self.d.global.vrrp_notify_fifo = fifo;
+                    self.d.fifo_locs[1] = Some(s.loc());
                     "vrrp_notify_fifo"
                 }
             }

@@ -25,7 +25,27 @@ pub fn complete(d: Drafts, host: &dyn Host, diags: &mut Diagnostics) -> Config {
     }
 
     let script_user = global.script_user.clone();
-    let policy = ScriptPolicy { script_user: script_user.as_ref(), security: global.enable_script_security };
+    let default_user_reported = std::cell::Cell::new(false);
+    let policy = ScriptPolicy {
+        script_user: script_user.as_ref(),
+        security: global.enable_script_security,
+        no_default_user: global.enable_script_security
+            && script_user.is_none()
+            && host.user(DEFAULT_SCRIPT_USER).is_none(),
+        reported: &default_user_reported,
+    };
+    // The FIFOs first: keepalived reads them with global_defs, before any script.
+    for (fifo, loc) in [&mut global.notify_fifo, &mut global.vrrp_notify_fifo].into_iter().zip(d.fifo_locs) {
+        // A fifo is always set together with its location.
+        if let (Some(f), Some(loc)) = (fifo.as_mut(), loc) {
+            if f.run_as.is_none() && default_user_fails(policy, diags, loc) {
+                diags.corrected(loc, format!("Failed to set default user for notify fifo {} - ignoring", f.path));
+                *fifo = None;
+                continue;
+            }
+            check_fifo_script(f, host, diags, policy);
+        }
+    }
     let mut scripts = Vec::new();
     let mut disabled_scripts = Vec::new();
     for s in d.scripts {
@@ -142,13 +162,6 @@ pub fn complete(d: Drafts, host: &dyn Host, diags: &mut Diagnostics) -> Config {
         });
     }
 
-    if let Some(f) = global.notify_fifo.as_mut() {
-        check_fifo_script(f, host, diags, policy);
-    }
-    if let Some(f) = global.vrrp_notify_fifo.as_mut() {
-        check_fifo_script(f, host, diags, policy);
-    }
-
     let config = Config { global, scripts, track_files, instances, sync_groups, interface_delays: d.delays };
     if !config.global.enable_script_security && uses_scripts(&config) {
         // keepalived -t exits 6 for this; the scripts still run.
@@ -242,17 +255,53 @@ fn uses_scripts(c: &Config) -> bool {
             .any(|f| f.as_ref().is_some_and(|f| f.script.is_some()))
 }
 
+/// keepalived's default script user when `script_user` is not set.
+const DEFAULT_SCRIPT_USER: &str = "keepalived_script";
+
 /// What script checks need from global_defs.
 #[derive(Clone, Copy)]
 struct ScriptPolicy<'a> {
     script_user: Option<&'a RunAs>,
     security: bool,
+    /// enable_script_security without script_user, and no keepalived_script user: a script
+    /// without its own `user` has no one to run as, and keepalived drops it rather than run
+    /// it as root.
+    no_default_user: bool,
+    /// The explanation was given (once, where the first such script is).
+    reported: &'a std::cell::Cell<bool>,
+}
+
+/// Whether a script or FIFO without its own user cannot get the default one. keepalived 2.2.7
+/// (get_default_script_user()) logs "Unable to set default user keepalived_script for script"
+/// once, then drops every such script; measured with -t: "Unable to set default user for vrrp
+/// script s - removing", the track_script "not found", exit 5.
+fn default_user_fails(policy: ScriptPolicy, diags: &mut Diagnostics, loc: super::diag::Location) -> bool {
+    if !policy.no_default_user {
+        return false;
+    }
+    if !policy.reported.replace(true) {
+        diags.corrected(
+            loc,
+            format!(
+                "Unable to set default user {DEFAULT_SCRIPT_USER} for script: enable_script_security is set, global_defs has no script_user and user {DEFAULT_SCRIPT_USER} does not exist, so scripts without their own 'user' are not run - add 'script_user USER' to global_defs or create the user {DEFAULT_SCRIPT_USER}"
+            ),
+        );
+    }
+    true
 }
 
 /// Resolves a script like keepalived at load time: argv[0] found and executable, its run-as
 /// user known, and (with enable_script_security) not run as root from a path a non-root user
 /// could write. A script failing any of these is disabled. Returns false when disabled.
 fn check_script(cmd: &mut Command, host: &dyn Host, diags: &mut Diagnostics, what: &str, policy: ScriptPolicy) -> bool {
+    if cmd.run_as.is_none() && default_user_fails(policy, diags, cmd.loc) {
+        let msg = match what.strip_prefix("vrrp_script ") {
+            Some(name) => format!("Unable to set default user for vrrp script {name} - removing"),
+            None => format!("{what}: Failed to set default user for notify script {} - ignoring", cmd.argv[0]),
+        };
+        diags.corrected(cmd.loc, msg);
+        return false;
+    }
     match host.find_script(&cmd.argv[0]) {
         ScriptLookup::Executable(path) => {
             cmd.argv[0] = path;
@@ -279,7 +328,7 @@ fn check_script(cmd: &mut Command, host: &dyn Host, diags: &mut Diagnostics, wha
                         return false;
                     }
                 },
-                None => host.user("keepalived_script"),
+                None => host.user(DEFAULT_SCRIPT_USER),
             };
             if cmd.ids.is_none_or(|(uid, _)| uid == 0) {
                 if let Some(p) = host.writable_by_non_root(&cmd.argv[0]) {
