@@ -66,7 +66,7 @@ fn unterminated_quotes_and_parameters() {
     let l = load_bytes(b"$A=1 \\\n2 \\".to_vec());
     diag(&l, "continues past the end of the file");
     let l = load_bytes(b"vrrp_script s {\n script \"/bin/x 'a\"\n}\n".to_vec());
-    expect(&l, "unmatched ' in script command", 2, 9, Effect::Corrected);
+    expect(&l, "script: String '\"/bin/x 'a\"': missing terminating ' - ignoring", 2, 9, Effect::Corrected);
 }
 
 #[test]

@@ -90,6 +90,9 @@ fn seed_without_its_interface_cannot_run() {
     let none = StaticHost::default();
     let opts = vrrpd::config::LoadOptions::default();
     let l = vrrpd::config::load(&data("backup.conf"), &opts, &none).unwrap();
-    assert_eq!(l.config_test_status(), 4);
+    assert!(l.is_fatal());
+    // The missing check script is reported too, and an error outranks a fatal one in
+    // keepalived's -t status (keepalived -t on this file, without enp0s3, also exits 5).
+    assert_eq!(l.config_test_status(), 5);
     expect(&l, "interface enp0s3 for vrrp instance doesn't exist", 20, 2, Effect::Fatal);
 }

@@ -44,11 +44,105 @@ fn state_master_without_priority_is_the_owner() {
 
 #[test]
 fn out_of_range_priority_becomes_100() {
-    for (p, col) in [("0", 11), ("256", 11), ("abc", 11)] {
+    for (p, col) in [("0", 11), ("256", 11), ("abc", 11), ("300", 11), ("-5", 11)] {
         let l = load(&inst(&format!(" state MASTER\n priority {p}\n{BASE}")));
-        expect(&l, "(VI_1) Priority not valid! must be between 1 & 255. Using default 100", 3, col, Effect::Corrected);
+        // keepalived's text first (2.2.7 logs it after "number '300' outside range [1, 255]"),
+        // then the value given.
+        let text = format!("(VI_1) Priority not valid! must be between 1 & 255. Using default 100 - got '{p}'");
+        expect(&l, &text, 3, col, Effect::Corrected);
         assert_eq!(l.config.instances[0].priority, 100, "{p}");
     }
+}
+
+#[test]
+fn value_diagnostics_name_the_value() {
+    let l = load(&format!("global_defs {{\n vrrp_mcast_group4 10.0.0.1\n vrrp_mcast_group6 fe80::1\n}}\n{VI}"));
+    diag(&l, "vrrp_mcast_group4 '10.0.0.1' is not an IPv4 multicast address - ignoring");
+    diag(&l, "vrrp_mcast_group6 'fe80::1' is not an IPv6 multicast address - ignoring");
+    let l = load(&inst(&format!(" mcast_dst_ip 10.0.0.9\n virtual_router_id 300\n advert_int x\n{BASE}")));
+    diag(&l, "mcast_dst_ip '10.0.0.9' is not a multicast address - ignoring");
+    diag(&l, "virtual_router_id: number '300' outside range [1, 255] - ignoring");
+    diag(&l, "advert_int: 'x' is not a time in seconds - ignoring");
+}
+
+/// The initial state keepalived 2.2.7 uses, from its -d dump ("Wantstate = ...") of one file
+/// holding all these instances, run for a moment in a throw-away network namespace.
+#[test]
+fn initial_state_is_the_one_keepalived_uses() {
+    let vi = |name: &str, vrid: u8, body: &str| {
+        format!(
+            "vrrp_instance {name} {{\n interface eth0\n virtual_router_id {vrid}\n{body} virtual_ipaddress {{\n  10.0.{vrid}.1\n }}\n}}\n"
+        )
+    };
+    let ah = |pass: &str| format!(" authentication {{\n  auth_type AH\n{pass} }}\n");
+    let text = [
+        vi("SG_A", 1, " state MASTER\n priority 100\n"),
+        vi("SG_B", 2, " state BACKUP\n priority 90\n"),
+        vi("SO_A", 3, " state MASTER\n priority 255\n"),
+        vi("SO_B", 4, " state MASTER\n priority 255\n"),
+        vi("SM_A", 5, " state MASTER\n priority 255\n"),
+        vi("SM_B", 6, " state BACKUP\n priority 255\n"),
+        vi("S1", 7, " state MASTER\n priority 100\n"),
+        vi("AH1", 8, &format!(" state MASTER\n priority 100\n{}", ah("  auth_pass secret\n"))),
+        vi("AH2", 9, &format!(" state MASTER\n priority 100\n{}", ah(""))),
+        vi("ST1", 10, " state MASTER\n priority 100\n strict_mode\n"),
+        vi("ST2", 11, " state BACKUP\n priority 255\n strict_mode\n"),
+        vi("ST3", 12, " priority 255\n strict_mode\n"),
+        vi("P1", 13, " priority 255\n"),
+        vi("P2", 14, " state BACKUP\n priority 255\n"),
+        vi("P3", 15, " state MASTER\n priority 100\n"),
+        vi("AH3", 16, &format!(" state MASTER\n priority 255\n{}", ah("  auth_pass secret\n"))),
+        vi("ST4", 17, " state MASTER\n priority 100\n strict_mode\n nopreempt\n"),
+        vi("SN_A", 18, " state MASTER\n priority 100\n nopreempt\n"),
+        "vrrp_sync_group G1 {\n group {\n  SG_A\n  SG_B\n }\n}\nvrrp_sync_group G2 {\n group {\n  SO_A\n  SO_B\n }\n}\n".into(),
+        "vrrp_sync_group G3 {\n group {\n  SM_A\n  SM_B\n }\n}\nvrrp_sync_group G4 {\n group {\n  S1\n }\n}\n".into(),
+        "vrrp_sync_group G5 {\n group {\n  SN_A\n }\n}\n".into(),
+    ]
+    .concat();
+    let l = load(&text);
+    use InitialState::{Backup as B, Master as M};
+    let want = [
+        ("SG_A", B),
+        ("SG_B", B),
+        ("SO_A", M),
+        ("SO_B", M),
+        ("SM_A", B),
+        ("SM_B", B),
+        ("S1", B),
+        ("AH1", B),
+        ("AH2", M),
+        ("ST1", B),
+        ("ST2", M),
+        ("ST3", M),
+        ("P1", M),
+        ("P2", B),
+        ("P3", M),
+        ("AH3", M),
+        ("ST4", B),
+        ("SN_A", B),
+    ];
+    let got: Vec<(&str, InitialState)> =
+        l.config.instances.iter().map(|i| (i.name.as_str(), i.initial_state)).collect();
+    assert_eq!(got, want);
+    // keepalived's messages for the changes it reports.
+    diag(&l, "(AH1) Initial state master is incompatible with AH authentication - clearing");
+    diag(&l, "(AH2) Authentication specified but no password given. Ignoring");
+    diag(&l, "(ST1) State MASTER must match being address owner - starting as BACKUP");
+    diag(&l, "(ST2) State MASTER must match being address owner - starting as MASTER");
+    diag(&l, "(ST4) State MASTER must match being address owner - starting as BACKUP");
+    diag(&l, "Sync group G3 has some member(s) as address owner and some not as address owner. This won't work.");
+    // The sync-group demotion, which keepalived does silently, is a note.
+    let d = diag(&l, "(SG_A) starting as BACKUP although state MASTER: sync group G1");
+    assert_eq!(d.effect, Effect::Note);
+    // nopreempt: checked against the state after strict mode and AH, before sync groups.
+    let nopreempt = |n: &str| l.config.instances.iter().find(|i| i.name == n).unwrap().nopreempt;
+    assert!(nopreempt("ST4"), "keepalived -d: ST4 Preempt = disabled");
+    assert!(!nopreempt("SN_A"));
+    diag(&l, "(SN_A) Warning - nopreempt will not work with initial state MASTER - clearing");
+    // -d shows the state that is used.
+    let dumped = vrrpd::config::dump::dump(&l.config);
+    let st1 = dumped.split(" VRRP Instance = ").find(|s| s.starts_with("ST1")).unwrap();
+    assert!(st1.contains("Initial state = BACKUP"), "{st1}");
 }
 
 #[test]
@@ -63,7 +157,8 @@ fn nopreempt_cleared_by_master_and_by_255() {
     );
     assert!(!l.config.instances[0].nopreempt);
     let l = load(&inst(&format!(" priority 255\n nopreempt\n{BASE}")));
-    expect(&l, "nopreempt will not work with priority 255", 3, 2, Effect::Corrected);
+    expect(&l, "(VI_1) nopreempt is incompatible with priority 255. resetting nopreempt", 3, 2, Effect::Corrected);
+    assert_eq!(l.diagnostics.list.len(), 1, "keepalived -t reports the owner only");
     let l = load(&inst(&format!(" priority 150\n nopreempt\n{BASE}")));
     no_diagnostics(&l);
     assert!(l.config.instances[0].nopreempt);
@@ -164,6 +259,24 @@ fn unicast_peers_and_fallback_to_multicast() {
     assert_eq!(i.unicast_peers[0].min_ttl, 250);
     let l = load(&inst(&format!(" unicast_peer {{\n }}\n{BASE}")));
     expect(&l, "No unicast peers configured - using multicast", 2, 2, Effect::Corrected);
+}
+
+#[test]
+fn unicast_addresses_with_a_prefix_length_are_the_address() {
+    // keepalived 2.2.7 (inet_stosockaddr) drops everything from the first '/' or '-' without a
+    // word: `-t` is silent and `-d` lists "Using src_ip = 192.168.0.91" and the peer 192.168.0.92.
+    let l = load(&inst(&format!(
+        " unicast_src_ip 192.168.0.91/24\n unicast_peer {{\n  192.168.0.92/24\n  192.168.0.93/33\n  192.168.0.94-100\n }}\n{BASE}"
+    )));
+    no_diagnostics(&l);
+    let i = &l.config.instances[0];
+    assert_eq!(i.unicast_src.map(|a| a.to_string()).as_deref(), Some("192.168.0.91"));
+    let peers: Vec<String> = i.unicast_peers.iter().map(|p| p.addr.to_string()).collect();
+    assert_eq!(peers, ["192.168.0.92", "192.168.0.93", "192.168.0.94"]);
+    let l = load(&inst(&format!(" mcast_src_ip 10.0.0.10/8\n mcast_dst_ip 224.0.0.19/32\n{BASE}")));
+    no_diagnostics(&l);
+    assert_eq!(l.config.instances[0].unicast_src.map(|a| a.to_string()).as_deref(), Some("10.0.0.10"));
+    assert_eq!(l.config.instances[0].mcast_dst.to_string(), "224.0.0.19");
 }
 
 #[test]
@@ -275,13 +388,35 @@ fn exit_code_ranking() {
     assert_eq!(load(VI).config_test_status(), 0);
     assert_eq!(load(&format!("{VI}junk 1\n")).config_test_status(), 5);
     assert_eq!(load(&format!("vrrp_script s {{\n script /bin/true\n}}\n{VI}")).config_test_status(), 6);
-    assert_eq!(load(&format!("vrrp_script s {{\n script /bin/true\n}}\n{VI}junk\n")).config_test_status(), 5);
+    // keepalived -t: 0 with script_user root; 5 without it (no keepalived_script user here).
     assert_eq!(
-        load(&format!("global_defs {{\n enable_script_security\n}}\nvrrp_script s {{\n script /bin/true\n}}\n{VI}"))
-            .config_test_status(),
+        load(&format!(
+            "global_defs {{\n enable_script_security\n script_user root\n}}\nvrrp_script s {{\n script /bin/true\n}}\n{VI}"
+        ))
+        .config_test_status(),
         0
     );
-    assert_eq!(load(&format!("{VI}junk\nvrrp_instance X {{\n}}\n")).config_test_status(), 4);
+    let fatal = load(&inst(" interface eth0\n virtual_ipaddress {\n 10.0.0.1\n }\n"));
+    assert_eq!((fatal.is_fatal(), fatal.config_test_status()), (true, 4));
+}
+
+/// keepalived 2.2.7 keeps the last kind in its list of config errors (fatal, then errors, then
+/// script security), not the worst. Measured with `keepalived -t -f FILE; echo $?`:
+/// `junkword 1` + a tracked `vrrp_script` without enable_script_security: 6 (5 and 6 alone);
+/// `junkword 1` + an unknown interface in interface_up_down_delays: 5 (4 alone);
+/// that interface + the script: 6.
+#[test]
+fn exit_code_precedence_is_keepalived_s() {
+    let script = "vrrp_script s {\n script /bin/true\n}\n";
+    let l = load(&format!("junkword 1\n{script}{VI}"));
+    assert_eq!(l.config_test_status(), 6, "script security over unknown keyword");
+    let l = load(&format!("{script}{VI}junk\n"));
+    assert_eq!(l.config_test_status(), 6, "the order in the file does not matter");
+    let l = load(&format!("{VI}junk\nvrrp_instance X {{\n}}\n"));
+    assert!(l.is_fatal(), "still refused by the daemon");
+    assert_eq!(l.config_test_status(), 5, "an error over a fatal error");
+    let l = load(&format!("{script}vrrp_instance X {{\n}}\n"));
+    assert_eq!((l.is_fatal(), l.config_test_status()), (true, 6), "script security over a fatal error");
 }
 
 fn host_with(users: &[(&str, u32, u32)], unsafe_scripts: &[&str]) -> vrrpd::config::StaticHost {
@@ -320,6 +455,60 @@ fn unknown_script_user_disables_the_script() {
     assert!(l.config.scripts.is_empty());
 }
 
+/// keepalived 2.2.7 -t with enable_script_security, no script_user and no keepalived_script
+/// user on the host, a tracked vrrp_script and a notify_master, exits 5 and prints
+/// "Unable to set default user keepalived_script for script", "Unable to set default user for
+/// vrrp script s - removing" and "(VI_1) track script s not found, ignoring..."; the daemon
+/// also logs "Failed to set default user for notify script /bin/true - ignoring".
+#[test]
+fn script_security_without_a_default_user_drops_the_scripts() {
+    let text = format!(
+        "global_defs {{\n enable_script_security\n notify_fifo /run/f\n}}\nvrrp_script s {{\n script /bin/true\n}}\nvrrp_script u {{\n script /bin/true\n user nobody\n}}\n{}",
+        inst(&format!(
+            " track_script {{\n  s\n  u\n }}\n notify_master \"/bin/true master\"\n notify_backup /bin/true nobody\n{BASE}"
+        ))
+    );
+    let nobody = ("nobody", 65534, 65534);
+    let l = load_on(&text, &host_with(&[nobody], &[]));
+    let first = diag(&l, "Unable to set default user keepalived_script for script");
+    assert_eq!(first.loc.map(|l| (l.line, l.col)), Some((3, 2)), "where the first such user is (the fifo)");
+    assert!(first.message.contains("add 'script_user USER' to global_defs or create the user keepalived_script"));
+    expect(&l, "Failed to set default user for notify fifo /run/f - ignoring", 3, 2, Effect::Corrected);
+    expect(&l, "Unable to set default user for vrrp script s - removing", 6, 9, Effect::Corrected);
+    expect(
+        &l,
+        "(VI_1) notify_master: Failed to set default user for notify script /bin/true - ignoring",
+        17,
+        16,
+        Effect::Corrected,
+    );
+    diag(&l, "(VI_1) track_script s is disabled - not tracking it");
+    assert_eq!(
+        l.diagnostics.list.iter().filter(|d| d.message.contains("keepalived_script")).count(),
+        1,
+        "explained once"
+    );
+    // Never as root: the scripts without a user are gone, those with one stay.
+    assert_eq!(l.config.scripts.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["u"]);
+    assert_eq!(l.config.scripts[0].command.ids, Some((65534, 65534)));
+    let i = &l.config.instances[0];
+    assert!(i.notify.master.is_none());
+    assert_eq!(i.notify.backup.as_ref().and_then(|c| c.ids), Some((65534, 65534)));
+    assert!(l.config.global.notify_fifo.is_none());
+    assert_eq!(l.config_test_status(), 5);
+    // script_user, or a keepalived_script user, fixes it.
+    let fixed = text.replace(" enable_script_security\n", " enable_script_security\n script_user nobody\n");
+    let l = load_on(&fixed, &host_with(&[nobody], &[]));
+    assert_eq!(l.config.scripts.len(), 2);
+    assert!(!l.diagnostics.list.iter().any(|d| d.message.contains("default user")), "{:#?}", l.diagnostics.list);
+    let l = load_on(&text, &host_with(&[nobody, ("keepalived_script", 999, 999)], &[]));
+    assert_eq!(l.config.scripts[0].command.ids, Some((999, 999)));
+    assert!(l.config.global.notify_fifo.is_some());
+    // Without script security keepalived runs them as root.
+    let l = load_on(&text.replace(" enable_script_security\n", ""), &host_with(&[nobody], &[]));
+    assert_eq!((l.config.scripts.len(), l.config.scripts[0].command.ids), (2, None));
+}
+
 #[test]
 fn root_scripts_on_unsafe_paths_are_disabled_only_with_script_security() {
     let text = format!("vrrp_script a {{\n script /bin/true\n}}\n{VI}");
@@ -327,9 +516,9 @@ fn root_scripts_on_unsafe_paths_are_disabled_only_with_script_security() {
     expect(&l, "script '/bin/true' runs as root and /bin/true is writable by a non-root user", 2, 9, Effect::Insecure);
     assert_eq!(l.config.scripts.len(), 1, "without enable_script_security it still runs");
     assert_eq!(l.config_test_status(), 6);
-    let secure = format!("global_defs {{\n enable_script_security\n}}\n{text}");
-    let l = load_on(&secure, &host_with(&[], &["/bin/true"]));
-    expect(&l, "Unsafe permissions found for script '/bin/true'", 5, 9, Effect::Corrected);
+    let secure = format!("global_defs {{\n enable_script_security\n script_user root\n}}\n{text}");
+    let l = load_on(&secure, &host_with(&[("root", 0, 0)], &["/bin/true"]));
+    expect(&l, "Unsafe permissions found for script '/bin/true'", 6, 9, Effect::Corrected);
     assert!(l.config.scripts.is_empty());
     // Not root: the permission check does not apply.
     let l = load_on(

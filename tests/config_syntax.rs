@@ -67,9 +67,19 @@ fn script_strings_split_into_argv_without_a_shell() {
          vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 10.0.0.1\n }\n\
          notify_master \"/usr/local/bin/notify.sh master now\" nobody nogroup\n notify /usr/local/bin/notify.sh root:wheel\n}\n",
     );
-    no_diagnostics_but_security(&l);
-    assert_eq!(l.config.scripts[0].command.argv, ["/bin/true", "two words", "x\ty"]);
-    assert_eq!(l.config.scripts[1].command.argv, ["/bin/true", "plain", "args"]);
+    // keepalived 2.2.7 -d shows `script /bin/true plain args` as Command = '/usr/bin/true': an
+    // unquoted command is its first word. vrrpd says so (-t 5 where keepalived exits 0).
+    expect(
+        &l,
+        "extra argument(s) 'plain args' for 'script' - ignoring (keepalived runs the first word only; quote the whole command line)",
+        5,
+        19,
+        Effect::Corrected,
+    );
+    assert_eq!(l.diagnostics.list.iter().filter(|d| d.effect != Effect::Insecure).count(), 1);
+    // The tab escape is decoded by the first reading, so the second splits there.
+    assert_eq!(l.config.scripts[0].command.argv, ["/bin/true", "two words", "x", "y"]);
+    assert_eq!(l.config.scripts[1].command.argv, ["/bin/true"]);
     let n = &l.config.instances[0].notify;
     let m = n.master.as_ref().unwrap();
     assert_eq!(m.argv, ["/usr/local/bin/notify.sh", "master", "now"]);
@@ -78,6 +88,54 @@ fn script_strings_split_into_argv_without_a_shell() {
     let g = n.generic.as_ref().unwrap();
     assert_eq!(g.run_as, Some(RunAs { user: "root".into(), group: Some("wheel".into()) }));
     assert_eq!(g.ids, Some((0, 10)));
+}
+
+/// What keepalived 2.2.7 runs for each `script` line, from its -d dump ("Command = ...") in a
+/// throw-away namespace; /bin resolves to /usr/bin there, which is left out here.
+#[test]
+fn script_strings_split_as_keepalived_splits_them() {
+    let cases: &[(&str, &[&str])] = &[
+        ("'killall -0 haproxy'", &["killall", "-0", "haproxy"]),
+        (r#""/bin/echo \"a b\" c\\ d""#, &["/bin/echo", "a b", "c d"]),
+        (r#""/bin/sh -c 'pidof nginx || exit 1'""#, &["/bin/sh", "-c", "pidof nginx || exit 1"]),
+        (r#"'/bin/echo \'x   y\' "p  q"'"#, &["/bin/echo", "x   y", "p  q"]),
+        (r#""/bin/echo 'it''s' \x41\101 tab\tX""#, &["/bin/echo", "its", "AA", "tab", "X"]),
+        (r#"'/bin/echo "a b"'"#, &["/bin/echo", "a b"]),
+        (r"/bin/echo\ x", &["/bin/echo", "x"]),
+    ];
+    for (script, argv) in cases {
+        let text = format!(
+            "vrrp_script s {{\n script {script}\n}}\nvrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {{\n 10.0.0.1\n }}\n}}\n"
+        );
+        let mut h = host();
+        h.everything_exists = true;
+        let opts = vrrpd::config::LoadOptions { config_id: "r1".into(), all_config: false };
+        let l = vrrpd::config::load_bytes(std::path::Path::new("t.conf"), text.into_bytes(), &opts, &h);
+        no_diagnostics_but_security(&l);
+        assert_eq!(l.config.scripts[0].command.argv, *argv, "script {script}");
+    }
+}
+
+#[test]
+fn notify_user_and_group_follow_a_single_quoted_script() {
+    let l = load(
+        "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n 10.0.0.1\n }\n\
+         notify_master '/usr/local/bin/notify.sh m  x' nobody nogroup\n}\n",
+    );
+    no_diagnostics_but_security(&l);
+    let m = l.config.instances[0].notify.master.as_ref().unwrap();
+    assert_eq!(m.argv, ["/usr/local/bin/notify.sh", "m", "x"]);
+    assert_eq!(m.run_as, Some(RunAs { user: "nobody".into(), group: Some("nogroup".into()) }));
+}
+
+#[test]
+fn broken_script_strings_are_ignored() {
+    let l = load("vrrp_script s {\n script '/bin/true\n}\n");
+    expect(&l, "script: String ''/bin/true': missing terminating ' - ignoring", 2, 9, Effect::Corrected);
+    let l = load("vrrp_script s {\n script \"'/bin/true\"\n}\n");
+    diag(&l, "script: String '\"'/bin/true\"': missing terminating '");
+    let l = load("vrrp_script s {\n script \"\"\n}\n");
+    diag(&l, "script: empty script command - ignoring");
 }
 
 #[test]
@@ -95,7 +153,10 @@ fn include_with_glob_relative_to_the_including_file() {
     t.write("sub/more/c.conf", "global_defs {\n router_id from_c\n}\n");
     let main = t.write("main.conf", "include sub/*.conf\ninclude \"sub/{more,none}/c.conf\"\n");
     let l = load_file(&main);
-    no_diagnostics(&l);
+    // keepalived 2.2.7 logs this for a plain include and exits 0.
+    let d = diag(&l, "Some config files missing: \"sub/{more,none}/c.conf\".");
+    assert_eq!(d.effect, Effect::Note);
+    assert_eq!(l.diagnostics.list.len(), 1);
     let names: Vec<_> = l.config.instances.iter().map(|i| i.name.as_str()).collect();
     assert_eq!(names, ["VI_A", "VI_B"], "glob results are sorted");
     assert_eq!(l.config.global.router_id.as_deref(), Some("from_c"));
@@ -111,11 +172,83 @@ fn include_inside_a_block_and_missing_include() {
     );
     let l = load_file(&main);
     assert_eq!(l.config.instances[0].vips.len(), 2);
-    expect(&l, "include 'nothing-*.conf' matched no file", 8, 1, Effect::Corrected);
-    // -e makes it fatal.
+    expect(&l, "No config files matched 'nothing-*.conf'.", 8, 1, Effect::Corrected);
+    // -e makes it a configuration file error (keepalived -e -t: "No config files matched", 6).
     let opts = vrrpd::config::LoadOptions { config_id: "r1".into(), all_config: true };
     let l = vrrpd::config::load(&main, &opts, &host()).unwrap();
-    assert_eq!(diag(&l, "matched no file").effect, Effect::Fatal);
+    assert_eq!(diag(&l, "No config files matched 'nothing-*.conf'. (-e/--all-config").effect, Effect::Fatal);
+    assert_eq!((l.is_fatal(), l.config_test_status()), (true, 6));
+}
+
+/// keepalived 2.2.7's include letters, measured with `keepalived -t` on `KEYWORD PATTERN`
+/// followed by a valid instance: which patterns make a configuration file error (exit 6, the
+/// daemon does not start). Without the check keepalived only logs the same message (exit 0).
+#[test]
+fn include_variants_check_as_keepalived_does() {
+    let t = TempDir::new("incvar");
+    t.write("inc/exists.conf", "global_defs {\n router_id from_include\n}\n");
+    std::fs::create_dir_all(t.0.join("inc/sub")).unwrap();
+    let exec = t.write("inc/exec.conf", "global_defs {\n router_id exec\n}\n");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&exec, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let d = t.0.join("inc");
+    let d = d.display();
+    // (pattern, keepalived's message, the letters for which it is an error)
+    let cases: Vec<(String, String, &str)> = vec![
+        (format!("{d}/missing.conf"), format!("Config files missing '{d}/missing.conf'."), "mwa"),
+        (format!("{d}/*.nomatch"), format!("No config files matched '{d}/*.nomatch'."), "wa"),
+        (format!("{d}/nodir/*.conf"), format!("Config files missing '{d}/nodir/*.conf'."), "mwa"),
+        (
+            format!("{d}/{{exists,missing}}.conf"),
+            format!("Some config files missing: \"{d}/{{exists,missing}}.conf\"."),
+            "ba",
+        ),
+        (format!("{d}/sub"), format!("Configuration file '{d}/sub/' is a directory - skipping"), "rmwba"),
+        (
+            format!("{d}/exec.conf"),
+            format!("Configuration file '{d}/exec.conf' is not a regular non-executable file - skipping"),
+            "rmwba",
+        ),
+    ];
+    for (pattern, message, errors_for) in &cases {
+        for letter in ["", "r", "m", "w", "b", "a"] {
+            let main = t.write("main.conf", &format!("include{letter} {pattern}\n{VI}"));
+            let l = load_file(&main);
+            let what = format!("include{letter} {pattern}");
+            let hits: Vec<_> = l.diagnostics.list.iter().filter(|x| x.message.starts_with(message.as_str())).collect();
+            // keepalived says nothing for a wildcard matching nothing unless 'w' checks it;
+            // vrrpd reports it as an include that read nothing.
+            assert_eq!(hits.len(), 1, "{what}: {:#?}", l.diagnostics.list);
+            let error = !letter.is_empty() && errors_for.contains(letter);
+            assert_eq!(l.diagnostics.file_error, error, "{what}");
+            assert_eq!(hits[0].effect == Effect::Fatal, error, "{what}");
+            if error {
+                assert!(l.is_fatal(), "{what}: the daemon does not start");
+                assert_eq!(l.config_test_status(), 6, "{what}");
+                let why = format!("(include{letter}: ");
+                assert!(hits[0].message.contains(&why), "{what}: {}", hits[0].message);
+            } else {
+                assert!(!l.is_fatal(), "{what}");
+                assert_ne!(l.config_test_status(), 6, "{what}");
+            }
+        }
+    }
+    // includeb skips the whole pattern when an alternative is missing; include reads the rest.
+    let main = t.write("main.conf", &format!("include {d}/{{exists,missing}}.conf\n{VI}"));
+    assert_eq!(load_file(&main).config.global.router_id.as_deref(), Some("from_include"));
+    let main = t.write("main.conf", &format!("includeb {d}/{{exists,missing}}.conf\n{VI}"));
+    assert_eq!(load_file(&main).config.global.router_id, None);
+    // keepalived skips an executable file even for a plain include.
+    let main = t.write("main.conf", &format!("include {d}/exec.conf\n{VI}"));
+    assert_eq!(load_file(&main).config.global.router_id, None);
+    // A file error wins over an unknown keyword (keepalived -t: includem missing + junk: 6).
+    let main = t.write("main.conf", &format!("includem {d}/missing.conf\njunkword\n{VI}"));
+    assert_eq!(load_file(&main).config_test_status(), 6);
+    // Other letters are not include: 'includex' is an unknown keyword, as in keepalived.
+    let main = t.write("main.conf", &format!("includex {d}/missing.conf\n{VI}"));
+    let l = load_file(&main);
+    diag(&l, "Unknown keyword 'includex'");
+    assert_eq!(l.config_test_status(), 5);
 }
 
 #[test]

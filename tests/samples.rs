@@ -6,8 +6,8 @@
 //!
 //! When run as root with Debian's keepalived installed, keepalived 2.2.7 itself is the oracle:
 //! each sample runs under it for a moment in a network namespace created here (with the
-//! interfaces the file names), and the VRIDs, priorities, VIPs and tracked scripts and
-//! interfaces of its `-d` dump must equal ours.
+//! interfaces the file names), and the VRIDs, priorities, VIPs, tracked scripts and
+//! interfaces and initial states ("Wantstate") of its `-d` dump must equal ours.
 use std::path::Path;
 use vrrpd::config::{self, dump::dump, Effect, LoadOptions, StaticHost};
 
@@ -79,6 +79,8 @@ struct Oracle {
     vips: Vec<String>,
     scripts: Vec<(String, i32)>,
     interfaces: Vec<(String, i32)>,
+    /// The state it starts in: keepalived's "Wantstate", our initial_state.
+    state: String,
 }
 
 /// A network namespace removed on drop.
@@ -169,6 +171,8 @@ fn keepalived_view(path: &Path, ifaces: &[String]) -> Result<Vec<Oracle>, String
                 cur.vrid = v.parse().unwrap();
             } else if let Some(v) = t.strip_prefix("Priority = ") {
                 cur.priority = v.parse().unwrap();
+            } else if let Some(v) = t.strip_prefix("Wantstate = ") {
+                cur.state = v.trim().to_string();
             } else if t.starts_with("Virtual IP (") {
                 section = "vip";
             } else if t.starts_with("Tracked scripts") {
@@ -327,6 +331,10 @@ fn keepalived_samples_load() {
                     .collect(),
                 scripts: i.track_scripts.iter().map(|t| (t.name.clone(), t.weight)).collect(),
                 interfaces: i.track_interfaces.iter().map(|t| (t.name.clone(), t.weight)).collect(),
+                state: match i.initial_state {
+                    vrrpd::config::model::InitialState::Master => "MASTER".into(),
+                    vrrpd::config::model::InitialState::Backup => "BACKUP".into(),
+                },
             })
             .collect();
         assert_eq!(ours, theirs, "{name}: vrrpd and keepalived 2.2.7 read different instances");

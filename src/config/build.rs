@@ -76,7 +76,10 @@ pub struct InstanceDraft {
 #[derive(Debug, Clone)]
 pub enum AuthDraft {
     Pass([u8; 8]),
-    Ah,
+    /// `auth_type AH`; whether an `auth_pass` was given (keepalived ignores AH without one).
+    Ah {
+        pass: bool,
+    },
 }
 
 #[derive(Debug)]
@@ -127,6 +130,8 @@ pub struct Drafts {
     pub instances: Vec<InstanceDraft>,
     pub groups: Vec<GroupDraft>,
     pub delays: Vec<InterfaceDelay>,
+    /// Where notify_fifo and vrrp_notify_fifo were written.
+    pub fifo_locs: [Option<Location>; 2],
 }
 
 /// Subsystems vrrpd does not implement: their keywords and blocks are skipped whole, with one
@@ -348,52 +353,76 @@ impl<'d> Builder<'d> {
         }
     }
 
+    /// An address keyword's value; a `/LEN` or `-RANGE` tail is dropped silently (keepalived).
     fn ip(&mut self, s: &Stmt) -> Option<IpAddr> {
         let v = self.arg(s)?;
-        value::addr(v).map_err(|e| self.value_error(s, e)).ok()
+        value::sockaddr(v).map_err(|e| self.value_error(s, e)).ok()
     }
 
     fn run_as(&mut self, args: &[super::lexer::Token]) -> Option<RunAs> {
-        let user = args.first()?;
-        let mut group = args.get(1).map(|g| g.text.trim_start_matches(':').to_string());
-        let mut user_name = user.text.clone();
-        if let Some((u, g)) = user.text.split_once(':') {
+        let words: Vec<(String, Location)> = args.iter().map(|t| (t.text.clone(), t.loc)).collect();
+        self.run_as_words(&words)
+    }
+
+    /// `USER [GROUP]` (also `USER:GROUP` and `USER :GROUP`).
+    fn run_as_words(&mut self, args: &[(String, Location)]) -> Option<RunAs> {
+        let (user, _) = args.first()?;
+        let mut group = args.get(1).map(|g| g.0.trim_start_matches(':').to_string());
+        let mut user_name = user.clone();
+        if let Some((u, g)) = user.split_once(':') {
             user_name = u.to_string();
             group = Some(g.to_string());
         }
         if args.len() > 2 {
-            self.corrected(args[2].loc, "extra arguments after user and group - ignoring");
+            self.corrected(args[2].1, "extra arguments after user and group - ignoring");
         }
         Some(RunAs { user: user_name, group })
     }
 
-    /// Script keywords (`script`, `notify*`, `*_script`): a quoted command string split into
-    /// argv, optionally followed by `user [group]` when `with_user`.
+    /// Script keywords (`script`, `notify*`, `*_script`), read as keepalived reads them: the
+    /// text after the keyword is split into words with `"`, `'` and `\` (argv.rs), the first
+    /// word is the script string, split the same way again into argv. With `with_user` the
+    /// words after it are `user [group]`; `script` takes none, and keepalived ignores them.
     fn command(&mut self, s: &Stmt, with_user: bool) -> Option<Command> {
         self.no_block(s);
         let Some(first) = s.args.first() else {
             self.corrected(s.loc(), format!("'{}' needs a command - ignoring", s.name()));
             return None;
         };
-        let (text, rest) = if first.quoted || with_user {
-            (first.text.clone(), &s.args[1..])
-        } else {
-            // Unquoted `script /bin/x a b`: the words are the command line.
-            let joined: Vec<&str> = s.args.iter().map(|t| t.text.as_str()).collect();
-            (joined.join(" "), &s.args[s.args.len()..])
-        };
-        let argv = match argv::split(&text) {
+        let text: String = s.args.iter().map(|t| t.source.as_str()).collect();
+        let text = text.trim_start();
+        let (argv, rest) = match argv::script(text) {
             Ok(a) => a,
+            Err(argv::ArgvError::Empty) => {
+                self.corrected(first.loc, format!("{}: empty script command - ignoring", s.name()));
+                return None;
+            }
             Err(e) => {
-                self.corrected(first.loc, format!("{}: {e} - ignoring", s.name()));
+                self.corrected(first.loc, format!("{}: String '{text}': {e} - ignoring", s.name()));
                 return None;
             }
         };
-        let run_as = if with_user {
-            self.run_as(rest)
+        // Where the words after the script string are: their tokens when every word is one
+        // token (no quote spans tokens), else the last token.
+        let last = s.args.last().map_or(first.loc, |t| t.loc);
+        let words: Vec<(String, Location)> = if s.args.len() == rest.len() + 1 {
+            rest.into_iter().zip(&s.args[1..]).map(|(w, t)| (w, t.loc)).collect()
         } else {
-            if !rest.is_empty() {
-                self.extra_args(s, 1);
+            rest.into_iter().map(|w| (w, last)).collect()
+        };
+        let run_as = if with_user {
+            self.run_as_words(&words)
+        } else {
+            if let Some((_, at)) = words.first() {
+                let rest: Vec<&str> = words.iter().map(|w| w.0.as_str()).collect();
+                self.corrected(
+                    *at,
+                    format!(
+                        "extra argument(s) '{}' for '{}' - ignoring (keepalived runs the first word only; quote the whole command line)",
+                        rest.join(" "),
+                        s.name()
+                    ),
+                );
             }
             None
         };
@@ -472,7 +501,11 @@ impl<'d> Builder<'d> {
                 match self.ip(s) {
                     Some(IpAddr::V4(a)) if a.is_multicast() => self.d.global.mcast_group4 = a,
                     Some(_) => {
-                        self.corrected(s.loc(), "vrrp_mcast_group4 must be an IPv4 multicast address - ignoring")
+                        let v = s.args[0].text.clone();
+                        self.corrected(
+                            s.loc(),
+                            format!("vrrp_mcast_group4 '{v}' is not an IPv4 multicast address - ignoring"),
+                        )
                     }
                     None => {}
                 }
@@ -482,7 +515,11 @@ impl<'d> Builder<'d> {
                 match self.ip(s) {
                     Some(IpAddr::V6(a)) if a.is_multicast() => self.d.global.mcast_group6 = a,
                     Some(_) => {
-                        self.corrected(s.loc(), "vrrp_mcast_group6 must be an IPv6 multicast address - ignoring")
+                        let v = s.args[0].text.clone();
+                        self.corrected(
+                            s.loc(),
+                            format!("vrrp_mcast_group6 '{v}' is not an IPv6 multicast address - ignoring"),
+                        )
                     }
                     None => {}
                 }
@@ -614,9 +651,11 @@ impl<'d> Builder<'d> {
                 };
                 if s.name() == "notify_fifo" {
                     self.d.global.notify_fifo = fifo;
+                    self.d.fifo_locs[0] = Some(s.loc());
                     "notify_fifo"
                 } else {
                     self.d.global.vrrp_notify_fifo = fifo;
+                    self.d.fifo_locs[1] = Some(s.loc());
                     "vrrp_notify_fifo"
                 }
             }
@@ -881,7 +920,7 @@ impl<'d> Builder<'d> {
                             _ => {
                                 self.corrected(
                                     k.args[0].loc,
-                                    format!("({iname}) Priority not valid! must be between 1 & 255. Using default 100"),
+                                    format!("({iname}) Priority not valid! must be between 1 & 255. Using default 100 - got '{v}'"),
                                 );
                                 d.priority = Some((100, k.loc()));
                             }
@@ -960,7 +999,10 @@ impl<'d> Builder<'d> {
                 "check_unicast_src" => d.check_unicast_src = self.flag(k),
                 "mcast_dst_ip" => match self.ip(k) {
                     Some(a) if a.is_multicast() => d.mcast_dst = Some((a, k.loc())),
-                    Some(_) => self.corrected(k.loc(), "mcast_dst_ip must be a multicast address - ignoring"),
+                    Some(_) => {
+                        let v = k.args[0].text.clone();
+                        self.corrected(k.loc(), format!("mcast_dst_ip '{v}' is not a multicast address - ignoring"))
+                    }
                     None => {}
                 },
                 "track_src_ip" => d.track_src_ip = self.flag(k).unwrap_or(true),
@@ -1050,7 +1092,7 @@ impl<'d> Builder<'d> {
                 d.auth = Some((AuthDraft::Pass(field), s.loc()));
             }
             Some((k, loc)) if k == "AH" => {
-                d.auth = Some((AuthDraft::Ah, loc));
+                d.auth = Some((AuthDraft::Ah { pass: pass.is_some() }, loc));
             }
             Some((k, loc)) => {
                 self.corrected(loc, format!("({iname}) unknown authentication type '{k}' - authentication disabled"))
@@ -1065,7 +1107,7 @@ impl<'d> Builder<'d> {
 
     fn unicast_peer(&mut self, p: &Stmt) -> Option<UnicastPeer> {
         self.no_block(p);
-        let addr = match value::addr(p.name()) {
+        let addr = match value::sockaddr(p.name()) {
             Ok(a) => a,
             Err(e) => {
                 self.corrected(p.loc(), format!("unicast_peer: {e} - ignoring"));

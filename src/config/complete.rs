@@ -25,7 +25,27 @@ pub fn complete(d: Drafts, host: &dyn Host, diags: &mut Diagnostics) -> Config {
     }
 
     let script_user = global.script_user.clone();
-    let policy = ScriptPolicy { script_user: script_user.as_ref(), security: global.enable_script_security };
+    let default_user_reported = std::cell::Cell::new(false);
+    let policy = ScriptPolicy {
+        script_user: script_user.as_ref(),
+        security: global.enable_script_security,
+        no_default_user: global.enable_script_security
+            && script_user.is_none()
+            && host.user(DEFAULT_SCRIPT_USER).is_none(),
+        reported: &default_user_reported,
+    };
+    // The FIFOs first: keepalived reads them with global_defs, before any script.
+    for (fifo, loc) in [&mut global.notify_fifo, &mut global.vrrp_notify_fifo].into_iter().zip(d.fifo_locs) {
+        // A fifo is always set together with its location.
+        if let (Some(f), Some(loc)) = (fifo.as_mut(), loc) {
+            if f.run_as.is_none() && default_user_fails(policy, diags, loc) {
+                diags.corrected(loc, format!("Failed to set default user for notify fifo {} - ignoring", f.path));
+                *fifo = None;
+                continue;
+            }
+            check_fifo_script(f, host, diags, policy);
+        }
+    }
     let mut scripts = Vec::new();
     let mut disabled_scripts = Vec::new();
     for s in d.scripts {
@@ -127,6 +147,7 @@ pub fn complete(d: Drafts, host: &dyn Host, diags: &mut Diagnostics) -> Config {
                 format!("Sync group {} has only 1 virtual router(s) - this probably isn't what you want", g.name),
             );
         }
+        sync_group_states(&g.name, g.loc, &members, &mut instances, diags);
         let mut notify = g.notify;
         check_notifies(&mut notify, host, diags, &format!("sync group {}", g.name), policy);
         sync_groups.push(SyncGroup {
@@ -141,13 +162,6 @@ pub fn complete(d: Drafts, host: &dyn Host, diags: &mut Diagnostics) -> Config {
         });
     }
 
-    if let Some(f) = global.notify_fifo.as_mut() {
-        check_fifo_script(f, host, diags, policy);
-    }
-    if let Some(f) = global.vrrp_notify_fifo.as_mut() {
-        check_fifo_script(f, host, diags, policy);
-    }
-
     let config = Config { global, scripts, track_files, instances, sync_groups, interface_delays: d.delays };
     if !config.global.enable_script_security && uses_scripts(&config) {
         // keepalived -t exits 6 for this; the scripts still run.
@@ -158,6 +172,54 @@ pub fn complete(d: Drafts, host: &dyn Host, diags: &mut Diagnostics) -> Config {
         );
     }
     config
+}
+
+/// A sync group starts as MASTER only when every member is `state MASTER` and the address
+/// owner; otherwise keepalived starts every member as BACKUP, `state MASTER` ones included
+/// (vrrp_sync.c for the warning, vrrp_complete_init() for the members' wantstate). Measured
+/// with 2.2.7 -d: MASTER 100 + BACKUP 90 gives both "Wantstate = BACKUP"; a lone MASTER 100
+/// member too; MASTER 255 + MASTER 255 stays MASTER; MASTER 255 + BACKUP 255 gives both BACKUP
+/// and "Sync group G has some member(s) as address owner and some not as address owner".
+fn sync_group_states(
+    group: &str,
+    loc: super::diag::Location,
+    members: &[String],
+    instances: &mut [Instance],
+    diags: &mut Diagnostics,
+) {
+    let is_master = |i: &Instance| i.initial_state == InitialState::Master;
+    let mut group_state: Option<InitialState> = None;
+    let mut have_master = false;
+    let mut have_backup = false;
+    for m in members {
+        let Some(i) = instances.iter().find(|i| &i.name == m) else { continue };
+        if group_state == Some(InitialState::Master) && !is_master(i) {
+            diags.corrected(
+                loc,
+                format!("Sync group {group} has some member(s) as address owner and some not as address owner. This won't work."),
+            );
+        }
+        if group_state != Some(InitialState::Backup) {
+            group_state =
+                Some(if is_master(i) && i.priority == 255 { InitialState::Master } else { InitialState::Backup });
+        }
+        have_master |= is_master(i);
+        have_backup |= !is_master(i) || i.priority != 255;
+    }
+    if !(have_master && have_backup) {
+        return;
+    }
+    for i in instances.iter_mut().filter(|i| members.contains(&i.name) && is_master(i)) {
+        diags.push(
+            Some(i.loc),
+            Effect::Note,
+            format!(
+                "({}) starting as BACKUP although state MASTER: sync group {group} has a member that is BACKUP or not the address owner (priority 255)",
+                i.name
+            ),
+        );
+        i.initial_state = InitialState::Backup;
+    }
 }
 
 /// keepalived vrrp_min_garp: one GARP, no delayed batch, no refresh, unless set explicitly.
@@ -193,17 +255,53 @@ fn uses_scripts(c: &Config) -> bool {
             .any(|f| f.as_ref().is_some_and(|f| f.script.is_some()))
 }
 
+/// keepalived's default script user when `script_user` is not set.
+const DEFAULT_SCRIPT_USER: &str = "keepalived_script";
+
 /// What script checks need from global_defs.
 #[derive(Clone, Copy)]
 struct ScriptPolicy<'a> {
     script_user: Option<&'a RunAs>,
     security: bool,
+    /// enable_script_security without script_user, and no keepalived_script user: a script
+    /// without its own `user` has no one to run as, and keepalived drops it rather than run
+    /// it as root.
+    no_default_user: bool,
+    /// The explanation was given (once, where the first such script is).
+    reported: &'a std::cell::Cell<bool>,
+}
+
+/// Whether a script or FIFO without its own user cannot get the default one. keepalived 2.2.7
+/// (get_default_script_user()) logs "Unable to set default user keepalived_script for script"
+/// once, then drops every such script; measured with -t: "Unable to set default user for vrrp
+/// script s - removing", the track_script "not found", exit 5.
+fn default_user_fails(policy: ScriptPolicy, diags: &mut Diagnostics, loc: super::diag::Location) -> bool {
+    if !policy.no_default_user {
+        return false;
+    }
+    if !policy.reported.replace(true) {
+        diags.corrected(
+            loc,
+            format!(
+                "Unable to set default user {DEFAULT_SCRIPT_USER} for script: enable_script_security is set, global_defs has no script_user and user {DEFAULT_SCRIPT_USER} does not exist, so scripts without their own 'user' are not run - add 'script_user USER' to global_defs or create the user {DEFAULT_SCRIPT_USER}"
+            ),
+        );
+    }
+    true
 }
 
 /// Resolves a script like keepalived at load time: argv[0] found and executable, its run-as
 /// user known, and (with enable_script_security) not run as root from a path a non-root user
 /// could write. A script failing any of these is disabled. Returns false when disabled.
 fn check_script(cmd: &mut Command, host: &dyn Host, diags: &mut Diagnostics, what: &str, policy: ScriptPolicy) -> bool {
+    if cmd.run_as.is_none() && default_user_fails(policy, diags, cmd.loc) {
+        let msg = match what.strip_prefix("vrrp_script ") {
+            Some(name) => format!("Unable to set default user for vrrp script {name} - removing"),
+            None => format!("{what}: Failed to set default user for notify script {} - ignoring", cmd.argv[0]),
+        };
+        diags.corrected(cmd.loc, msg);
+        return false;
+    }
     match host.find_script(&cmd.argv[0]) {
         ScriptLookup::Executable(path) => {
             cmd.argv[0] = path;
@@ -230,7 +328,7 @@ fn check_script(cmd: &mut Command, host: &dyn Host, diags: &mut Diagnostics, wha
                         return false;
                     }
                 },
-                None => host.user("keepalived_script"),
+                None => host.user(DEFAULT_SCRIPT_USER),
             };
             if cmd.ids.is_none_or(|(uid, _)| uid == 0) {
                 if let Some(p) = host.writable_by_non_root(&cmd.argv[0]) {
@@ -468,18 +566,25 @@ fn complete_instance(
     }
 
     // Priority: 100, or 255 when `state MASTER` gives none (keepalived).
-    let initial_state = d.state.map(|s| s.0).unwrap_or(InitialState::Backup);
     let priority = match d.priority {
         Some((p, _)) => p,
-        None if initial_state == InitialState::Master => 255,
+        None if d.state.is_some_and(|s| s.0 == InitialState::Master) => 255,
         None => 100,
     };
-    if strict && initial_state == InitialState::Master && priority != 255 {
-        if let Some((_, loc)) = d.state {
+    // The initial state keepalived uses (its wantstate): as written, else MASTER for the owner;
+    // under strict mode MASTER exactly when the owner. AH and sync groups may lower it below.
+    let owner_state = if priority == 255 { InitialState::Master } else { InitialState::Backup };
+    let mut initial_state = d.state.map_or(owner_state, |s| s.0);
+    if let Some((written, loc)) = d.state {
+        if strict && written != owner_state {
+            let used = if owner_state == InitialState::Master { "MASTER" } else { "BACKUP" };
             diags.corrected(
                 loc,
-                format!("({name}) Strict mode requires state MASTER to have priority 255 - starting as BACKUP"),
+                format!(
+                    "({name}) State MASTER must match being address owner - starting as {used} (strict mode: MASTER exactly when priority 255)"
+                ),
             );
+            initial_state = owner_state;
         }
     }
 
@@ -523,7 +628,20 @@ fn complete_instance(
             diags.corrected(loc, format!("({name}) Cannot use authentication with VRRPv3 or strict mode - ignoring"));
             Auth::None
         }
-        Some((AuthDraft::Ah, loc)) => {
+        Some((AuthDraft::Ah { pass: false }, loc)) => {
+            diags.corrected(loc, format!("({name}) Authentication specified but no password given. Ignoring"));
+            Auth::None
+        }
+        Some((AuthDraft::Ah { pass: true }, loc)) => {
+            // keepalived needs an advert's AH sequence number before it can take over, so it
+            // starts a non-owner as BACKUP; vrrpd keeps that start although it sends no AH.
+            if initial_state == InitialState::Master && priority != 255 {
+                diags.corrected(
+                    loc,
+                    format!("({name}) Initial state master is incompatible with AH authentication - clearing (starting as BACKUP)"),
+                );
+                initial_state = InitialState::Backup;
+            }
             diags
                 .corrected(loc, format!("({name}) auth_type AH is not implemented by vrrpd - authentication disabled"));
             Auth::None
@@ -534,14 +652,16 @@ fn complete_instance(
     // nopreempt / preempt_delay: cleared by state MASTER and priority 255.
     let mut nopreempt = d.nopreempt.is_some();
     if let Some(loc) = d.nopreempt {
-        if initial_state == InitialState::Master {
+        // keepalived checks the owner first (2.2.7 -t: `priority 255` + nopreempt, with or
+        // without `state MASTER`, reports only this one).
+        if priority == 255 {
+            diags.corrected(loc, format!("({name}) nopreempt is incompatible with priority 255. resetting nopreempt"));
+            nopreempt = false;
+        } else if initial_state == InitialState::Master {
             diags.corrected(
                 loc,
                 format!("({name}) Warning - nopreempt will not work with initial state MASTER - clearing"),
             );
-            nopreempt = false;
-        } else if priority == 255 {
-            diags.corrected(loc, format!("({name}) Warning - nopreempt will not work with priority 255 - clearing"));
             nopreempt = false;
         }
     }

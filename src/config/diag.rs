@@ -23,12 +23,14 @@ pub struct Location {
 pub enum Effect {
     /// Nothing changes: the text is read as written (e.g. Unicode white space).
     Note,
-    /// Scripts will run without `enable_script_security`. `-t` exits 6.
+    /// Scripts will run without `enable_script_security`. `-t` exits 6, whatever else is
+    /// reported (keepalived's precedence, see [`super::exit_code_for`]).
     Insecure,
     /// Something in the file is not used as written: corrected, ignored, unknown or skipped.
-    /// `-t` exits 5.
+    /// `-t` exits 5, also when a fatal error is reported too.
     Corrected,
-    /// The configuration cannot run. `-t` exits 4.
+    /// The configuration cannot run (the daemon refuses it). `-t` exits 4 when nothing else
+    /// is reported.
     Fatal,
 }
 
@@ -124,6 +126,12 @@ impl SourceMap {
 #[derive(Default, Debug)]
 pub struct Diagnostics {
     pub list: Vec<Diagnostic>,
+    /// Every effect pushed, stored or not (one bit per [`Effect`]), so the `-t` status is right
+    /// past [`MAX_STORED_DIAGNOSTICS`].
+    seen: u8,
+    /// An include check failed (keepalived: config_file_error): the daemon does not start and
+    /// `-t` exits 6 whatever else is reported.
+    pub file_error: bool,
 }
 
 /// Past this many diagnostics further ones are counted but not stored, so a file of random
@@ -132,6 +140,7 @@ pub const MAX_STORED_DIAGNOSTICS: usize = 1000;
 
 impl Diagnostics {
     pub fn push(&mut self, loc: Option<Location>, effect: Effect, message: impl Into<String>) {
+        self.seen |= 1 << effect as u8;
         if self.list.len() < MAX_STORED_DIAGNOSTICS {
             self.list.push(Diagnostic { loc, effect, message: message.into() });
         } else if self.list.len() == MAX_STORED_DIAGNOSTICS {
@@ -156,8 +165,17 @@ impl Diagnostics {
     pub fn fatal(&mut self, loc: Option<Location>, message: impl Into<String>) {
         self.push(loc, Effect::Fatal, message)
     }
+    /// A fatal error in reading the configuration files themselves (a failed include check).
+    pub fn file_error(&mut self, loc: Location, message: impl Into<String>) {
+        self.file_error = true;
+        self.push(Some(loc), Effect::Fatal, message)
+    }
     pub fn worst(&self) -> Option<Effect> {
         self.list.iter().map(|d| d.effect).max()
+    }
+    /// Whether any diagnostic with `effect` was pushed (stored or counted past the limit).
+    pub fn has(&self, effect: Effect) -> bool {
+        self.seen & (1 << effect as u8) != 0
     }
 }
 
@@ -195,7 +213,10 @@ mod tests {
             d.corrected(loc, "x");
         }
         d.fatal(None, "late fatal");
+        d.push(None, Effect::Insecure, "late insecure");
         assert_eq!(d.list.len(), MAX_STORED_DIAGNOSTICS + 1);
         assert_eq!(d.worst(), Some(Effect::Fatal));
+        assert!(d.has(Effect::Insecure) && d.has(Effect::Corrected) && d.has(Effect::Fatal));
+        assert!(!d.has(Effect::Note));
     }
 }

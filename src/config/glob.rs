@@ -168,28 +168,57 @@ fn class_match(p: &[char], start: usize, c: char) -> Option<(bool, usize)> {
     None
 }
 
-/// Expands an include pattern to existing files, sorted. `base` is the including file's
-/// directory for relative patterns. Returns `None` when brace expansion is too large.
-pub fn glob(base: &Path, pattern: &str, host: &dyn Host) -> Option<Vec<PathBuf>> {
-    let mut out = Vec::new();
+/// What an include pattern found, with what glibc's glob() tells keepalived through its
+/// GLOB_ALTDIRFUNC hooks (lib/parser.c open_and_check_glob()).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Globbed {
+    /// Matches, each brace alternative's sorted, in the order of the alternatives; directories
+    /// are included (keepalived reports them, then skips them).
+    pub paths: Vec<PathBuf>,
+    /// A name without wildcards did not exist, or a directory could not be listed (keepalived:
+    /// "missing files" / "missing directories").
+    pub missing: bool,
+    /// A directory was listed for a wildcard.
+    pub wildcards: bool,
+}
+
+/// True if the pattern has a `{` brace (not escaped), as keepalived's have_brace().
+pub fn has_brace(pattern: &str) -> bool {
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '{' => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Expands an include pattern. `base` is the including file's directory for relative
+/// patterns. Returns `None` when brace expansion is too large.
+pub fn glob(base: &Path, pattern: &str, host: &dyn Host) -> Option<Globbed> {
+    let mut out = Globbed::default();
     for alt in expand_braces(pattern)? {
         let path = if Path::new(&alt).is_absolute() { PathBuf::from(&alt) } else { base.join(&alt) };
         let mut found = Vec::new();
-        glob_path(&path, host, &mut found);
+        glob_path(&path, host, &mut found, &mut out);
         found.sort();
         for f in found {
-            if out.len() >= MAX_MATCHES {
+            if out.paths.len() >= MAX_MATCHES {
                 return Some(out);
             }
-            if !out.contains(&f) {
-                out.push(f);
+            if !out.paths.contains(&f) {
+                out.paths.push(f);
             }
         }
     }
     Some(out)
 }
 
-fn glob_path(path: &Path, host: &dyn Host, out: &mut Vec<PathBuf>) {
+fn glob_path(path: &Path, host: &dyn Host, out: &mut Vec<PathBuf>, g: &mut Globbed) {
     // Walk components; literal prefixes are joined, wildcard components are listed.
     let mut candidates = vec![PathBuf::new()];
     let comps: Vec<_> = path.components().collect();
@@ -199,29 +228,44 @@ fn glob_path(path: &Path, host: &dyn Host, out: &mut Vec<PathBuf>) {
         let mut next = Vec::new();
         for dir in &candidates {
             if has_wildcard(&s) {
+                g.wildcards = true;
                 let listing = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
-                let Ok(entries) = host.list_dir(listing) else { continue };
+                let Ok(entries) = host.list_dir(listing) else {
+                    g.missing = true;
+                    continue;
+                };
                 for (name, _) in entries {
                     if matches(&s, &name) {
-                        next.push(dir.join(&name));
+                        let p = dir.join(&name);
+                        // Inside the pattern only directories go on (glob's GLOB_ONLYDIR).
+                        if last || host.file_kind(&p) == Some(true) {
+                            next.push(p);
+                        }
                         if next.len() > MAX_MATCHES * 4 {
                             break;
                         }
                     }
                 }
             } else {
-                next.push(dir.join(comp.as_os_str()));
+                let p = dir.join(comp.as_os_str());
+                if !matches!(comp, std::path::Component::Normal(_)) {
+                    next.push(p);
+                    continue;
+                }
+                // A literal name must be there, and be a directory inside the pattern (glob's
+                // lstat() or opendir() fails otherwise).
+                match host.file_kind(&p) {
+                    Some(is_dir) if last || is_dir => next.push(p),
+                    _ => g.missing = true,
+                }
             }
-        }
-        if !last {
-            next.retain(|p| host.file_kind(p) == Some(true));
         }
         candidates = next;
         if candidates.is_empty() {
             return;
         }
     }
-    out.extend(candidates.into_iter().filter(|p| host.file_kind(p) == Some(false)));
+    out.extend(candidates);
 }
 
 #[cfg(test)]
@@ -234,6 +278,13 @@ mod tests {
         assert_eq!(expand_braces("{x,y{1,2}}").unwrap(), vec!["x", "y1", "y2"]);
         assert_eq!(expand_braces("no{brace").unwrap(), vec!["no{brace"]);
         assert_eq!(expand_braces("{single}").unwrap(), vec!["{single}"]);
+    }
+
+    #[test]
+    fn braces_are_found_unless_escaped() {
+        assert!(has_brace("a/{b,c}.conf"));
+        assert!(!has_brace("a/\\{b.conf"));
+        assert!(!has_brace("a/*.conf"));
     }
 
     #[test]

@@ -38,6 +38,10 @@ pub struct Token {
     /// Any part of the token was inside double quotes.
     pub quoted: bool,
     pub loc: Location,
+    /// The token exactly as written (quotes and backslashes kept), preceded by the white space
+    /// before it on its line. Script keywords re-read their words from this, as keepalived
+    /// re-reads the raw line for them (alloc_strvec_quoted_escaped()).
+    pub source: String,
 }
 
 #[derive(Debug)]
@@ -94,7 +98,56 @@ fn is_space(c: char) -> bool {
 /// by parameter expansion carry the column of the `$`.
 type Ch = (char, u32);
 
-const INCLUDE_WORDS: [&str; 6] = ["include", "includer", "includem", "includew", "includeb", "includea"];
+/// The checks an include line asks for (keepalived 2.2.7 lib/parser.c include_t). A failed
+/// check is a configuration file error: keepalived does not start, `-t` exits 6. Without the
+/// check keepalived only logs the message.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IncludeChecks {
+    /// R: each match must be a readable regular file without execute bits (not a directory).
+    pub read: bool,
+    /// M: a name without wildcards must exist, and a directory named must be listable.
+    pub names: bool,
+    /// W: a wildcard must match something.
+    pub wildcard: bool,
+    /// B: every `{a,b}` alternative must match; if one does not, none is read.
+    pub brace: bool,
+}
+
+impl IncludeChecks {
+    /// `include`, `includer`, `includem`, `includew`, `includeb`, `includea` (keepalived's
+    /// letters; any other letter is not an include, so it is an unknown keyword).
+    pub fn for_keyword(word: &str) -> Option<IncludeChecks> {
+        let (r, m, w, b) = match word {
+            "include" => (false, false, false, false),
+            "includer" => (true, false, false, false),
+            "includem" => (true, true, false, false),
+            "includew" => (true, true, true, false),
+            "includeb" => (true, false, false, true),
+            "includea" => (true, true, true, true),
+            _ => return None,
+        };
+        Some(IncludeChecks { read: r, names: m, wildcard: w, brace: b })
+    }
+    /// `-e/--all-config`: every check on every include.
+    pub const ALL: IncludeChecks = IncludeChecks { read: true, names: true, wildcard: true, brace: true };
+    fn or(self, o: IncludeChecks) -> IncludeChecks {
+        IncludeChecks {
+            read: self.read || o.read,
+            names: self.names || o.names,
+            wildcard: self.wildcard || o.wildcard,
+            brace: self.brace || o.brace,
+        }
+    }
+}
+
+/// Which check a problem with an include falls under.
+#[derive(Clone, Copy)]
+enum Check {
+    Read,
+    Names,
+    Wildcard,
+    Brace,
+}
 
 pub struct Lexer<'a> {
     opts: &'a LexOptions,
@@ -225,8 +278,8 @@ impl<'a> Lexer<'a> {
             if content.is_empty() {
                 continue;
             }
-            if let Some(rest) = include_directive(content) {
-                self.include(file, content[0].1, line_no, rest);
+            if let Some((keyword, checks, rest)) = include_directive(content) {
+                self.include(file, content[0].1, line_no, (&keyword, checks), rest);
                 continue;
             }
             let Some(content) = self.conditional(content, file, line_no) else { continue };
@@ -307,8 +360,14 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn include(&mut self, file: FileId, col: u32, line: u32, rest: &[Ch]) {
+    /// keepalived's include (lib/parser.c open_and_check_glob(), check_glob_file(),
+    /// open_conf_file()): its messages, each an error when the line's checks (or `-e`) cover
+    /// it. Without the check keepalived only logs; vrrpd reports an include that reads nothing
+    /// (or drops a file) as not used as written, and the rest as notes.
+    fn include(&mut self, file: FileId, col: u32, line: u32, kind: (&str, IncludeChecks), rest: &[Ch]) {
         let loc = Location { file, line, col };
+        let (keyword, checks) = kind;
+        let checks = if self.opts.all_config { checks.or(IncludeChecks::ALL) } else { checks };
         let words = split_words(rest);
         let Some(pattern) = words.first() else {
             self.diags.corrected(loc, "include without a file name - ignoring");
@@ -322,23 +381,49 @@ impl<'a> Lexer<'a> {
             return;
         }
         let base = self.sources.path(file).parent().map(Path::to_path_buf).unwrap_or_default();
-        let Some(paths) = glob::glob(&base, pattern, self.host) else {
+        let Some(found) = glob::glob(&base, pattern, self.host) else {
             self.diags.corrected(
                 loc,
                 format!("include '{pattern}' expands to more than {} patterns - ignoring", glob::MAX_BRACE_EXPANSIONS),
             );
             return;
         };
-        if paths.is_empty() {
-            let msg = format!("include '{pattern}' matched no file");
-            if self.opts.all_config {
-                self.diags.fatal(Some(loc), msg);
-            } else {
-                self.diags.corrected(loc, msg);
+        if found.paths.is_empty() {
+            if found.missing {
+                let check = if glob::has_brace(pattern) { Check::Brace } else { Check::Names };
+                self.include_problem((loc, keyword), checks, check, true, format!("Config files missing '{pattern}'."));
+            } else if found.wildcards {
+                // keepalived says nothing here unless the wildcard check is on.
+                self.include_problem(
+                    (loc, keyword),
+                    checks,
+                    Check::Wildcard,
+                    true,
+                    format!("No config files matched '{pattern}'."),
+                );
             }
             return;
         }
-        for path in paths {
+        if found.missing {
+            let msg = format!("Some config files missing: \"{pattern}\".");
+            if checks.brace {
+                self.include_problem((loc, keyword), checks, Check::Brace, true, msg);
+                return;
+            }
+            self.include_problem((loc, keyword), checks, Check::Brace, false, msg);
+        }
+        for path in found.paths {
+            if self.host.file_kind(&path) == Some(true) {
+                let msg = format!("Configuration file '{}/' is a directory - skipping", path.display());
+                self.include_problem((loc, keyword), checks, Check::Read, true, msg);
+                continue;
+            }
+            if !self.host.regular_non_executable(&path) {
+                let msg =
+                    format!("Configuration file '{}' is not a regular non-executable file - skipping", path.display());
+                self.include_problem((loc, keyword), checks, Check::Read, true, msg);
+                continue;
+            }
             let canonical = self.host.canonical(&path);
             if let Some(pos) = self.stack.iter().position(|p| *p == canonical) {
                 let chain: Vec<String> = self.stack[pos..].iter().map(|p| p.display().to_string()).collect();
@@ -363,14 +448,40 @@ impl<'a> Lexer<'a> {
                     ),
                 ),
                 Err(e) => {
-                    let msg = format!("cannot read included file {}: {}", path.display(), e);
-                    if self.opts.all_config {
-                        self.diags.fatal(Some(loc), msg);
-                    } else {
-                        self.diags.corrected(loc, msg);
-                    }
+                    let msg = format!("Configuration file '{}' open problem ({e}) - skipping", path.display());
+                    self.include_problem((loc, keyword), checks, Check::Read, true, msg);
                 }
             }
+        }
+    }
+
+    /// Reports an include problem: a configuration file error when `checks` covers `check`
+    /// (with what the check asks for), else a warning when something named is not read
+    /// (`unread`), else a note.
+    fn include_problem(
+        &mut self,
+        at: (Location, &str),
+        checks: IncludeChecks,
+        check: Check,
+        unread: bool,
+        msg: String,
+    ) {
+        let (loc, keyword) = at;
+        let (on, why) = match check {
+            Check::Read => {
+                (checks.read, "every file matched must be a readable regular file without execute permission")
+            }
+            Check::Names => (checks.names, "every file or directory named without a wildcard must exist"),
+            Check::Wildcard => (checks.wildcard, "a wildcard must match at least one file"),
+            Check::Brace => (checks.brace, "every {a,b} alternative must match; none is read otherwise"),
+        };
+        if on {
+            let how = if self.opts.all_config && !keyword_checks(keyword, check) { "-e/--all-config" } else { keyword };
+            self.diags.file_error(loc, format!("{msg} ({how}: {why}; the configuration cannot run)"));
+        } else if unread {
+            self.diags.corrected(loc, msg);
+        } else {
+            self.diags.note(loc, msg);
         }
     }
 
@@ -441,6 +552,9 @@ impl<'a> Lexer<'a> {
         let mut tokens = Vec::new();
         let mut i = 0;
         let at = |col| Location { file, line, col };
+        // Where the white space before the next token starts.
+        let mut gap = 0;
+        let source = |from: usize, to: usize| chars[from..to].iter().map(|c| c.0).collect::<String>();
         while i < chars.len() {
             let (c, col) = chars[i];
             if is_space(c) {
@@ -449,8 +563,15 @@ impl<'a> Lexer<'a> {
             }
             if c == '{' || c == '}' {
                 let kind = if c == '{' { TokKind::Open } else { TokKind::Close };
-                tokens.push(Token { kind, text: c.to_string(), quoted: false, loc: at(col) });
+                tokens.push(Token {
+                    kind,
+                    text: c.to_string(),
+                    quoted: false,
+                    loc: at(col),
+                    source: source(gap, i + 1),
+                });
                 i += 1;
+                gap = i;
                 continue;
             }
             let mut text = String::new();
@@ -489,7 +610,8 @@ impl<'a> Lexer<'a> {
                     self.diags.corrected(at(open_col), "Unmatched quote; the string runs to the end of the line");
                 }
             }
-            tokens.push(Token { kind: TokKind::Word, text, quoted, loc: at(col) });
+            tokens.push(Token { kind: TokKind::Word, text, quoted, loc: at(col), source: source(gap, i) });
+            gap = i;
         }
         tokens
     }
@@ -538,11 +660,24 @@ fn strip_continuation(chars: &[Ch]) -> (&[Ch], bool) {
     }
 }
 
-/// If the line is an include directive, the rest of the line after the keyword.
-fn include_directive(content: &[Ch]) -> Option<&[Ch]> {
-    let end = content.iter().position(|c| is_space(c.0)).unwrap_or(content.len());
+/// If the line is an include directive (the keyword followed by white space), the keyword, its
+/// checks and the rest of the line after the keyword.
+fn include_directive(content: &[Ch]) -> Option<(String, IncludeChecks, &[Ch])> {
+    let end = content.iter().position(|c| is_space(c.0))?;
     let word: String = content[..end].iter().map(|c| c.0).collect();
-    INCLUDE_WORDS.contains(&word.as_str()).then(|| trim(&content[end..]))
+    let checks = IncludeChecks::for_keyword(&word)?;
+    Some((word, checks, trim(&content[end..])))
+}
+
+/// Whether the include keyword itself (not `-e`) asks for `check`.
+fn keyword_checks(keyword: &str, check: Check) -> bool {
+    let k = IncludeChecks::for_keyword(keyword).unwrap_or_default();
+    match check {
+        Check::Read => k.read,
+        Check::Names => k.names,
+        Check::Wildcard => k.wildcard,
+        Check::Brace => k.brace,
+    }
 }
 
 /// `$NAME=value` (no space before `=`). Returns the name and the value characters.

@@ -60,10 +60,22 @@ pub trait Host {
         std::fs::metadata(path).ok().map(|m| m.is_dir())
     }
 
+    /// Whether `path` (followed through symlinks) is a regular file with no execute bit, which
+    /// keepalived requires of every configuration file it includes. Default: the real
+    /// filesystem.
+    fn regular_non_executable(&self, path: &Path) -> bool {
+        regular_non_executable_real(path)
+    }
+
     /// The canonical form of `path` for include-loop detection.
     fn canonical(&self, path: &Path) -> PathBuf {
         std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
     }
+}
+
+fn regular_non_executable_real(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 == 0)
 }
 
 fn list_dir_real(dir: &Path) -> std::io::Result<Vec<(String, bool)>> {
@@ -162,6 +174,9 @@ impl Host for StaticHost {
         }
         std::fs::metadata(path).ok().map(|m| m.is_dir())
     }
+    fn regular_non_executable(&self, path: &Path) -> bool {
+        !self.sealed && regular_non_executable_real(path)
+    }
 }
 
 /// Errors that stop loading before any configuration is read.
@@ -199,22 +214,33 @@ pub struct Loaded {
 impl Loaded {
     /// True when keepalived would refuse to run this configuration.
     pub fn is_fatal(&self) -> bool {
-        self.diagnostics.worst() == Some(Effect::Fatal)
+        self.diagnostics.has(Effect::Fatal)
     }
 
-    /// keepalived's `-t` exit code: 4 cannot run, 5 something not used as written, 6 scripts
-    /// without enable_script_security, 0 otherwise.
+    /// keepalived's `-t` exit code: 6 scripts without enable_script_security, else 5 something
+    /// not used as written, else 4 cannot run, else 0.
     pub fn config_test_status(&self) -> i32 {
-        exit_code_for(self.diagnostics.worst())
+        exit_code_for(&self.diagnostics)
     }
 }
 
-pub fn exit_code_for(worst: Option<Effect>) -> i32 {
-    match worst {
-        Some(Effect::Fatal) => 4,
-        Some(Effect::Corrected) => 5,
-        Some(Effect::Insecure) => 6,
-        Some(Effect::Note) | None => 0,
+/// keepalived records the *last* kind of its config_err_t list that was reported (fatal kinds
+/// first, then errors, then the script-security violation; lib/parser.c, `config_err < err`),
+/// so the precedence is the reverse of severity. Measured with 2.2.7 `-t`: an unknown keyword
+/// plus scripts without enable_script_security exits 6; an unknown keyword plus a fatal error
+/// (an unknown interface in interface_up_down_delays, alone 4) exits 5.
+/// A failed include check (`includer` ... `includea`, `-e`) comes first: keepalived stops right
+/// after reading the files and exits KEEPALIVED_EXIT_NO_CONFIG, 6, also under `-t` (measured:
+/// `includem` of a missing file plus an unknown keyword exits 6).
+pub fn exit_code_for(d: &Diagnostics) -> i32 {
+    if d.file_error || d.has(Effect::Insecure) {
+        6
+    } else if d.has(Effect::Corrected) {
+        5
+    } else if d.has(Effect::Fatal) {
+        4
+    } else {
+        0
     }
 }
 

@@ -92,6 +92,7 @@ pub fn build(lines: Vec<Line>, eof: Location, diags: &mut Diagnostics) -> Vec<St
                                             text: "{".into(),
                                             quoted: false,
                                             loc: tok.loc,
+                                            source: "{".into(),
                                         },
                                         args: Vec::new(),
                                         block: None,

@@ -77,6 +77,15 @@ pub fn addr(s: &str) -> Result<IpAddr, ValueError> {
     s.parse().map_err(|_| ValueError::NotAnAddress(s.to_string()))
 }
 
+/// An address as keepalived reads `unicast_src_ip`, `mcast_src_ip`, `unicast_peer` entries,
+/// `mcast_dst_ip` and `vrrp_mcast_group4/6` (inet_stosockaddr()): everything from the first
+/// `-` or `/` on is dropped without a word, so `192.168.0.91/24` (and even `10.0.0.1/99` or a
+/// range `10.0.0.1-9`) is the address `192.168.0.91`.
+pub fn sockaddr(s: &str) -> Result<IpAddr, ValueError> {
+    let end = s.find(['-', '/']).unwrap_or(s.len());
+    s[..end].parse().map_err(|_| ValueError::NotAnAddress(s.to_string()))
+}
+
 /// `ADDR[/LEN]`; the default length is the full host length.
 pub fn prefix(s: &str) -> Result<(IpAddr, u8), ValueError> {
     let (a, len) = match s.split_once('/') {
@@ -138,6 +147,16 @@ mod tests {
         assert_eq!(prefix("10.0.0.1/24").unwrap().1, 24);
         assert!(prefix("10.0.0.1/33").is_err());
         assert!(prefix("10.0.0.256").is_err());
+    }
+
+    #[test]
+    fn sockaddrs_drop_a_prefix_or_range_as_keepalived_does() {
+        assert_eq!(sockaddr("192.168.0.91/24").unwrap().to_string(), "192.168.0.91");
+        assert_eq!(sockaddr("192.168.0.91/99").unwrap().to_string(), "192.168.0.91");
+        assert_eq!(sockaddr("10.0.0.1-9").unwrap().to_string(), "10.0.0.1");
+        assert_eq!(sockaddr("fe80::1/64").unwrap().to_string(), "fe80::1");
+        assert_eq!(sockaddr("/24"), Err(ValueError::NotAnAddress("/24".into())));
+        assert!(sockaddr("10.0.0/24").is_err());
     }
 
     #[test]
