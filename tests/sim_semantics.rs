@@ -683,3 +683,16 @@ fn lower_priority_adverts_are_answered_once_per_interval() {
     assert_eq!(s.agent.stats(instance(0)).lower_prio_rcvd, 3_000);
     assert_eq!(s.state(), State::Master);
 }
+
+#[test]
+fn an_owner_takes_over_at_once_only_in_state_master() {
+    let owner = |state: &str| inst(255, &format!(" state {state}"));
+    let mut s = Solo::new(&owner("MASTER"));
+    s.at(10_000);
+    assert_eq!(s.state(), State::Master, "state MASTER, priority 255: no wait");
+    let mut s = Solo::new(&owner("BACKUP"));
+    s.at(2_900_000);
+    assert_eq!(s.state(), State::Backup, "state BACKUP, priority 255: Master_Down_Interval");
+    s.at(3_100_000);
+    assert_eq!(s.state(), State::Master);
+}

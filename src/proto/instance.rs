@@ -297,8 +297,12 @@ impl Agent {
         }
         self.set_state(i, State::Backup);
         self.inst[i.index()].master_adver_int = self.conf(i).advert_int;
-        let down = if self.conf(i).priority == 255 && was != State::Master {
-            // The address owner does not wait (keepalived: a 1 us down timer).
+        let c = self.conf(i);
+        let owner = c.priority == 255 && c.initial_state == crate::config::model::InitialState::Master;
+        let down = if owner && was != State::Master {
+            // The address owner in `state MASTER` (the loader's initial state, which keepalived
+            // clears for sync groups and strict mode) does not wait: a 1 us down timer. An owner
+            // in `state BACKUP` waits Master_Down_Interval like everyone (keepalived measured).
             1
         } else {
             self.master_down(i)
