@@ -120,12 +120,12 @@ fn run_daemon(opts: &Options, config: vrrpd::config::Config, load_opts: LoadOpti
             log::warn!("cannot write pid file {}: {e}", path.display());
         }
     }
-    let dopts = vrrpd::io::daemon::Options {
+    let dopts = vrrpd::io::reactor::Options {
         config_path: opts.config_file.clone(),
         load: load_opts,
         dont_release_vrrp: opts.dont_release_vrrp,
     };
-    let code = match vrrpd::io::daemon::Daemon::new(config, dopts) {
+    let code = match vrrpd::io::reactor::Daemon::new(config, dopts) {
         Ok(mut d) => d.run(),
         Err(e) => {
             log::error!("{e}");
