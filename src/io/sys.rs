@@ -95,17 +95,6 @@ pub fn join_v4(fd: &OwnedFd, group: Ipv4Addr, ifindex: u32) -> io::Result<()> {
     setsockopt_value(fd, libc::IPPROTO_IP, libc::IP_ADD_MEMBERSHIP, &m)
 }
 
-pub fn if_nametoindex(name: &str) -> io::Result<u32> {
-    let c = CString::new(name).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
-    // SAFETY: `c` is a NUL-terminated string alive for the call.
-    let idx = unsafe { libc::if_nametoindex(c.as_ptr()) };
-    if idx == 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(idx)
-    }
-}
-
 /// Binds a netlink socket to our port id (chosen by the kernel) and `groups`.
 pub fn bind_netlink(fd: &OwnedFd, groups: u32) -> io::Result<()> {
     // SAFETY: zeroed sockaddr_nl is valid; fields set below.
