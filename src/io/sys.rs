@@ -1,5 +1,6 @@
-//! Thin libc wrappers: the only `unsafe` in vrrpd (DESIGN rule 8). Each returns
-//! `io::Result` with errno, takes and gives `OwnedFd`s, and documents why its call is sound.
+//! Thin libc wrappers: the only `unsafe` in vrrpd (lib.rs denies it everywhere else). Each
+//! returns `io::Result` with errno, takes and gives `OwnedFd`s, and documents why its call is
+//! sound.
 #![allow(unsafe_code)]
 use std::ffi::CString;
 use std::io;
@@ -22,7 +23,7 @@ fn check_size(ret: libc::ssize_t) -> io::Result<usize> {
     }
 }
 
-/// CLOCK_MONOTONIC in microseconds: the one clock of the reactor (DESIGN rule 1).
+/// CLOCK_MONOTONIC in microseconds: the one clock of the reactor, read once per loop turn.
 pub fn monotonic_us() -> u64 {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `ts` is a valid, writable timespec; CLOCK_MONOTONIC always exists on Linux.
