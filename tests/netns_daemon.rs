@@ -562,3 +562,67 @@ fn scripts_reordered_by_reload_while_one_runs_keep_running_on_schedule() {
     assert!(next.is_some(), "alpha never ran again:\n{log}");
     assert!(!log.contains("already running"), "{log}");
 }
+
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn what_a_timed_out_script_started_dies_with_it_and_nothing_outlives_the_daemon() {
+    let mut lan = Lan::new("g");
+    // A copy of sleep at a path of our own, so pgrep sees only this test's orphans.
+    let orphan = lan.dir.0.join("orphan-sleep");
+    std::fs::copy("/bin/sleep", &orphan).unwrap();
+    // The script starts a child that ignores SIGTERM, then hangs past its timeout.
+    let script =
+        script_file(&lan, "stubborn.sh", &format!("(trap '' TERM; exec {} 1000) &\nsleep 100", orphan.display()));
+    let conf = lan.conf(
+        "a.conf",
+        &format!(
+            "vrrp_script stubborn {{\n script {}\n interval 1\n timeout 0.3\n weight -10\n}}\n{}",
+            script.display(),
+            reload_instance(&["stubborn"])
+        ),
+    );
+    lan.start("a", &conf);
+    lan.wait(Duration::from_secs(3), |l| l.log("a").contains("VRRP_Script(stubborn) timed_out")).expect("timed out");
+    // Each run leaves an orphan that ignores SIGTERM; the group SIGKILL 2 s after the timeout
+    // reaches it although the script itself is long gone. Over 6 runs at most the last three
+    // orphans can be alive (the fixed code), never one per run (the old one).
+    let started = Instant::now();
+    let mut most = 0;
+    while started.elapsed() < Duration::from_secs(6) {
+        most = most.max(pids_running(&orphan).len());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(most <= 3, "{most} orphans alive at once");
+    assert!(!pids_running(&orphan).is_empty(), "the latest run's orphan is alive before the stop");
+    lan.signal("a", "TERM");
+    assert_eq!(lan.wait_exit("a", Duration::from_secs(3)), Some(0));
+    let gone = lan.wait(Duration::from_secs(2), |_| pids_running(&orphan).is_empty());
+    assert!(gone.is_some(), "orphans outlived vrrpd: {:?}", pids_running(&orphan));
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn script_output_goes_to_dev_null_not_to_the_daemons_log() {
+    let mut lan = Lan::new("q");
+    // 1 MB on stdout and on stderr per run; under -n the daemon's stderr is its log.
+    let chatty = script_file(
+        &lan,
+        "chatty.sh",
+        "head -c 1000000 /dev/zero | tr '\\000' x\nhead -c 1000000 /dev/zero | tr '\\000' y >&2",
+    );
+    let conf = lan.conf(
+        "a.conf",
+        &format!(
+            "vrrp_script chatty {{\n script {}\n interval 1\n weight -10\n}}\n{}",
+            chatty.display(),
+            reload_instance(&["chatty"])
+        ),
+    );
+    lan.start("a", &conf);
+    lan.wait(Duration::from_secs(5), |l| l.log("a").matches("VRRP_Script(chatty) succeeded").count() == 1)
+        .expect("the script ran");
+    lan.wait(Duration::from_secs(6), |l| l.has_vip("a")).expect("master");
+    let log = lan.log("a");
+    assert!(log.len() < 100_000, "the log grew to {} bytes", log.len());
+    assert!(!log.contains("xxxx") && !log.contains("yyyy"));
+}

@@ -221,6 +221,7 @@ impl Daemon {
     fn reap(&mut self, now: Instant) {
         let agent = &mut self.agent;
         self.children.reap(&mut self.wheel, |script, result| agent.handle(now, Input::ScriptExited { script, result }));
+        self.children.prune();
     }
 
     /// SIGHUP: a config with errors is reported and the running one kept untouched.
@@ -231,6 +232,9 @@ impl Daemon {
                 for d in &l.diagnostics.list {
                     log::warn!("{}", l.sources.render(d, false));
                 }
+                // Actions queued earlier in this turn name instances of the old configuration:
+                // carry them out before the new one renumbers the instances.
+                self.apply_actions(now);
                 self.vrrp.resize(l.config.instances.len());
                 self.agent.handle(now, Input::Reload(Box::new(l.config)));
                 if let Err(e) = self.open_vrrp_sockets() {

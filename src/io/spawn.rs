@@ -8,7 +8,11 @@
 //! - a track script has one `ScriptTimeout` timer while it runs; reaping it cancels the timer;
 //! - keepalived: a script still running at its `timeout` is marked timed out and its group
 //!   gets SIGTERM, then SIGKILL `KILL_GRACE_US` later; a notify with a kill-after delay gets
-//!   the SIGKILL only. The SIGKILL is sent only while the group leader is still in the table.
+//!   the SIGKILL only. The SIGKILL goes to the group at its deadline whether or not the leader
+//!   has exited meanwhile: what a script started and that ignores SIGTERM dies with it.
+//! - nothing a track script started outlives vrrpd: a reaped track script whose group still
+//!   has members is remembered (`lingering`) until the group is empty, and at stop every
+//!   child's group and every lingering group gets SIGKILL.
 //!
 //! Timers live in the reactor's wheel; this module inserts and cancels its own entries
 //! ([`ChildTimer`]) and the reactor hands them back to [`Children::on_timer`] when due.
@@ -16,7 +20,7 @@ use super::sys;
 use super::wheel::{TimerId, Wheel};
 use crate::config::model::{Command, Micros};
 use crate::proto::{Instant, ScriptId, ScriptResult};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// keepalived: a timed-out script gets SIGTERM, then SIGKILL 2 s later.
 const KILL_GRACE_US: u64 = 2_000_000;
@@ -40,10 +44,12 @@ struct ChildInfo {
     timeout: Option<TimerId>,
 }
 
-/// The children still running (not yet reaped), by pid.
+/// The children still running (not yet reaped), by pid, and the process groups of reaped
+/// track scripts that still have members.
 #[derive(Debug, Default)]
 pub(crate) struct Children {
     table: HashMap<i32, ChildInfo>,
+    lingering: HashSet<i32>,
 }
 
 impl Children {
@@ -114,10 +120,10 @@ impl Children {
                     wheel.insert(now.as_micros() + KILL_GRACE_US, ChildTimer::Kill(pid).into());
                 }
             }
-            ChildTimer::Kill(pid) => {
-                if self.table.contains_key(&pid) {
-                    let _ = sys::kill_group(pid, libc::SIGKILL);
-                }
+            ChildTimer::Kill(pgid) => {
+                // The group, not the leader: children that ignored SIGTERM die here too.
+                let _ = sys::kill_group(pgid, libc::SIGKILL);
+                self.lingering.remove(&pgid);
             }
         }
     }
@@ -129,6 +135,9 @@ impl Children {
             let Some(c) = self.table.remove(&pid) else { continue };
             if let Some(t) = c.timeout {
                 wheel.cancel(t);
+            }
+            if c.script.is_some() && sys::group_exists(pid) {
+                self.lingering.insert(pid);
             }
             if let Some(script) = c.script {
                 let result = match (c.timed_out, sys::exit_status(status)) {
@@ -151,8 +160,14 @@ impl Children {
             let now = Instant::from_micros(sys::monotonic_us());
             self.reap(wheel, |script, result| exited(now, script, result));
         }
-        for pid in self.table.keys() {
-            let _ = sys::kill_group(*pid, libc::SIGKILL);
+        for pgid in self.table.keys().chain(&self.lingering) {
+            let _ = sys::kill_group(*pgid, libc::SIGKILL);
         }
+        self.lingering.clear();
+    }
+
+    /// Forgets lingering groups that have emptied (called after each reap).
+    pub(crate) fn prune(&mut self) {
+        self.lingering.retain(|&pgid| sys::group_exists(pgid));
     }
 }

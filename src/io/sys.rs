@@ -177,8 +177,9 @@ pub struct Child {
 }
 
 /// fork/exec without a shell: the child gets its own process group, default signal
-/// dispositions and an empty mask, PR_SET_PDEATHSIG(SIGTERM), fds above 2 closed, and (when
-/// given) the uid/gid to run as. `argv[0]` must be a path (resolved by the config loader).
+/// dispositions and an empty mask, PR_SET_PDEATHSIG(SIGTERM), stdin/stdout/stderr on
+/// /dev/null and the fds above 2 closed, and (when given) the uid/gid to run as. `argv[0]`
+/// must be a path (resolved by the config loader).
 pub fn spawn(argv: &[String], run_as: Option<(u32, u32)>) -> io::Result<Child> {
     let cargs: Vec<CString> = argv
         .iter()
@@ -187,9 +188,13 @@ pub fn spawn(argv: &[String], run_as: Option<(u32, u32)>) -> io::Result<Child> {
         .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
     let mut ptrs: Vec<*const libc::c_char> = cargs.iter().map(|c| c.as_ptr()).collect();
     ptrs.push(std::ptr::null());
+    // keepalived runs scripts with stdin, stdout and stderr on /dev/null: a chatty script must
+    // not fill the journal of a daemon run in the foreground (-n under systemd or procd).
+    let devnull = std::fs::OpenOptions::new().read(true).write(true).open("/dev/null")?;
+    let null_fd = devnull.as_raw_fd();
     // SAFETY: fork() in a single-threaded process; the child only calls async-signal-safe
-    // functions (setpgid, sigprocmask, signal, prctl, close_range, setgid, setuid, execv,
-    // _exit) on memory prepared before the fork.
+    // functions (setpgid, dup2, sigprocmask, signal, prctl, close_range, setgid, setuid,
+    // execv, _exit) on memory prepared before the fork.
     let pid = unsafe { libc::fork() };
     if pid < 0 {
         return Err(io::Error::last_os_error());
@@ -198,6 +203,9 @@ pub fn spawn(argv: &[String], run_as: Option<(u32, u32)>) -> io::Result<Child> {
         // SAFETY: see above; every call uses only pre-fork data and never returns on success.
         unsafe {
             libc::setpgid(0, 0);
+            for fd in 0..3 {
+                libc::dup2(null_fd, fd);
+            }
             let mut empty: libc::sigset_t = std::mem::zeroed();
             libc::sigemptyset(&mut empty);
             libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
@@ -225,6 +233,12 @@ pub fn kill_group(pgid: i32, sig: libc::c_int) -> io::Result<()> {
     // SAFETY: plain syscall with integer arguments.
     check(unsafe { libc::kill(-pgid, sig) })?;
     Ok(())
+}
+
+/// Some process is still in process group `pgid` (kill with signal 0 reaches it).
+pub fn group_exists(pgid: i32) -> bool {
+    // SAFETY: plain syscall with integer arguments; signal 0 only checks.
+    unsafe { libc::kill(-pgid, 0) == 0 }
 }
 
 /// Reaps one exited child without blocking: Some((pid, raw wait status)), or None.
