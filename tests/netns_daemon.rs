@@ -626,3 +626,50 @@ fn script_output_goes_to_dev_null_not_to_the_daemons_log() {
     assert!(log.len() < 100_000, "the log grew to {} bytes", log.len());
     assert!(!log.contains("xxxx") && !log.contains("yyyy"));
 }
+
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn track_file_value_changes_priority_and_moves_the_vip() {
+    let mut lan = Lan::new("tf");
+    let file = lan.dir.0.join("prio");
+    let conf = |prio: u8| {
+        format!(
+            "vrrp_track_file tf {{\n file {}\n weight -10\n init_file 0 overwrite\n}}\n\
+             vrrp_instance VI_1 {{\n interface enp0s3\n virtual_router_id 53\n priority {prio}\n advert_int 1\n \
+             virtual_ipaddress {{\n  {VIP}/32\n }}\n track_file {{\n  tf\n }}\n}}\n",
+            file.display()
+        )
+    };
+    // init_file 0 overwrite: the file exists with 0 before either daemon reads it.
+    std::fs::write(&file, "7\n").unwrap();
+    let a = lan.conf("a.conf", &conf(150));
+    lan.start("a", &a);
+    lan.wait(Duration::from_secs(6), |l| l.has_vip("a")).unwrap_or_else(|| panic!("{}", lan.log("a")));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "0\n", "init_file 0 overwrite");
+    // b does not track the file.
+    let b = lan.conf(
+        "b.conf",
+        &format!("vrrp_instance VI_1 {{\n interface enp0s3\n virtual_router_id 53\n priority 100\n advert_int 1\n virtual_ipaddress {{\n  {VIP}/32\n }}\n}}\n"),
+    );
+    lan.start("b", &b);
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(!lan.has_vip("b"));
+    // 6 x -10: a drops to 90, b preempts it.
+    std::fs::write(&file, "6\n").unwrap();
+    lan.wait(Duration::from_secs(2), |l| l.log("a").contains("(VI_1) Changing effective priority from 150 to 90"))
+        .unwrap_or_else(|| panic!("the write was not seen:\n{}", lan.log("a")));
+    let moved = lan.wait(Duration::from_secs(6), |l| l.has_vip("b") && !l.has_vip("a"));
+    assert!(moved.is_some(), "the VIP did not move:\n{}\n{}", lan.log("a"), lan.log("b"));
+    // Replaced by a rename (as editors and config tools write): read again; 0 is 150 again.
+    let tmp = lan.dir.0.join("prio.new");
+    std::fs::write(&tmp, "0\n").unwrap();
+    std::fs::rename(&tmp, &file).unwrap();
+    let back = lan.wait(Duration::from_secs(6), |l| l.has_vip("a") && !l.has_vip("b"));
+    assert!(back.is_some(), "a did not preempt back:\n{}", lan.log("a"));
+    // Deleted: keepalived treats the value as 0 (no change here), then 30 x -10 is a fault.
+    std::fs::remove_file(&file).unwrap();
+    std::fs::write(&file, "30\n").unwrap();
+    let fault = lan.wait(Duration::from_secs(3), |l| l.log("a").contains("(VI_1) Entering FAULT STATE"));
+    assert!(fault.is_some(), "{}", lan.log("a"));
+    lan.wait(Duration::from_secs(6), |l| l.has_vip("b")).expect("b holds the VIP while a is in FAULT");
+}

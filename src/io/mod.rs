@@ -8,6 +8,7 @@
 //! - `vrrp_sock`: the raw VRRP sockets: receiving and sending adverts, IPv4 IP IDs.
 //! - `packet_sock`: the AF_PACKET socket for gratuitous ARP and unsolicited NA.
 //! - `spawn`: child processes: track scripts, notifies, timeouts, kill escalation, reaping.
+//! - `track_file`: `vrrp_track_file` values, read at start and on inotify events.
 //! - `dump`: the SIGUSR1/SIGUSR2/JSON dump files and the notify FIFOs.
 //! - `error`: `DaemonError`, the start-up error.
 //! - `wheel`: the timer wheel. `logger`: syslog and console. `host`: `config::Host` for this
@@ -22,6 +23,7 @@ mod packet_sock;
 pub mod reactor;
 pub mod signals;
 mod spawn;
+mod track_file;
 pub mod sys;
 mod vrrp_sock;
 pub mod wheel;

@@ -24,6 +24,7 @@ use super::packet_sock::PacketSocket;
 use super::signals::Signals;
 use super::spawn::{ChildTimer, Children};
 use super::sys;
+use super::track_file::TrackFiles;
 use super::vrrp_sock::VrrpSockets;
 use super::wheel::{TimerId, Wheel};
 use crate::config::model::{Command, Config, Micros};
@@ -34,6 +35,7 @@ use std::net::IpAddr;
 
 const SIGNALS: Token = Token(0);
 const NETLINK_MONITOR: Token = Token(1);
+const TRACK_FILES: Token = Token(2);
 /// VRRP receive socket `k` is `Token(RX_BASE + k)`.
 const RX_BASE: usize = 16;
 
@@ -75,6 +77,7 @@ pub struct Daemon {
     signals: Signals,
     stopping: bool,
     fifos: Fifos,
+    track_files: TrackFiles,
 }
 
 fn now() -> Instant {
@@ -107,6 +110,13 @@ impl Daemon {
                 agent.handle(start, Input::Link { interface: name, up: false });
             }
         }
+        let mut track_files = TrackFiles::default();
+        for (file, value) in track_files.watch(&agent, true) {
+            agent.handle(start, Input::TrackFile { file, value });
+        }
+        if let Some(fd) = track_files.fd() {
+            setup("register", poll.registry().register(&mut SourceFd(&fd), TRACK_FILES, Interest::READABLE))?;
+        }
         agent.start(start);
         let vrrp = VrrpSockets::new(agent.instance_count());
         let mut children = Children::default();
@@ -124,6 +134,7 @@ impl Daemon {
             signals,
             stopping: false,
             fifos,
+            track_files,
         };
         d.open_vrrp_sockets()?;
         Ok(d)
@@ -155,6 +166,7 @@ impl Daemon {
                 match ev.token() {
                     SIGNALS => self.on_signals(now),
                     NETLINK_MONITOR => self.on_netlink(now),
+                    TRACK_FILES => self.on_track_files(now),
                     Token(t) if t >= RX_BASE => self.on_vrrp(now, t - RX_BASE),
                     _ => {}
                 }
@@ -237,6 +249,7 @@ impl Daemon {
                 self.apply_actions(now);
                 self.vrrp.resize(l.config.instances.len());
                 self.agent.handle(now, Input::Reload(Box::new(l.config)));
+                self.rewatch_track_files(now);
                 if let Err(e) = self.open_vrrp_sockets() {
                     log::error!("reload: {e}");
                 }
@@ -248,6 +261,27 @@ impl Daemon {
                 log::error!("Reload failed: the configuration has errors; keeping the running one");
             }
             Err(e) => log::error!("Reload failed: {e}; keeping the running one"),
+        }
+    }
+
+    /// After a reload: watch the new configuration's files; values are read afresh (a file
+    /// may have changed while its name was not in the configuration).
+    fn rewatch_track_files(&mut self, now: Instant) {
+        let had_fd = self.track_files.fd().is_some();
+        for (file, value) in self.track_files.watch(&self.agent, false) {
+            self.agent.handle(now, Input::TrackFile { file, value });
+        }
+        if let (false, Some(fd)) = (had_fd, self.track_files.fd()) {
+            if let Err(e) = self.poll.registry().register(&mut SourceFd(&fd), TRACK_FILES, Interest::READABLE) {
+                log::error!("track files: epoll register: {e}");
+            }
+        }
+    }
+
+    /// A track file was written, moved or deleted.
+    fn on_track_files(&mut self, now: Instant) {
+        for (file, value) in self.track_files.changes() {
+            self.agent.handle(now, Input::TrackFile { file, value });
         }
     }
 

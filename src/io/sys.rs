@@ -307,6 +307,37 @@ pub fn if_index(name: &str) -> Option<u32> {
     (index != 0).then_some(index)
 }
 
+/// inotify_init1(IN_NONBLOCK | IN_CLOEXEC): the fd track files are watched through.
+pub fn inotify_init() -> io::Result<OwnedFd> {
+    // SAFETY: plain syscall; a non-negative result is a new fd that we own from here on.
+    let fd = check(unsafe { libc::inotify_init1(libc::IN_NONBLOCK | libc::IN_CLOEXEC) })?;
+    // SAFETY: `fd` was just returned by the kernel and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// inotify_add_watch(2): watches `path` for the events in `mask`; returns the watch descriptor
+/// (the same one for a path watched twice).
+pub fn inotify_watch(fd: &impl AsRawFd, path: &std::path::Path, mask: u32) -> io::Result<i32> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = CString::new(path.as_os_str().as_bytes()).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    // SAFETY: `c` is a NUL-terminated path alive for the call.
+    check(unsafe { libc::inotify_add_watch(fd.as_raw_fd(), c.as_ptr(), mask) })
+}
+
+/// umask(2) (keepalived `-u`): the mode bits files the daemon creates never get.
+pub fn set_umask(mask: u32) {
+    // SAFETY: plain syscall; it cannot fail.
+    unsafe { libc::umask(mask as libc::mode_t) };
+}
+
+/// keepalived `-m`: core dumps of any size (RLIMIT_CORE unlimited).
+pub fn allow_core_dumps() -> io::Result<()> {
+    let limit = libc::rlimit { rlim_cur: libc::RLIM_INFINITY, rlim_max: libc::RLIM_INFINITY };
+    // SAFETY: `limit` is a live rlimit for the call.
+    check(unsafe { libc::setrlimit(libc::RLIMIT_CORE, &limit) })?;
+    Ok(())
+}
+
 /// mkfifo(3) with `mode`; an existing FIFO is fine.
 pub fn mkfifo(path: &std::path::Path, mode: u32) -> io::Result<()> {
     use std::os::unix::ffi::OsStrExt;

@@ -41,7 +41,8 @@ const IDLE_QUEUE_CAPACITY: usize = 8 * 1024 / std::mem::size_of::<Action>();
 /// Its methods fall in four groups, and the shell calls them in this order:
 ///
 /// 1. **Start**: [`Agent::new`] at boot, then one [`Input::AddressAdded`] per address and one
-///    [`Input::Link`] per link that is down, from the first netlink dump, then
+///    [`Input::Link`] per link that is down, from the first netlink dump, one
+///    [`Input::TrackFile`] per track file with its value, then
 ///    [`Agent::start`]: every instance then starts knowing its link and its addresses
 ///    (keepalived reads the interfaces before it initialises the instances).
 /// 2. **Each loop turn**: [`Agent::handle`] for every input of the turn (received adverts,
@@ -224,6 +225,11 @@ impl Agent {
             Input::Link { interface, up } => {
                 if let Some(l) = self.links.iter_mut().find(|l| l.name == interface) {
                     l.up = up;
+                }
+            }
+            Input::TrackFile { file, value } => {
+                if let Some(f) = self.files.iter_mut().find(|f| f.id == file) {
+                    f.value = value;
                 }
             }
             _ => {}
