@@ -23,7 +23,7 @@ mod packet_sock;
 pub mod reactor;
 pub mod signals;
 mod spawn;
-mod track_file;
 pub mod sys;
+mod track_file;
 mod vrrp_sock;
 pub mod wheel;

@@ -61,6 +61,8 @@ pub struct Options {
     pub load: crate::config::LoadOptions,
     /// keepalived `-V` / `--dont-release-vrrp`: VIPs stay in place when we stop.
     pub dont_release_vrrp: bool,
+    /// keepalived `-a` / `--address-monitoring`: log every address netlink reports.
+    pub address_monitoring: bool,
 }
 
 pub struct Daemon {
@@ -287,6 +289,17 @@ impl Daemon {
 
     fn on_netlink(&mut self, now: Instant) {
         for e in self.kernel.events() {
+            if self.opts.address_monitoring {
+                match &e {
+                    KernelEvent::AddressAdded { interface, addr } => {
+                        log::info!("Netlink reports address {addr} added on {interface}")
+                    }
+                    KernelEvent::AddressRemoved { interface, addr } => {
+                        log::info!("Netlink reports address {addr} removed from {interface}")
+                    }
+                    KernelEvent::Link { .. } => {}
+                }
+            }
             let input = match &e {
                 KernelEvent::Link { name, up } => Input::Link { interface: name, up: *up },
                 KernelEvent::AddressAdded { interface, addr } => Input::AddressAdded { interface, addr: *addr },

@@ -77,6 +77,8 @@ pub struct Agent {
     timers: TimerTable,
     /// [`Agent::start`] has run: until then inputs only record the kernel's state.
     started: bool,
+    /// A reload is re-assessing the instances it kept.
+    reloading: bool,
     stopped: bool,
 }
 
@@ -98,6 +100,7 @@ impl Agent {
             out: VecDeque::new(),
             timers: TimerTable::default(),
             started: false,
+            reloading: false,
             stopped: false,
         };
         for n in 0..a.cfg.scripts.len() {
@@ -340,10 +343,8 @@ impl Agent {
             return Some(s);
         }
         let list = self.addrs.get(c.interface.as_deref()?)?;
-        let is_vip =
-            |a: &IpAddr| self.cfg.instances.iter().any(|x| x.vips.iter().chain(&x.excluded_vips).any(|v| v.addr == *a));
         let want_v4 = c.family == Family::V4;
-        let fits = |a: &&IpAddr| a.is_ipv4() == want_v4 && !is_vip(a);
+        let fits = |a: &&IpAddr| a.is_ipv4() == want_v4 && !self.is_vip(**a);
         if want_v4 {
             list.iter().find(fits).copied()
         } else {
@@ -360,6 +361,11 @@ impl Agent {
 
     fn log(&mut self, level: Level, message: String) {
         self.out.push_back(Action::Log { level, message });
+    }
+
+    /// `addr` is a VIP of some instance (never a source address, never logged as assigned).
+    fn is_vip(&self, addr: IpAddr) -> bool {
+        self.cfg.instances.iter().any(|x| x.vips.iter().chain(&x.excluded_vips).any(|v| v.addr == addr))
     }
 
     fn in_startup_delay(&self) -> bool {

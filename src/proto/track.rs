@@ -373,7 +373,8 @@ impl Agent {
             }
         } else if a.waiting {
             if state == State::Init {
-                self.enter_fault(i, true);
+                // Waiting for a weight-0 script's first result: FAULT, silently (keepalived).
+                self.set_state(i, State::Fault);
             }
         } else if state == State::Fault {
             // Leave FAULT only when no member of the group is still faulty or waiting.
