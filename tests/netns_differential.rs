@@ -210,6 +210,15 @@ for i in range(n):
 print(n)
 "#;
 
+/// The system's python3 (Debian: /usr/bin), else the one on PATH.
+fn python() -> &'static str {
+    if Path::new("/usr/bin/python3").exists() {
+        "/usr/bin/python3"
+    } else {
+        "python3"
+    }
+}
+
 fn write_exec(path: &Path, text: &str) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::write(path, text).unwrap();
@@ -315,7 +324,7 @@ fn run(imp: Imp, sc: &Scenario) -> Run {
             Step::Recover(node, name) => std::fs::remove_file(dir.join(format!("fail_{node}_{name}"))).unwrap(),
             Step::Foreign { prio, vips } => {
                 let mut child = Command::new("ip")
-                    .args(["netns", "exec", &lan.ns("c"), "/usr/bin/python3"])
+                    .args(["netns", "exec", &lan.ns("c"), python()])
                     .arg(dir.join("foreign.py"))
                     .args(["192.168.31.100", &VRID.to_string(), &prio.to_string(), "10", "3"])
                     .args(vips.iter().map(|v| format!("192.168.31.{v}")))
@@ -514,13 +523,38 @@ fn deliberate(scenario: &str, what: &str, keepalived: &[String], vrrpd: &[String
     holds.then_some(*why)
 }
 
+/// The two sequences aligned on their longest common subsequence: equal rows side by side,
+/// a line only one side has against "-".
+fn align<'a>(k: &'a [String], v: &'a [String]) -> Vec<(Option<&'a str>, Option<&'a str>)> {
+    // lcs[i][j]: the LCS length of k[i..] and v[j..].
+    let mut lcs = vec![vec![0usize; v.len() + 1]; k.len() + 1];
+    for i in (0..k.len()).rev() {
+        for j in (0..v.len()).rev() {
+            lcs[i][j] = if k[i] == v[j] { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
+        }
+    }
+    let (mut i, mut j, mut rows) = (0, 0, Vec::new());
+    while i < k.len() || j < v.len() {
+        if i < k.len() && j < v.len() && k[i] == v[j] {
+            rows.push((Some(k[i].as_str()), Some(v[j].as_str())));
+            (i, j) = (i + 1, j + 1);
+        } else if j == v.len() || (i < k.len() && lcs[i + 1][j] >= lcs[i][j + 1]) {
+            rows.push((Some(k[i].as_str()), None));
+            i += 1;
+        } else {
+            rows.push((None, Some(v[j].as_str())));
+            j += 1;
+        }
+    }
+    rows
+}
+
 fn side_by_side(k: &[String], v: &[String]) -> String {
     let width = k.iter().map(|s| s.chars().count()).max().unwrap_or(0).clamp(10, 70);
     let mut s = format!("    {:<width$}   vrrpd\n", "keepalived");
-    for i in 0..k.len().max(v.len()) {
-        let a = k.get(i).map(String::as_str).unwrap_or("-");
-        let b = v.get(i).map(String::as_str).unwrap_or("-");
-        let mark = if k.get(i) == v.get(i) { ' ' } else { '≠' };
+    for (a, b) in align(k, v) {
+        let mark = if a == b { ' ' } else { '≠' };
+        let (a, b) = (a.unwrap_or("-"), b.unwrap_or("-"));
         s.push_str(&format!("  {mark} {a:<width$}   {b}\n"));
     }
     s
@@ -530,7 +564,8 @@ fn side_by_side(k: &[String], v: &[String]) -> String {
 /// fails on any difference not in DELIBERATE.
 fn differential(sc: Scenario) {
     assert!(Command::new("keepalived").arg("-v").output().is_ok(), "keepalived is not installed");
-    assert!(Path::new("/usr/bin/python3").exists(), "python3 is needed for the foreign router");
+    let py = Command::new(python()).arg("-c").arg("pass").status();
+    assert!(py.is_ok_and(|s| s.success()), "python3 is needed for the foreign router");
     let start = Instant::now();
     let (k, v) = std::thread::scope(|s| {
         let k = s.spawn(|| run(Imp::Keepalived, &sc));
