@@ -86,6 +86,8 @@ netns-test:
 	$(CARGO) test --release --test netns_config --test netns_daemon -- --ignored --test-threads=1
 	@if command -v keepalived >/dev/null; then $(CARGO) test --release --test netns_interop -- --ignored --test-threads=1 --nocapture; \
 	else echo "*** SKIPPED: interop with keepalived (not installed)"; fi
+	@if command -v keepalived >/dev/null && command -v python3 >/dev/null; then $(CARGO) test --release --test netns_differential -- --ignored --test-threads=1 --nocapture; \
+	else echo "*** SKIPPED: differential test against keepalived (keepalived or python3 not installed)"; fi
 
 # The namespace suite three times beside two CPU-bound processes (root).
 stress-test: release
