@@ -68,6 +68,7 @@ lint:
 	echo shellcheck $$scripts; shellcheck $$scripts
 	$(CARGO) clippy --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --lib
+	@sh tests/lint/architecture-map.sh
 
 # Quick: format, clippy, and the pure tests (debug build, small random loops; see CHECK_TESTS).
 check:
