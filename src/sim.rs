@@ -292,6 +292,22 @@ impl Lan {
         }
     }
 
+    /// Puts node `n`'s frame on its segment: every live peer there (or only `dst`, in unicast)
+    /// receives it after the LAN's delay, unless the loss draw drops it.
+    fn transmit(&mut self, n: usize, from_addr: IpAddr, dst: IpAddr, bytes: Vec<u8>) {
+        let at = self.now.plus(self.delay);
+        for to in 0..self.nodes.len() {
+            let peer = &self.nodes[to];
+            if to == n || peer.segment != self.nodes[n].segment || (!dst.is_multicast() && peer.addr != dst) {
+                continue;
+            }
+            if self.loss_ppm > 0 && (self.rand() % 1_000_000) < self.loss_ppm as u64 {
+                continue;
+            }
+            self.push(at, Event::Deliver { to, from_addr, dst, bytes: bytes.clone() });
+        }
+    }
+
     /// Carries out node `n`'s actions as its shell would.
     fn drain(&mut self, n: usize) {
         let now = self.now;
@@ -304,23 +320,8 @@ impl Lan {
                     }
                     let Some(agent) = self.nodes[n].agent.as_ref() else { continue };
                     let Ok(advert) = agent.advert(instance, priority, dst) else { continue };
-                    let mut bytes = vec![0u8; advert.repr.buffer_len()];
-                    if advert.repr.emit(&mut bytes, advert.checksum).is_err() {
-                        continue;
-                    }
-                    let from_addr = advert.src;
-                    for to in 0..self.nodes.len() {
-                        let peer = &self.nodes[to];
-                        if to == n || peer.segment != self.nodes[n].segment || (!dst.is_multicast() && peer.addr != dst)
-                        {
-                            continue;
-                        }
-                        if self.loss_ppm > 0 && (self.rand() % 1_000_000) < self.loss_ppm as u64 {
-                            continue;
-                        }
-                        let at = now.plus(self.delay);
-                        self.push(at, Event::Deliver { to, from_addr, dst, bytes: bytes.clone() });
-                    }
+                    let Some((from_addr, bytes)) = emit(&advert) else { continue };
+                    self.transmit(n, from_addr, dst, bytes);
                 }
                 Action::SendGarp { addr, .. } => self.nodes[n].garps.push((now, addr)),
                 Action::AddAddress { vip, .. } => {
@@ -348,7 +349,15 @@ impl Lan {
                         self.nodes[n].logs.push(Record { at: now, what: message });
                     }
                 }
-                Action::ReleaseRemoved { vips, .. } => {
+                Action::ReleaseRemoved { adverts, vips, .. } => {
+                    if self.nodes[n].alive && self.nodes[n].link_up {
+                        for a in &adverts {
+                            let advert = a.advert();
+                            if let Some((from_addr, bytes)) = emit(&advert) {
+                                self.transmit(n, from_addr, advert.dst, bytes);
+                            }
+                        }
+                    }
                     for v in vips {
                         self.nodes[n].vips.remove(&v.addr);
                     }
@@ -451,4 +460,11 @@ pub fn advert_from(agent: &Agent, i: InstanceId, priority: u8, src: IpAddr, dst:
     let mut out = vec![0u8; repr.buffer_len()];
     repr.emit(&mut out, agent.advert_checksum(i, src, dst)).expect("an advert fits its own length");
     out
+}
+
+/// An advert's bytes as the daemon emits them, with its source.
+fn emit(advert: &crate::proto::Advert<'_>) -> Option<(IpAddr, Vec<u8>)> {
+    let mut bytes = vec![0u8; advert.repr.buffer_len()];
+    advert.repr.emit(&mut bytes, advert.checksum).ok()?;
+    Some((advert.src, bytes))
 }

@@ -19,8 +19,8 @@ fn render(a: &Action) -> String {
         Action::RemoveAddress { vip, .. } => format!("remove-address {}/{}", vip.addr, vip.prefix),
         Action::AddRoute { route, .. } => format!("add-route {}/{}", route.dst.0, route.dst.1),
         Action::RemoveRoute { route, .. } => format!("remove-route {}/{}", route.dst.0, route.dst.1),
-        Action::ReleaseRemoved { config, vips } => {
-            format!("release-removed {} ({} addresses)", config.name, vips.len())
+        Action::ReleaseRemoved { config, vips, adverts } => {
+            format!("release-removed {} ({} addresses, {} priority-0 adverts)", config.name, vips.len(), adverts.len())
         }
         Action::AddRule { .. } => "add-rule".into(),
         Action::RemoveRule { .. } => "remove-rule".into(),

@@ -652,8 +652,7 @@ fn track_file_value_changes_priority_and_moves_the_vip() {
         &format!("vrrp_instance VI_1 {{\n interface enp0s3\n virtual_router_id 53\n priority 100\n advert_int 1\n virtual_ipaddress {{\n  {VIP}/32\n }}\n}}\n"),
     );
     lan.start("b", &b);
-    std::thread::sleep(Duration::from_secs(1));
-    assert!(!lan.has_vip("b"));
+    lan.wait(Duration::from_secs(3), |l| l.log("b").contains("(VI_1) Entering BACKUP STATE (init)")).expect("b up");
     // 6 x -10: a drops to 90, b preempts it.
     std::fs::write(&file, "6\n").unwrap();
     lan.wait(Duration::from_secs(2), |l| l.log("a").contains("(VI_1) Changing effective priority from 150 to 90"))
@@ -666,8 +665,14 @@ fn track_file_value_changes_priority_and_moves_the_vip() {
     std::fs::rename(&tmp, &file).unwrap();
     let back = lan.wait(Duration::from_secs(6), |l| l.has_vip("a") && !l.has_vip("b"));
     assert!(back.is_some(), "a did not preempt back:\n{}", lan.log("a"));
-    // Deleted: keepalived treats the value as 0 (no change here), then 30 x -10 is a fault.
+    // 3 x -10 = 120 (still above b); then deleted: keepalived treats the value as 0.
+    std::fs::write(&file, "3\n").unwrap();
+    lan.wait(Duration::from_secs(2), |l| l.log("a").contains("(VI_1) Changing effective priority from 150 to 120"))
+        .unwrap_or_else(|| panic!("{}", lan.log("a")));
     std::fs::remove_file(&file).unwrap();
+    lan.wait(Duration::from_secs(2), |l| l.log("a").contains("(VI_1) Changing effective priority from 120 to 150"))
+        .unwrap_or_else(|| panic!("a deleted file is 0:\n{}", lan.log("a")));
+    // 30 x -10 = -300: a fault.
     std::fs::write(&file, "30\n").unwrap();
     let fault = lan.wait(Duration::from_secs(3), |l| l.log("a").contains("(VI_1) Entering FAULT STATE"));
     assert!(fault.is_some(), "{}", lan.log("a"));

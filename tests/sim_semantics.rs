@@ -406,10 +406,15 @@ fn reload_that_removes_a_master_instance_releases_it() {
     let released: Vec<&Action> =
         s.actions[before..].iter().map(|(_, a)| a).filter(|a| matches!(a, Action::ReleaseRemoved { .. })).collect();
     match released.as_slice() {
-        [Action::ReleaseRemoved { config, vips }] => {
+        [Action::ReleaseRemoved { config, vips, adverts }] => {
             assert_eq!(config.name, "VI_2");
             assert_eq!(vips[0].addr.to_string(), "10.0.0.200");
             assert_eq!(vips[0].dev.as_deref(), Some("eth0"), "the old interface is carried");
+            // Its backup takes over after Skew_Time, not Master_Down (keepalived sends it too).
+            let [a] = adverts.as_slice() else { panic!("{adverts:?}") };
+            let advert = a.advert();
+            assert_eq!((advert.repr.priority, advert.repr.vrid, advert.dst), (0, config.vrid, config.mcast_dst));
+            assert_eq!(advert.repr.addrs.len(), 1);
         }
         other => panic!("{other:?}"),
     }

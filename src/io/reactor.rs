@@ -153,8 +153,9 @@ impl Daemon {
         self.apply_actions(now);
         loop {
             self.rearm_agent_timer();
-            // The previous turn's `now`: the wait may end a little late, never early.
-            let t = now.as_micros();
+            // The clock read again: a long turn (a burst of ACKed netlink requests) must not
+            // make every deadline that much late.
+            let t = sys::monotonic_us();
             let timeout = self.wheel.next_deadline().map(|d| std::time::Duration::from_micros(d.saturating_sub(t)));
             if let Err(e) = self.poll.poll(&mut events, timeout) {
                 if e.kind() != std::io::ErrorKind::Interrupted {
@@ -329,9 +330,20 @@ impl Daemon {
                         self.kernel.address(inst(instance), &vip, false)
                     }
                 }
-                Action::ReleaseRemoved { vips, .. } => {
+                Action::ReleaseRemoved { config, adverts, vips } => {
+                    for a in &adverts {
+                        let advert = a.advert();
+                        let ifindex = self.kernel.iface(advert.interface).map(|x| x.index).unwrap_or(0);
+                        self.vrrp.send(&advert, None, config.family, ifindex, &config.name);
+                    }
                     for v in vips {
                         self.kernel.address(None, &v, false);
+                    }
+                    for r in &config.routes {
+                        self.kernel.route(Some(&config), r, false);
+                    }
+                    for r in &config.rules {
+                        self.kernel.rule(Some(&config), r, false);
                     }
                 }
                 Action::RunScript { script, command, timeout } => self.run_script(script, &command, timeout, now),
@@ -366,7 +378,7 @@ impl Daemon {
         };
         let c = self.agent.conf(i);
         let ifindex = self.kernel.iface(advert.interface).map(|x| x.index).unwrap_or(0);
-        self.vrrp.send(&advert, i, c.family, ifindex, &c.name);
+        self.vrrp.send(&advert, Some(i), c.family, ifindex, &c.name);
     }
 
     /// Starts a run of track script `script`; one that cannot be started has failed.

@@ -192,9 +192,10 @@ pub fn spawn(argv: &[String], run_as: Option<(u32, u32)>) -> io::Result<Child> {
     // not fill the journal of a daemon run in the foreground (-n under systemd or procd).
     let devnull = std::fs::OpenOptions::new().read(true).write(true).open("/dev/null")?;
     let null_fd = devnull.as_raw_fd();
+    let parent = std::process::id() as libc::pid_t;
     // SAFETY: fork() in a single-threaded process; the child only calls async-signal-safe
-    // functions (setpgid, dup2, sigprocmask, signal, prctl, close_range, setgid, setuid,
-    // execv, _exit) on memory prepared before the fork.
+    // functions (setpgid, dup2, sigprocmask, signal, close_range, setgroups, setgid, setuid,
+    // prctl, getppid, execv, _exit) on memory prepared before the fork.
     let pid = unsafe { libc::fork() };
     if pid < 0 {
         return Err(io::Error::last_os_error());
@@ -214,12 +215,19 @@ pub fn spawn(argv: &[String], run_as: Option<(u32, u32)>) -> io::Result<Child> {
                     libc::signal(sig, libc::SIG_DFL);
                 }
             }
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
             libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32);
             if let Some((uid, gid)) = run_as {
-                if libc::setgid(gid) != 0 || libc::setuid(uid) != 0 {
+                // keepalived set_privileges(): the script's own group only, no supplementary
+                // groups of root's, then the gid, then the uid.
+                let gid = gid as libc::gid_t;
+                if libc::setgroups(1, &gid) != 0 || libc::setgid(gid) != 0 || libc::setuid(uid) != 0 {
                     libc::_exit(126);
                 }
+            }
+            // After the credentials change, which clears it: the script hears of our death.
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+            if libc::getppid() != parent {
+                libc::_exit(1);
             }
             libc::execv(ptrs[0], ptrs.as_ptr());
             libc::_exit(127);

@@ -76,16 +76,15 @@ impl TrackFiles {
             if self.inotify.is_none() {
                 match sys::inotify_init() {
                     Ok(fd) => self.inotify = Some(std::fs::File::from(fd)),
-                    Err(e) => {
-                        log::warn!("Unable to monitor vrrp track files: {e}");
-                        return values;
-                    }
+                    // Read once at least; changes will not be seen.
+                    Err(e) => log::warn!("Unable to monitor vrrp track files: {e}"),
                 }
             }
-            let inotify = self.inotify.as_ref().expect("just opened");
-            match sys::inotify_watch(inotify, dir, MASK) {
-                Ok(wd) => self.files.push(Watched { id, path: path.clone(), wd, name: name.to_os_string() }),
-                Err(e) => log::warn!("track file {} is not accessible - ignoring ({e})", tf.name),
+            if let Some(inotify) = self.inotify.as_ref() {
+                match sys::inotify_watch(inotify, dir, MASK) {
+                    Ok(wd) => self.files.push(Watched { id, path: path.clone(), wd, name: name.to_os_string() }),
+                    Err(e) => log::warn!("track file {} is not accessible - ignoring ({e})", tf.name),
+                }
             }
             values.push((id, read_value(&path)));
         }
@@ -117,6 +116,11 @@ impl TrackFiles {
                 let name_len = name_bytes.iter().position(|&b| b == 0).unwrap_or(name_bytes.len());
                 let name = std::ffi::OsStr::from_bytes(&name_bytes[..name_len]);
                 at += EVENT_HEADER + len;
+                if mask & libc::IN_Q_OVERFLOW != 0 {
+                    // Events were lost: every file may have changed.
+                    out.extend(self.files.iter().map(|f| (f.id, read_value(&f.path))));
+                    continue;
+                }
                 if mask & libc::IN_ISDIR != 0 {
                     continue;
                 }

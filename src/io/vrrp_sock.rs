@@ -41,6 +41,8 @@ pub(crate) struct VrrpSockets {
     tx: HashMap<(String, Family), OwnedFd>,
     /// The last IPv4 Identification sent, per instance.
     ip_ids: Vec<u16>,
+    /// The IP ID sequence of released instances' last adverts.
+    removed_ip_id: u16,
     batch: sys::RecvBatch,
     /// IPv6 receive buffer (a jumbo frame's worth).
     buf: Vec<u8>,
@@ -172,7 +174,9 @@ impl VrrpSockets {
     /// (`ifindex` scopes the destination). Nothing is sent when that socket is not open, or
     /// to an IPv4 destination from an IPv6 source. Send errors are logged with the instance's
     /// `name`, except ENETUNREACH/ENETDOWN: keepalived is quiet while the interface is down.
-    pub(crate) fn send(&mut self, advert: &Advert, instance: InstanceId, family: Family, ifindex: u32, name: &str) {
+    /// Frames and sends `advert`; `instance` picks its IP ID sequence (None: the advert of an
+    /// instance a reload removed, which gets the next ID of a sequence of its own).
+    pub(crate) fn send(&mut self, advert: &Advert, instance: Option<InstanceId>, family: Family, ifindex: u32, name: &str) {
         let Some(fd) = self.tx.get(&(advert.interface.to_string(), family)) else { return };
         let len = advert.repr.buffer_len();
         let result = match (advert.src, advert.dst) {
@@ -181,7 +185,10 @@ impl VrrpSockets {
                 if advert.repr.emit(&mut frame[ipv4::HEADER_LEN..], advert.checksum).is_err() {
                     return;
                 }
-                let ident = &mut self.ip_ids[instance.index()];
+                let ident = match instance {
+                    Some(i) => &mut self.ip_ids[i.index()],
+                    None => &mut self.removed_ip_id,
+                };
                 *ident = ipv4::next_ident(*ident);
                 let ip = ipv4::Repr {
                     src,

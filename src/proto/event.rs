@@ -230,12 +230,15 @@ pub enum Action {
         /// The address with its options.
         vip: Vip,
     },
-    /// A reload removed an instance that was MASTER: its last priority-0 advert (built from
-    /// the old configuration, since the instance no longer exists) and its addresses to
-    /// delete (each with `dev` set to the old instance's interface).
+    /// A reload removed an instance that was MASTER (keepalived vrrp_restore_interface()):
+    /// send its priority-0 adverts (built from the old configuration, since the instance no
+    /// longer exists), then delete its VIPs (each with `dev` set to the old instance's
+    /// interface), routes and rules.
     ReleaseRemoved {
         /// The removed instance's configuration.
         config: Box<Instance>,
+        /// One priority-0 advert per destination (the group, or each unicast peer).
+        adverts: Vec<super::ReleaseAdvert>,
         /// Its VIPs, `dev` filled in.
         vips: Vec<Vip>,
     },

@@ -136,6 +136,61 @@ impl Inst {
     }
 }
 
+/// The one advert builder: what an instance configured as `c`, with these fixed fields and
+/// VIPs, sends from `src` to `dst` announcing `priority`.
+fn build_advert<'a>(
+    c: &'a Instance,
+    spec: AdvertSpec,
+    addrs: Addrs<'a>,
+    interface: &'a str,
+    priority: u8,
+    src: IpAddr,
+    dst: IpAddr,
+) -> Advert<'a> {
+    let multicast = c.unicast_peers.is_empty();
+    Advert {
+        repr: vrrp::Repr {
+            version: spec.version,
+            vrid: spec.vrid,
+            priority,
+            interval: spec.interval,
+            auth: spec.auth,
+            addrs,
+            reserved: 0,
+        },
+        checksum: ChecksumMode::for_packet(spec.version, src, dst, spec.v3_checksum_as_v2),
+        src,
+        dst,
+        ttl: if multicast { 255 } else { c.unicast_ttl },
+        multicast,
+        interface,
+    }
+}
+
+/// The priority-0 advert of an instance a reload removed while it was MASTER: built before
+/// its configuration went, owned because no `InstanceId` names it any more.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseAdvert {
+    config: Box<Instance>,
+    spec: AdvertSpec,
+    vip4: Vec<Ipv4Addr>,
+    vip6: Vec<Ipv6Addr>,
+    src: IpAddr,
+    dst: IpAddr,
+}
+
+impl ReleaseAdvert {
+    /// The advert to send, as [`Agent::advert`] would have built it.
+    pub fn advert(&self) -> Advert<'_> {
+        let addrs = match self.config.family {
+            Family::V4 => Addrs::V4(&self.vip4),
+            Family::V6 => Addrs::V6(&self.vip6),
+        };
+        let interface = self.config.interface.as_deref().unwrap_or("");
+        build_advert(&self.config, self.spec, addrs, interface, 0, self.src, self.dst)
+    }
+}
+
 impl Agent {
     /// The advert instance `i` sends announcing `priority` to `dst` (what
     /// [`Action::SendAdvert`] asks for), or why there is none.
@@ -143,32 +198,38 @@ impl Agent {
         let c = self.conf(i);
         let interface = c.interface.as_deref().ok_or(NoAdvert::NoInterface)?;
         let src = self.source_address(i).ok_or(NoAdvert::NoSourceAddress { interface })?;
-        let repr = self.advert_repr(i, priority);
-        let multicast = c.unicast_peers.is_empty();
-        Ok(Advert {
-            repr,
-            checksum: self.advert_checksum(i, src, dst),
-            src,
-            dst,
-            ttl: if multicast { 255 } else { c.unicast_ttl },
-            multicast,
-            interface,
-        })
+        let rt = &self.inst[i.index()];
+        Ok(build_advert(c, rt.spec, rt.addrs(c.family), interface, priority, src, dst))
+    }
+
+    /// The priority-0 adverts (one per destination) of old instance `old`, configured as `c`,
+    /// that a reload is removing.
+    pub(crate) fn release_adverts(&self, c: &Instance, old: &Inst) -> Vec<ReleaseAdvert> {
+        let Some(src) = self.source_for(c) else { return Vec::new() };
+        let dsts: Vec<IpAddr> = if c.unicast_peers.is_empty() {
+            vec![c.mcast_dst]
+        } else {
+            c.unicast_peers.iter().map(|p| p.addr).collect()
+        };
+        dsts.into_iter()
+            .map(|dst| ReleaseAdvert {
+                config: Box::new(c.clone()),
+                spec: old.spec,
+                vip4: old.vip4.clone(),
+                vip6: old.vip6.clone(),
+                src,
+                dst,
+            })
+            .collect()
     }
 
     /// The VRRP part of instance `i`'s advert announcing `priority`: what any router with
     /// this instance's configuration sends (RFC 3768 §5.3, RFC 5798 §5.2).
     pub fn advert_repr(&self, i: InstanceId, priority: u8) -> vrrp::Repr<'_> {
+        let c = self.conf(i);
         let rt = &self.inst[i.index()];
-        vrrp::Repr {
-            version: rt.spec.version,
-            vrid: rt.spec.vrid,
-            priority,
-            interval: rt.spec.interval,
-            auth: rt.spec.auth,
-            addrs: rt.addrs(self.conf(i).family),
-            reserved: 0,
-        }
+        let unspecified = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
+        build_advert(c, rt.spec, rt.addrs(c.family), "", priority, unspecified, unspecified).repr
     }
 
     /// How instance `i`'s adverts from `src` to `dst` are checksummed.

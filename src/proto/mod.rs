@@ -1,7 +1,7 @@
 //! The VRRP protocol core (RFC 3768, RFC 5798, keepalived 2.2.7 semantics): per-instance state
 //! machines, tracking and effective priorities, sync groups, GARP schedules, reload.
 //!
-//! Sans-IO (the quinn-proto shape, ARCHITECTURE.md "The core"): no clock, no sockets, no
+//! Sans-IO (the quinn-proto shape, ARCHITECTURE.md "Layers"): no clock, no sockets, no
 //! processes, no randomness. Every entry point takes `now`; inputs arrive through
 //! [`Agent::handle`]; outputs queue up as [`Action`]s drained with [`Agent::poll_action`];
 //! [`Agent::poll_timeout`] says when to call back with [`Input::Timeout`].
@@ -23,7 +23,7 @@ mod timers;
 pub mod track;
 
 pub use event::{Action, Input, InstanceId, Level, ScriptId, ScriptResult, ScriptStatus, State, Stats, TrackFileId};
-pub use instance::{Advert, NoAdvert};
+pub use instance::{Advert, NoAdvert, ReleaseAdvert};
 pub use time::Instant;
 
 use crate::config::model::{Config, Family, Instance, Micros, VrrpScript};
@@ -253,7 +253,9 @@ impl Agent {
                 Timer::Script(id) => self.script_timer_fired(id, now),
                 Timer::Link(l) => self.link_timer_fired(l, now),
                 Timer::Startup => {
-                    for i in self.instance_ids() {
+                    let waiting: Vec<InstanceId> =
+                        self.instance_ids().filter(|&i| self.inst[i.index()].state == State::Init).collect();
+                    for i in waiting {
                         self.start_instance(i, now);
                     }
                 }
@@ -338,7 +340,11 @@ impl Agent {
     /// The instance's source address: `unicast_src_ip`, else the first address of its family
     /// on its interface that is not a VIP (keepalived excludes VIPs, remove_residual_vips()).
     pub fn source_address(&self, i: InstanceId) -> Option<IpAddr> {
-        let c = self.conf(i);
+        self.source_for(self.conf(i))
+    }
+
+    /// The source address an instance configured as `c` uses (see [`Agent::source_address`]).
+    fn source_for(&self, c: &Instance) -> Option<IpAddr> {
         if let Some(s) = c.unicast_src {
             return Some(s);
         }

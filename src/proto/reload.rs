@@ -77,7 +77,8 @@ impl Agent {
                     .map(|v| Vip { dev: v.dev.clone().or_else(|| c.interface.clone()), ..v.clone() })
                     .collect();
                 self.log(Level::Info, format!("({}) removed by reload - releasing its VIPs", c.name));
-                self.out.push_back(Action::ReleaseRemoved { config: Box::new(c.clone()), vips });
+                let adverts = self.release_adverts(c, &old_inst[o]);
+                self.out.push_back(Action::ReleaseRemoved { config: Box::new(c.clone()), adverts, vips });
             }
             let word = if c.notify.deleted.is_some() { "DELETED" } else { "FAULT" };
             if let Some(cmd) = &c.notify.generic {
@@ -87,7 +88,10 @@ impl Agent {
         }
         for &i in &fresh {
             self.remove_leftovers(i);
-            self.start_instance(i, now);
+            // During vrrp_startup_delay a new instance waits with the others.
+            if !self.in_startup_delay() {
+                self.start_instance(i, now);
+            }
         }
         self.reloading = true;
         for n in 0..self.inst.len() {

@@ -213,9 +213,6 @@ impl Agent {
         self.fifo(format!("INSTANCE \"{}\" MASTER_RX_LOWER_PRI {}\n", c.name, ours));
     }
 
-    /// An address left `interface`. keepalived set_vrrp_backup(): a VIP of a MASTER deleted by
-    /// someone else makes it send priority 0, release the rest, go BACKUP and retake after
-    /// Skew_Time.
     /// An address appeared: an instance on that interface in FAULT for want of a source
     /// address may now leave it (keepalived: "Assigned address ... for interface").
     pub(crate) fn on_address_added(&mut self, now: Instant, interface: &str, addr: IpAddr) {
@@ -241,6 +238,9 @@ impl Agent {
         self.instance_ids().any(|i| self.on_interface(i, interface))
     }
 
+    /// An address left `interface`. An instance left without a source address goes FAULT.
+    /// keepalived set_vrrp_backup(): a VIP of a MASTER deleted by someone else makes it send
+    /// priority 0, release the rest, go BACKUP and retake after Skew_Time.
     pub(crate) fn on_address_removed(&mut self, now: Instant, interface: &str, addr: IpAddr) {
         let known = self.addrs.get(interface).is_some_and(|l| l.contains(&addr));
         if known && self.is_instance_interface(interface) && !self.is_vip(addr) {

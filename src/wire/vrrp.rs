@@ -625,8 +625,8 @@ pub struct RxMeta {
     pub dst: IpAddr,
     /// IPv4 TTL or IPv6 hop limit.
     pub ttl: u8,
-    /// Bytes of the received frame before the VRRP payload (IP header plus any extension),
-    /// used for the Ethernet minimum-frame padding allowance.
+    /// Bytes of the received datagram before the VRRP payload (the IPv4 header with its
+    /// options; 40 for IPv6): keepalived's length messages count IPv4 adverts with it.
     pub header_len: usize,
 }
 
