@@ -528,3 +528,41 @@ fn root_scripts_on_unsafe_paths_are_disabled_only_with_script_security() {
     assert_eq!(l.config.scripts.len(), 1);
     assert_eq!(l.config_test_status(), 0);
 }
+
+/// keepalived accepts these silently; they cannot do anything in vrrpd, which says so.
+#[test]
+fn keywords_without_an_effect_in_vrrpd_are_reported() {
+    let text = format!(
+        "global_defs {{\n default_interface eth1\n dynamic_interfaces allow_if_changes\n}}\n{}",
+        inst(&format!(" accept\n no_accept\n debug 2\n{BASE}"))
+    );
+    let l = load(&text);
+    for (kw, line, col) in [
+        ("default_interface", 2, 2),
+        ("allow_if_changes", 3, 21),
+        ("accept", 6, 2),
+        ("no_accept", 7, 2),
+        ("debug", 8, 2),
+    ] {
+        expect(&l, &format!("'{kw}' has no effect in vrrpd - ignored"), line, col, Effect::Corrected);
+    }
+    assert_eq!(l.diagnostics.list.len(), 5, "{:#?}", l.diagnostics.list);
+    assert_eq!(l.config.global.default_interface, None);
+    assert!(l.config.global.dynamic_interfaces, "dynamic_interfaces itself is used");
+}
+
+/// keepalived 2.2.7 has these for instances only, and no `nodad` VIP option (only `-nodad`).
+#[test]
+fn instance_only_notifies_in_a_sync_group_and_nodad_are_unknown() {
+    let text = format!(
+        "{}vrrp_sync_group G {{\n group {{\n  VI_1\n }}\n notify_deleted\n notify_master_rx_lower_pri /bin/true\n}}\n",
+        inst(" interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n 10.0.0.1 nodad\n }\n")
+    );
+    let l = load(&text);
+    expect(&l, "Unknown configuration entry 'nodad' for ip address - ignoring", 5, 11, Effect::Corrected);
+    expect(&l, "Unknown keyword 'notify_deleted' in vrrp_sync_group", 12, 2, Effect::Corrected);
+    expect(&l, "Unknown keyword 'notify_master_rx_lower_pri' in vrrp_sync_group", 13, 2, Effect::Corrected);
+    assert_eq!(l.diagnostics.list.iter().filter(|d| d.effect == Effect::Corrected).count(), 3);
+    assert_eq!(l.config.sync_groups[0].notify, Notifies::default());
+    assert_eq!(l.config.instances[0].vips[0].flags, Vec::<String>::new(), "the address itself is kept");
+}

@@ -415,7 +415,7 @@ fn vip_line_syntax() {
     expect(&l, "Unknown configuration entry '10.0.0.7' for ip address - ignoring", 6, 10, Effect::Corrected);
     expect(&l, "invalid virtual address", 7, 1, Effect::Corrected);
     let e = &i.excluded_vips[0];
-    assert_eq!((e.flags.clone(), e.preferred_lft), (vec!["nodad".to_string()], Some(u32::MAX)));
+    assert_eq!((e.flags.clone(), e.preferred_lft), (vec!["-nodad".to_string()], Some(u32::MAX)));
 }
 
 #[test]
