@@ -427,3 +427,17 @@ fn nul_bytes_and_long_lines_are_reported() {
     expect(&l, "NUL byte", 2, 13, Effect::Corrected);
     expect(&l, "line too long (70000 bytes", 3, 1, Effect::Corrected);
 }
+
+#[test]
+fn builtin_parameters_expand() {
+    let t = TempDir::new("builtins");
+    let main =
+        t.write("main.conf", "global_defs {\n router_id ${_BANG}${_INSTANCE}:${_ENV NO_SUCH_VARIABLE}:${_PWD}\n}\n");
+    let l = load_file(&main);
+    no_diagnostics(&l);
+    let dir = std::fs::canonicalize(&t.0).unwrap_or(t.0.clone());
+    let got = l.config.global.router_id.clone().unwrap();
+    // `_INSTANCE` is the config id (-i), `_ENV` an environment variable (empty when unset),
+    // `_PWD` the directory of the file being read.
+    assert!(got == format!("!r1::{}", t.0.display()) || got == format!("!r1::{}", dir.display()), "{got}");
+}
