@@ -68,6 +68,7 @@ lint:
 	echo shellcheck $$scripts; shellcheck $$scripts
 	$(CARGO) clippy --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --lib
+	@sh tests/lint/architecture-map.sh
 
 # Quick: format, clippy, and the pure tests (debug build, small random loops; see CHECK_TESTS).
 check:
@@ -86,6 +87,8 @@ netns-test:
 	$(CARGO) test --release --test netns_config --test netns_daemon -- --ignored --test-threads=1
 	@if command -v keepalived >/dev/null; then $(CARGO) test --release --test netns_interop -- --ignored --test-threads=1 --nocapture; \
 	else echo "*** SKIPPED: interop with keepalived (not installed)"; fi
+	@if command -v keepalived >/dev/null && command -v python3 >/dev/null; then $(CARGO) test --release --test netns_differential -- --ignored --test-threads=1 --nocapture; \
+	else echo "*** SKIPPED: differential test against keepalived (keepalived or python3 not installed)"; fi
 
 # The namespace suite three times beside two CPU-bound processes (root).
 stress-test: release

@@ -111,6 +111,20 @@ fn run_daemon(opts: &Options, config: vrrpd::config::Config, load_opts: LoadOpti
     };
     vrrpd::io::logger::Logger::install(ident, opts.log_console, opts.log_detail, opts.log_facility, !opts.no_syslog);
     log::info!("Starting vrrpd v{} (keepalived v2.2.7 compatible)", env!("CARGO_PKG_VERSION"));
+    // keepalived `-u`: its default umask is 0177, so pid files, dumps and whatever the
+    // scripts create are 0600 unless asked otherwise (measured: a notify script's file).
+    vrrpd::io::sys::set_umask(opts.umask.unwrap_or(0o177));
+    if opts.core_dump {
+        if let Err(e) = vrrpd::io::sys::allow_core_dumps() {
+            log::warn!("-m: cannot lift the core size limit: {e}");
+        }
+    }
+    if opts.dont_respawn {
+        log::warn!("-R/--dont-respawn has no effect: vrrpd is one process, with no child to respawn");
+    }
+    for option in &opts.ignored {
+        log::warn!("--{option} has no effect: vrrpd runs only the VRRP side of keepalived");
+    }
     let pid = std::process::id().to_string() + "\n";
     for path in [&opts.pid_file, &opts.vrrp_pid_file] {
         if let Some(dir) = path.parent().filter(|_| opts.namespace.is_some()) {
@@ -120,12 +134,13 @@ fn run_daemon(opts: &Options, config: vrrpd::config::Config, load_opts: LoadOpti
             log::warn!("cannot write pid file {}: {e}", path.display());
         }
     }
-    let dopts = vrrpd::io::daemon::Options {
+    let dopts = vrrpd::io::reactor::Options {
         config_path: opts.config_file.clone(),
         load: load_opts,
         dont_release_vrrp: opts.dont_release_vrrp,
+        address_monitoring: opts.address_monitoring,
     };
-    let code = match vrrpd::io::daemon::Daemon::new(config, dopts) {
+    let code = match vrrpd::io::reactor::Daemon::new(config, dopts) {
         Ok(mut d) => d.run(),
         Err(e) => {
             log::error!("{e}");

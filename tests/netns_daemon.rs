@@ -563,6 +563,117 @@ fn scripts_reordered_by_reload_while_one_runs_keep_running_on_schedule() {
     assert!(!log.contains("already running"), "{log}");
 }
 
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn what_a_timed_out_script_started_dies_with_it_and_nothing_outlives_the_daemon() {
+    let mut lan = Lan::new("g");
+    // A copy of sleep at a path of our own, so pgrep sees only this test's orphans.
+    let orphan = lan.dir.0.join("orphan-sleep");
+    std::fs::copy("/bin/sleep", &orphan).unwrap();
+    // The script starts a child that ignores SIGTERM, then hangs past its timeout.
+    let script =
+        script_file(&lan, "stubborn.sh", &format!("(trap '' TERM; exec {} 1000) &\nsleep 100", orphan.display()));
+    let conf = lan.conf(
+        "a.conf",
+        &format!(
+            "vrrp_script stubborn {{\n script {}\n interval 1\n timeout 0.3\n weight -10\n}}\n{}",
+            script.display(),
+            reload_instance(&["stubborn"])
+        ),
+    );
+    lan.start("a", &conf);
+    lan.wait(Duration::from_secs(3), |l| l.log("a").contains("VRRP_Script(stubborn) timed_out")).expect("timed out");
+    // Each run leaves an orphan that ignores SIGTERM; the group SIGKILL 2 s after the timeout
+    // reaches it although the script itself is long gone. Over 6 runs at most the last three
+    // orphans can be alive (the fixed code), never one per run (the old one).
+    let started = Instant::now();
+    let mut most = 0;
+    while started.elapsed() < Duration::from_secs(6) {
+        most = most.max(pids_running(&orphan).len());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(most <= 3, "{most} orphans alive at once");
+    assert!(!pids_running(&orphan).is_empty(), "the latest run's orphan is alive before the stop");
+    lan.signal("a", "TERM");
+    assert_eq!(lan.wait_exit("a", Duration::from_secs(3)), Some(0));
+    let gone = lan.wait(Duration::from_secs(2), |_| pids_running(&orphan).is_empty());
+    assert!(gone.is_some(), "orphans outlived vrrpd: {:?}", pids_running(&orphan));
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn script_output_goes_to_dev_null_not_to_the_daemons_log() {
+    let mut lan = Lan::new("q");
+    // 1 MB on stdout and on stderr per run; under -n the daemon's stderr is its log.
+    let chatty = script_file(
+        &lan,
+        "chatty.sh",
+        "head -c 1000000 /dev/zero | tr '\\000' x\nhead -c 1000000 /dev/zero | tr '\\000' y >&2",
+    );
+    let conf = lan.conf(
+        "a.conf",
+        &format!(
+            "vrrp_script chatty {{\n script {}\n interval 1\n weight -10\n}}\n{}",
+            chatty.display(),
+            reload_instance(&["chatty"])
+        ),
+    );
+    lan.start("a", &conf);
+    lan.wait(Duration::from_secs(5), |l| l.log("a").matches("VRRP_Script(chatty) succeeded").count() == 1)
+        .expect("the script ran");
+    lan.wait(Duration::from_secs(6), |l| l.has_vip("a")).expect("master");
+    let log = lan.log("a");
+    assert!(log.len() < 100_000, "the log grew to {} bytes", log.len());
+    assert!(!log.contains("xxxx") && !log.contains("yyyy"));
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn track_file_value_changes_priority_and_moves_the_vip() {
+    let mut lan = Lan::new("tf");
+    let file = lan.dir.0.join("prio");
+    let conf = |prio: u8| {
+        format!(
+            "vrrp_track_file tf {{\n file {}\n weight -10\n init_file 0 overwrite\n}}\n\
+             vrrp_instance VI_1 {{\n interface enp0s3\n virtual_router_id 53\n priority {prio}\n advert_int 1\n \
+             virtual_ipaddress {{\n  {VIP}/32\n }}\n track_file {{\n  tf\n }}\n}}\n",
+            file.display()
+        )
+    };
+    // init_file 0 overwrite: the file exists with 0 before either daemon reads it.
+    std::fs::write(&file, "7\n").unwrap();
+    let a = lan.conf("a.conf", &conf(150));
+    lan.start("a", &a);
+    lan.wait(Duration::from_secs(6), |l| l.has_vip("a")).unwrap_or_else(|| panic!("{}", lan.log("a")));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "0\n", "init_file 0 overwrite");
+    // b does not track the file.
+    let b = lan.conf(
+        "b.conf",
+        &format!("vrrp_instance VI_1 {{\n interface enp0s3\n virtual_router_id 53\n priority 100\n advert_int 1\n virtual_ipaddress {{\n  {VIP}/32\n }}\n}}\n"),
+    );
+    lan.start("b", &b);
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(!lan.has_vip("b"));
+    // 6 x -10: a drops to 90, b preempts it.
+    std::fs::write(&file, "6\n").unwrap();
+    lan.wait(Duration::from_secs(2), |l| l.log("a").contains("(VI_1) Changing effective priority from 150 to 90"))
+        .unwrap_or_else(|| panic!("the write was not seen:\n{}", lan.log("a")));
+    let moved = lan.wait(Duration::from_secs(6), |l| l.has_vip("b") && !l.has_vip("a"));
+    assert!(moved.is_some(), "the VIP did not move:\n{}\n{}", lan.log("a"), lan.log("b"));
+    // Replaced by a rename (as editors and config tools write): read again; 0 is 150 again.
+    let tmp = lan.dir.0.join("prio.new");
+    std::fs::write(&tmp, "0\n").unwrap();
+    std::fs::rename(&tmp, &file).unwrap();
+    let back = lan.wait(Duration::from_secs(6), |l| l.has_vip("a") && !l.has_vip("b"));
+    assert!(back.is_some(), "a did not preempt back:\n{}", lan.log("a"));
+    // Deleted: keepalived treats the value as 0 (no change here), then 30 x -10 is a fault.
+    std::fs::remove_file(&file).unwrap();
+    std::fs::write(&file, "30\n").unwrap();
+    let fault = lan.wait(Duration::from_secs(3), |l| l.log("a").contains("(VI_1) Entering FAULT STATE"));
+    assert!(fault.is_some(), "{}", lan.log("a"));
+    lan.wait(Duration::from_secs(6), |l| l.has_vip("b")).expect("b holds the VIP while a is in FAULT");
+}
+
 // ---- keyword effects in the kernel (tests/data/keyword-effects.tsv names these) ----
 
 /// Two more links in node a's namespace, dmy0 (10.70.0.1/24) and dmy1 (10.71.0.1/24): veth

@@ -32,6 +32,9 @@ if [ "$(id -u)" = 0 ] || [ "$what" != test ]; then
     need mount mount
     need sysctl procps
 fi
+if [ "$what" = bench ]; then
+    need bc bc
+fi
 if [ -n "$missing" ]; then
     printf "preflight: missing tools:%b\n" "$missing" >&2
     echo "preflight: install them (as root: apt-get install -y PACKAGE...), or run .ci/run which does" >&2

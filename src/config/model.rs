@@ -1,6 +1,6 @@
 //! The typed, validated configuration: what the daemon runs. Every field holds its effective
 //! value after keepalived's defaults and auto-corrections; nothing is left for consumers to
-//! default again. Times are integer microseconds (DESIGN rule 2).
+//! default again. Times are integer microseconds (ARCHITECTURE.md, rule 2).
 use super::diag::Location;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 

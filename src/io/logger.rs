@@ -89,7 +89,7 @@ impl log::Log for Logger {
 mod tests {
     #[test]
     fn keepalived_console_timestamp() {
-        // 2026-11-24 18:00:18 UTC was a Tuesday (reference §3.1's example prefix).
+        // 2026-11-24 18:00:18 UTC was a Tuesday (the module doc's keepalived console prefix).
         assert_eq!(super::timestamp(1_795_543_218), "Tue Nov 24 18:00:18 2026");
         assert_eq!(super::timestamp(0), "Thu Jan  1 00:00:00 1970");
         assert_eq!(super::timestamp(951_782_400), "Tue Feb 29 00:00:00 2000");

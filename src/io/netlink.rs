@@ -153,7 +153,8 @@ impl Netlink {
         }
     }
 
-    /// Drains pending events until the socket would block (mio discipline, DESIGN rule 7).
+    /// Drains pending events until the socket would block (mio is edge-triggered: a socket
+    /// left with data would not wake the loop again).
     /// Returns false on ENOBUFS (events were lost: the caller re-dumps).
     pub fn drain(&mut self, mut f: impl FnMut(Parsed)) -> Result<bool, NetlinkError> {
         loop {

@@ -1,5 +1,6 @@
-//! Thin libc wrappers: the only `unsafe` in vrrpd (DESIGN rule 8). Each returns
-//! `io::Result` with errno, takes and gives `OwnedFd`s, and documents why its call is sound.
+//! Thin libc wrappers: the only `unsafe` in vrrpd (lib.rs denies it everywhere else). Each
+//! returns `io::Result` with errno, takes and gives `OwnedFd`s, and documents why its call is
+//! sound.
 #![allow(unsafe_code)]
 use std::ffi::CString;
 use std::io;
@@ -22,7 +23,7 @@ fn check_size(ret: libc::ssize_t) -> io::Result<usize> {
     }
 }
 
-/// CLOCK_MONOTONIC in microseconds: the one clock of the reactor (DESIGN rule 1).
+/// CLOCK_MONOTONIC in microseconds: the one clock of the reactor, read once per loop turn.
 pub fn monotonic_us() -> u64 {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `ts` is a valid, writable timespec; CLOCK_MONOTONIC always exists on Linux.
@@ -93,17 +94,6 @@ pub fn join_v4(fd: &OwnedFd, group: Ipv4Addr, ifindex: u32) -> io::Result<()> {
         imr_ifindex: ifindex as libc::c_int,
     };
     setsockopt_value(fd, libc::IPPROTO_IP, libc::IP_ADD_MEMBERSHIP, &m)
-}
-
-pub fn if_nametoindex(name: &str) -> io::Result<u32> {
-    let c = CString::new(name).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
-    // SAFETY: `c` is a NUL-terminated string alive for the call.
-    let idx = unsafe { libc::if_nametoindex(c.as_ptr()) };
-    if idx == 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(idx)
-    }
 }
 
 /// Binds a netlink socket to our port id (chosen by the kernel) and `groups`.
@@ -187,8 +177,9 @@ pub struct Child {
 }
 
 /// fork/exec without a shell: the child gets its own process group, default signal
-/// dispositions and an empty mask, PR_SET_PDEATHSIG(SIGTERM), fds above 2 closed, and (when
-/// given) the uid/gid to run as. `argv[0]` must be a path (resolved by the config loader).
+/// dispositions and an empty mask, PR_SET_PDEATHSIG(SIGTERM), stdin/stdout/stderr on
+/// /dev/null and the fds above 2 closed, and (when given) the uid/gid to run as. `argv[0]`
+/// must be a path (resolved by the config loader).
 pub fn spawn(argv: &[String], run_as: Option<(u32, u32)>) -> io::Result<Child> {
     let cargs: Vec<CString> = argv
         .iter()
@@ -197,9 +188,13 @@ pub fn spawn(argv: &[String], run_as: Option<(u32, u32)>) -> io::Result<Child> {
         .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
     let mut ptrs: Vec<*const libc::c_char> = cargs.iter().map(|c| c.as_ptr()).collect();
     ptrs.push(std::ptr::null());
+    // keepalived runs scripts with stdin, stdout and stderr on /dev/null: a chatty script must
+    // not fill the journal of a daemon run in the foreground (-n under systemd or procd).
+    let devnull = std::fs::OpenOptions::new().read(true).write(true).open("/dev/null")?;
+    let null_fd = devnull.as_raw_fd();
     // SAFETY: fork() in a single-threaded process; the child only calls async-signal-safe
-    // functions (setpgid, sigprocmask, signal, prctl, close_range, setgid, setuid, execv,
-    // _exit) on memory prepared before the fork.
+    // functions (setpgid, dup2, sigprocmask, signal, prctl, close_range, setgid, setuid,
+    // execv, _exit) on memory prepared before the fork.
     let pid = unsafe { libc::fork() };
     if pid < 0 {
         return Err(io::Error::last_os_error());
@@ -208,6 +203,9 @@ pub fn spawn(argv: &[String], run_as: Option<(u32, u32)>) -> io::Result<Child> {
         // SAFETY: see above; every call uses only pre-fork data and never returns on success.
         unsafe {
             libc::setpgid(0, 0);
+            for fd in 0..3 {
+                libc::dup2(null_fd, fd);
+            }
             let mut empty: libc::sigset_t = std::mem::zeroed();
             libc::sigemptyset(&mut empty);
             libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
@@ -235,6 +233,12 @@ pub fn kill_group(pgid: i32, sig: libc::c_int) -> io::Result<()> {
     // SAFETY: plain syscall with integer arguments.
     check(unsafe { libc::kill(-pgid, sig) })?;
     Ok(())
+}
+
+/// Some process is still in process group `pgid` (kill with signal 0 reaches it).
+pub fn group_exists(pgid: i32) -> bool {
+    // SAFETY: plain syscall with integer arguments; signal 0 only checks.
+    unsafe { libc::kill(-pgid, 0) == 0 }
 }
 
 /// Reaps one exited child without blocking: Some((pid, raw wait status)), or None.
@@ -301,6 +305,37 @@ pub fn if_index(name: &str) -> Option<u32> {
     // SAFETY: `c` is a NUL-terminated name alive for the call.
     let index = unsafe { libc::if_nametoindex(c.as_ptr()) };
     (index != 0).then_some(index)
+}
+
+/// inotify_init1(IN_NONBLOCK | IN_CLOEXEC): the fd track files are watched through.
+pub fn inotify_init() -> io::Result<OwnedFd> {
+    // SAFETY: plain syscall; a non-negative result is a new fd that we own from here on.
+    let fd = check(unsafe { libc::inotify_init1(libc::IN_NONBLOCK | libc::IN_CLOEXEC) })?;
+    // SAFETY: `fd` was just returned by the kernel and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// inotify_add_watch(2): watches `path` for the events in `mask`; returns the watch descriptor
+/// (the same one for a path watched twice).
+pub fn inotify_watch(fd: &impl AsRawFd, path: &std::path::Path, mask: u32) -> io::Result<i32> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = CString::new(path.as_os_str().as_bytes()).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    // SAFETY: `c` is a NUL-terminated path alive for the call.
+    check(unsafe { libc::inotify_add_watch(fd.as_raw_fd(), c.as_ptr(), mask) })
+}
+
+/// umask(2) (keepalived `-u`): the mode bits files the daemon creates never get.
+pub fn set_umask(mask: u32) {
+    // SAFETY: plain syscall; it cannot fail.
+    unsafe { libc::umask(mask as libc::mode_t) };
+}
+
+/// keepalived `-m`: core dumps of any size (RLIMIT_CORE unlimited).
+pub fn allow_core_dumps() -> io::Result<()> {
+    let limit = libc::rlimit { rlim_cur: libc::RLIM_INFINITY, rlim_max: libc::RLIM_INFINITY };
+    // SAFETY: `limit` is a live rlimit for the call.
+    check(unsafe { libc::setrlimit(libc::RLIMIT_CORE, &limit) })?;
+    Ok(())
 }
 
 /// mkfifo(3) with `mode`; an existing FIFO is fine.

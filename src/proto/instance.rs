@@ -10,6 +10,9 @@ use crate::config::model::{Auth, Family, Instance, Micros, SECOND};
 use crate::wire::vrrp::{self, Addrs, ChecksumMode, Expect, V2Auth, Version};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+/// The `drops_logged` bit of "received lower priority ... - discarding".
+pub(crate) const LOWER_PRIORITY_LOGGED: u16 = 1 << 15;
+
 /// The fixed part of an instance's adverts, resolved from its configuration once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct AdvertSpec {
@@ -86,8 +89,10 @@ pub(crate) struct Inst {
     /// The master this BACKUP last accepted: (address, priority).
     pub(crate) master: Option<(IpAddr, u8)>,
     pub(crate) stats: Stats,
-    /// keepalived logs a receive error once until the state changes.
-    pub(crate) drop_logged: bool,
+    /// The receive problems logged in this state, a bit each (a `DropReason::kind`, and
+    /// `LOWER_PRIORITY_LOGGED`): keepalived logs every dropped advert; vrrpd logs each reason
+    /// once until the state changes, so a flood cannot fill the log and a new reason is seen.
+    pub(crate) drops_logged: u16,
     /// MASTER: when a lower-priority advert was last answered, and last answered with GARPs.
     pub(crate) last_lower_answer: Option<Instant>,
     pub(crate) last_lower_garps: Option<Instant>,
@@ -113,7 +118,7 @@ impl Inst {
             preempt_until: None,
             master: None,
             stats: Stats::default(),
-            drop_logged: false,
+            drops_logged: 0,
             last_lower_answer: None,
             last_lower_garps: None,
             spec: AdvertSpec::of(c),
@@ -267,8 +272,12 @@ impl Agent {
             self.set_state(i, State::Fault);
             self.log(Level::Info, format!("({}) entering FAULT state", self.name(i)));
             self.notify(i, State::Fault);
-        } else if a.fault || a.waiting || self.group_fault(i) {
+        } else if a.fault || self.group_fault(i) {
             self.enter_fault(i, true);
+        } else if a.waiting {
+            // keepalived vrrp_init_state(): with a weight-0 script that has not reported the
+            // instance waits in FAULT without saying so; the first result says BACKUP.
+            self.set_state(i, State::Fault);
         } else {
             self.enter_backup(i, now, true);
         }
@@ -276,22 +285,29 @@ impl Agent {
 
     /// FAULT: leaving MASTER sends a priority-0 advert and releases the VIPs (RFC 5798
     /// §6.4.3 shutdown behaviour, keepalived vrrp_state_leave_master()).
+    /// keepalived's order: the state line, then (from MASTER) the priority-0 advert and the
+    /// VIPs released, then the notifies.
     pub(crate) fn enter_fault(&mut self, i: InstanceId, init: bool) {
         let was = self.inst[i.index()].state;
+        let quiet_init = init && was == State::Init;
+        let suffix = if quiet_init { " (init)" } else { "" };
+        self.log(Level::Info, format!("({}) Entering FAULT STATE{suffix}", self.name(i)));
         if was == State::Master {
             self.leave_master(i, true);
         }
         self.set_state(i, State::Fault);
-        if init && was == State::Init {
-            self.log(Level::Info, format!("({}) Entering FAULT STATE (init)", self.name(i)));
-        } else {
-            self.log(Level::Info, format!("({}) Entering FAULT STATE", self.name(i)));
+        if !quiet_init {
             self.notify(i, State::Fault);
         }
     }
 
     pub(crate) fn enter_backup(&mut self, i: InstanceId, now: Instant, init: bool) {
         let was = self.inst[i.index()].state;
+        // keepalived logs "(init)" for an instance's first state, and for an instance a reload
+        // finds in FAULT and lets go (it initialises the instances afresh).
+        let first = (init && was == State::Init) || (self.reloading && was == State::Fault);
+        let suffix = if first { " (init)" } else { "" };
+        self.log(Level::Info, format!("({}) Entering BACKUP STATE{suffix}", self.name(i)));
         if was == State::Master {
             self.leave_master(i, false);
         }
@@ -308,8 +324,6 @@ impl Agent {
             self.master_down(i)
         };
         self.set_timer(i, InstanceTimer::MasterDown, now.plus(down));
-        let suffix = if init && was == State::Init { " (init)" } else { "" };
-        self.log(Level::Info, format!("({}) Entering BACKUP STATE{suffix}", self.name(i)));
         self.notify(i, State::Backup);
     }
 
@@ -363,6 +377,9 @@ impl Agent {
             self.send_advert(i, 0);
             self.log(Level::Detail, format!("({}) sent 0 priority", self.name(i)));
         }
+        if !self.conf(i).vips.is_empty() || !self.conf(i).excluded_vips.is_empty() {
+            self.log(Level::Info, format!("({}) removing VIPs.", self.name(i)));
+        }
         let c = self.conf(i);
         let mut released: Vec<Action> = c
             .vips
@@ -382,7 +399,7 @@ impl Agent {
         let inst = &mut self.inst[i.index()];
         inst.state = s;
         inst.preempt_until = None;
-        inst.drop_logged = false;
+        inst.drops_logged = 0;
         inst.last_lower_answer = None;
         inst.last_lower_garps = None;
         for t in [

@@ -41,7 +41,8 @@ const IDLE_QUEUE_CAPACITY: usize = 8 * 1024 / std::mem::size_of::<Action>();
 /// Its methods fall in four groups, and the shell calls them in this order:
 ///
 /// 1. **Start**: [`Agent::new`] at boot, then one [`Input::AddressAdded`] per address and one
-///    [`Input::Link`] per link that is down, from the first netlink dump, then
+///    [`Input::Link`] per link that is down, from the first netlink dump, one
+///    [`Input::TrackFile`] per track file with its value, then
 ///    [`Agent::start`]: every instance then starts knowing its link and its addresses
 ///    (keepalived reads the interfaces before it initialises the instances).
 /// 2. **Each loop turn**: [`Agent::handle`] for every input of the turn (received adverts,
@@ -76,6 +77,8 @@ pub struct Agent {
     timers: TimerTable,
     /// [`Agent::start`] has run: until then inputs only record the kernel's state.
     started: bool,
+    /// A reload is re-assessing the instances it kept.
+    reloading: bool,
     stopped: bool,
 }
 
@@ -97,6 +100,7 @@ impl Agent {
             out: VecDeque::new(),
             timers: TimerTable::default(),
             started: false,
+            reloading: false,
             stopped: false,
         };
         for n in 0..a.cfg.scripts.len() {
@@ -226,6 +230,11 @@ impl Agent {
                     l.up = up;
                 }
             }
+            Input::TrackFile { file, value } => {
+                if let Some(f) = self.files.iter_mut().find(|f| f.id == file) {
+                    f.value = value;
+                }
+            }
             _ => {}
         }
     }
@@ -334,10 +343,8 @@ impl Agent {
             return Some(s);
         }
         let list = self.addrs.get(c.interface.as_deref()?)?;
-        let is_vip =
-            |a: &IpAddr| self.cfg.instances.iter().any(|x| x.vips.iter().chain(&x.excluded_vips).any(|v| v.addr == *a));
         let want_v4 = c.family == Family::V4;
-        let fits = |a: &&IpAddr| a.is_ipv4() == want_v4 && !is_vip(a);
+        let fits = |a: &&IpAddr| a.is_ipv4() == want_v4 && !self.is_vip(**a);
         if want_v4 {
             list.iter().find(fits).copied()
         } else {
@@ -354,6 +361,11 @@ impl Agent {
 
     fn log(&mut self, level: Level, message: String) {
         self.out.push_back(Action::Log { level, message });
+    }
+
+    /// `addr` is a VIP of some instance (never a source address, never logged as assigned).
+    fn is_vip(&self, addr: IpAddr) -> bool {
+        self.cfg.instances.iter().any(|x| x.vips.iter().chain(&x.excluded_vips).any(|v| v.addr == addr))
     }
 
     fn in_startup_delay(&self) -> bool {

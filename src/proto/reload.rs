@@ -89,12 +89,14 @@ impl Agent {
             self.remove_leftovers(i);
             self.start_instance(i, now);
         }
+        self.reloading = true;
         for n in 0..self.inst.len() {
             let i = InstanceId::from_index(n);
             if !fresh.contains(&i) {
                 self.reassess(i, now);
             }
         }
+        self.reloading = false;
     }
 
     /// Scripts with the same name and command keep their id, health, run and next run; the
@@ -109,16 +111,25 @@ impl Agent {
             let same = (0..old_scripts.len()).find(|&o| {
                 !taken[o] && old_cfg.scripts[o].name == s.name && old_cfg.scripts[o].command.argv == s.command.argv
             });
-            let rt = match same {
-                Some(o) => {
-                    taken[o] = true;
-                    old_scripts[o].clone()
-                }
-                None => {
-                    let id = self.next_script_id();
-                    ScriptRt::new(id, &self.cfg.scripts[n])
-                }
-            };
+            let rt =
+                match same {
+                    Some(o) => {
+                        taken[o] = true;
+                        // keepalived reports every script it keeps with the state it keeps.
+                        match old_scripts[o].health.state() {
+                            Some(true) => self
+                                .log(Level::Info, format!("VRRP_Script({}) considered successful on reload", s.name)),
+                            Some(false) => self
+                                .log(Level::Info, format!("VRRP_Script({}) considered unsuccessful on reload", s.name)),
+                            None => {}
+                        }
+                        old_scripts[o].clone()
+                    }
+                    None => {
+                        let id = self.next_script_id();
+                        ScriptRt::new(id, &self.cfg.scripts[n])
+                    }
+                };
             let at = old_timers.get(Timer::Script(rt.id)).unwrap_or(now);
             self.timers.set(Timer::Script(rt.id), at);
             scripts.push(rt);
@@ -146,6 +157,19 @@ impl Agent {
     fn diff_master(&mut self, n: InstanceId, old: &Instance) {
         let new = self.conf(n).clone();
         let key = |v: &Vip| (v.addr, v.prefix, v.dev.clone());
+        // keepalived names each VIP it drops, and sets the VIPs again.
+        for v in old.vips.iter().chain(&old.excluded_vips) {
+            if !new.vips.iter().chain(&new.excluded_vips).any(|o| key(o) == key(v)) {
+                let dev = v.dev.as_deref().or(old.interface.as_deref()).unwrap_or("");
+                self.log(
+                    Level::Info,
+                    format!("({}) ip address {}/{} dev {dev}, no longer exist", new.name, v.addr, v.prefix),
+                );
+            }
+        }
+        if !new.vips.is_empty() || !new.excluded_vips.is_empty() {
+            self.log(Level::Info, format!("({}) setting VIPs.", new.name));
+        }
         for v in new.vips.iter().chain(&new.excluded_vips) {
             if !old.vips.iter().chain(&old.excluded_vips).any(|o| key(o) == key(v)) {
                 self.out.push_back(Action::AddAddress { instance: n, vip: v.clone() });

@@ -1,4 +1,4 @@
-//! keepalived's dump formats from the agent's state (reference §3.3): `keepalived.stats`
+//! keepalived's dump formats from the agent's state (keepalived's dump_data_vrrp() and vrrp_print_stats()): `keepalived.stats`
 //! (SIGUSR2), `keepalived.data` (SIGUSR1) and `keepalived.json`
 //! (json_version 1, the JSON signal). Pure formatting; the shell writes the files.
 use super::{Agent, State};

@@ -5,6 +5,7 @@
 //! vrrp_state_master_rx()). Also the netlink side of receiving: an address that leaves an
 //! interface.
 use super::event::{Action, InstanceId, Level, State};
+use super::instance::LOWER_PRIORITY_LOGGED;
 use super::timers::InstanceTimer;
 use super::{Agent, Instant};
 use crate::wire::vrrp::{self, DropReason, RxMeta};
@@ -50,8 +51,9 @@ impl Agent {
                 self.count_drop(i, &d);
                 // keepalived logs every drop; once per state is enough to be seen and does
                 // not let a flood fill the log. The counters stay exact.
-                if !self.inst[i.index()].drop_logged {
-                    self.inst[i.index()].drop_logged = true;
+                let bit = 1u16 << d.kind();
+                if self.inst[i.index()].drops_logged & bit == 0 {
+                    self.inst[i.index()].drops_logged |= bit;
                     self.log(Level::Info, format!("({}) {d}", self.name(i)));
                 }
                 return;
@@ -122,8 +124,8 @@ impl Agent {
         }
         if !accept {
             // Discarded adverts do not restart the down timer: it fires and we preempt.
-            if !rt.drop_logged {
-                rt.drop_logged = true;
+            if rt.drops_logged & LOWER_PRIORITY_LOGGED == 0 {
+                rt.drops_logged |= LOWER_PRIORITY_LOGGED;
                 let line =
                     format!("({}) received lower priority ({prio}) advert from {src} - discarding", self.name(i));
                 self.log(Level::Info, line);
@@ -217,6 +219,10 @@ impl Agent {
     /// An address appeared: an instance on that interface in FAULT for want of a source
     /// address may now leave it (keepalived: "Assigned address ... for interface").
     pub(crate) fn on_address_added(&mut self, now: Instant, interface: &str, addr: IpAddr) {
+        let known = self.addrs.get(interface).is_some_and(|l| l.contains(&addr));
+        if !known && self.is_instance_interface(interface) && !self.is_vip(addr) {
+            self.log(Level::Detail, format!("Assigned address {addr} for interface {interface}"));
+        }
         self.record_address(interface, addr);
         let waiting: Vec<InstanceId> = self
             .instance_ids()
@@ -231,7 +237,15 @@ impl Agent {
         self.conf(i).interface.as_deref() == Some(interface)
     }
 
+    fn is_instance_interface(&self, interface: &str) -> bool {
+        self.instance_ids().any(|i| self.on_interface(i, interface))
+    }
+
     pub(crate) fn on_address_removed(&mut self, now: Instant, interface: &str, addr: IpAddr) {
+        let known = self.addrs.get(interface).is_some_and(|l| l.contains(&addr));
+        if known && self.is_instance_interface(interface) && !self.is_vip(addr) {
+            self.log(Level::Detail, format!("Deassigned address {addr} from interface {interface}"));
+        }
         if let Some(list) = self.addrs.get_mut(interface) {
             list.retain(|a| *a != addr);
         }
@@ -262,9 +276,9 @@ impl Agent {
             self.log(Level::Detail, format!("Netlink reflector reports IP {addr} removed from {interface}"));
             for m in self.members(i) {
                 if self.inst[m.index()].state == State::Master {
+                    self.log(Level::Info, format!("({}) Entering BACKUP STATE", self.name(m)));
                     self.leave_master(m, true);
                     self.set_state(m, State::Backup);
-                    self.log(Level::Info, format!("({}) Entering BACKUP STATE", self.name(m)));
                     self.notify(m, State::Backup);
                     let skew = self.skew(m);
                     self.set_timer(m, InstanceTimer::MasterDown, now.plus(skew));

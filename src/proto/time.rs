@@ -1,5 +1,5 @@
 //! Protocol time: integer microseconds since an arbitrary epoch chosen by the caller
-//! (DESIGN rules 1-2). The core never reads a clock; the reactor and the simulator pass `now`.
+//! (ARCHITECTURE.md, rules 1-2). The core never reads a clock; the reactor and the simulator pass `now`.
 use crate::config::model::Micros;
 use std::fmt;
 

@@ -83,6 +83,35 @@ impl ScriptHealth {
     }
 }
 
+/// A track file's value as keepalived reads it (vrrp_track.c process_track_file()): the first
+/// 127 bytes through `strtol(buf, NULL, 0)` (leading white space, a sign, `0x` hex, a leading
+/// `0` octal, digits up to the first that does not fit), 0 when nothing parses, clamped to
+/// -254..=254. A missing or unreadable file is 0 too (the shell passes no bytes).
+pub fn track_file_value(content: &[u8]) -> i64 {
+    let text = &content[..content.len().min(127)];
+    let mut k = 0;
+    while k < text.len() && matches!(text[k], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+        k += 1;
+    }
+    let negative = text.get(k) == Some(&b'-');
+    if matches!(text.get(k), Some(b'-' | b'+')) {
+        k += 1;
+    }
+    let (radix, start) = match (text.get(k), text.get(k + 1), text.get(k + 2)) {
+        (Some(b'0'), Some(b'x' | b'X'), Some(c)) if c.is_ascii_hexdigit() => (16, k + 2),
+        (Some(b'0'), _, _) => (8, k),
+        _ => (10, k),
+    };
+    let mut value: i64 = 0;
+    for &c in &text[start..] {
+        let Some(d) = (c as char).to_digit(radix) else { break };
+        // strtol saturates on overflow; anything past the clamp is the clamp.
+        value = value.saturating_mul(radix as i64).saturating_add(d as i64);
+    }
+    let value = if negative { -value } else { value };
+    value.clamp(-254, 254)
+}
+
 /// What one tracker contributes: a priority adjustment, or a fault (weight 0).
 /// `ok` is the tracker's state (script good, interface up); `reverse` flips the direction.
 pub fn contribution(ok: bool, weight: i32, reverse: bool) -> Contribution {
@@ -344,7 +373,8 @@ impl Agent {
             }
         } else if a.waiting {
             if state == State::Init {
-                self.enter_fault(i, true);
+                // Waiting for a weight-0 script's first result: FAULT, silently (keepalived).
+                self.set_state(i, State::Fault);
             }
         } else if state == State::Fault {
             // Leave FAULT only when no member of the group is still faulty or waiting.
@@ -525,6 +555,28 @@ mod tests {
         assert_eq!(h.state(), Some(false));
         assert_eq!(h.record(true), HealthChange::None);
         assert_eq!(h.record(true), HealthChange::BecameGood);
+    }
+
+    #[test]
+    fn track_file_values_read_as_strtol_base_0_reads_them() {
+        for (text, want) in [
+            (&b"3\n"[..], 3),
+            (b"  -20 trailing words", -20),
+            (b"+7", 7),
+            (b"0x1f", 31),
+            (b"017", 15),
+            (b"08", 0),
+            (b"0x", 0),
+            (b"", 0),
+            (b"abc", 0),
+            (b"99999999999999999999999", 254),
+            (b"-1000", -254),
+        ] {
+            assert_eq!(track_file_value(text), want, "{:?}", String::from_utf8_lossy(text));
+        }
+        let mut long = vec![b' '; 126];
+        long.extend_from_slice(b"12");
+        assert_eq!(track_file_value(&long), 1, "only the first 127 bytes are read");
     }
 
     #[test]

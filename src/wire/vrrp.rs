@@ -534,6 +534,24 @@ impl DropReason {
         }
     }
 
+    /// A small number per reason (for "log each reason once").
+    pub fn kind(&self) -> u8 {
+        match self {
+            DropReason::PacketLength { .. } => 0,
+            DropReason::IpTtl { .. } => 1,
+            DropReason::Version { .. } => 2,
+            DropReason::InvalidAuthType { .. } => 3,
+            DropReason::AuthTypeMismatch { .. } => 4,
+            DropReason::AuthFailure => 5,
+            DropReason::AdvertInterval { .. } => 6,
+            DropReason::InvalidType { .. } => 7,
+            DropReason::AddrCount { .. } => 8,
+            DropReason::Checksum { .. } => 9,
+            DropReason::CastMismatch { .. } => 10,
+            DropReason::AddrList { .. } => 11,
+        }
+    }
+
     /// keepalived counts the advert in `advert_rcvd` before this check dropped it.
     pub fn counted_as_received(&self) -> bool {
         matches!(self, DropReason::AddrList { .. })
@@ -568,7 +586,7 @@ impl fmt::Display for DropReason {
                 write!(f, "Expected unicast packet but received multicast packet")
             }
             DropReason::AddrList { missing, vrid } => {
-                write!(f, "ip address associated with VRID {vrid} not present in MASTER advert : {missing}")
+                write!(f, "ip address associated with VRID {vrid} not present in MASTER advert: {missing}")
             }
         }
     }
@@ -961,7 +979,7 @@ mod tests {
         assert!(d.counted_as_received() && d.counter() == "addr_list_err");
         assert_eq!(
             d.to_string(),
-            format!("ip address associated with VRID {} not present in MASTER advert : 10.9.0.99", V2_PASS[1])
+            format!("ip address associated with VRID {} not present in MASTER advert: 10.9.0.99", V2_PASS[1])
         );
         // Another count.
         let two = [VIP[0], Ipv4Addr::new(10, 9, 0, 99)];

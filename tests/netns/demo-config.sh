@@ -1,5 +1,5 @@
 #!/bin/sh
-# make demo (until the daemon lands): the seed's two configs, byte for byte, tested and dumped
+# make demo-config: the seed's two configs, byte for byte, tested and dumped (`-t -d`)
 # by vrrpd inside a network namespace that has the seed's interface enp0s3. Everything lives in
 # a namespace this script creates and removes on every exit path; nothing touches the host.
 set -u

@@ -1,0 +1,85 @@
+//! What vrrpd writes for others to read: the dump files and the notify FIFOs.
+//!
+//! Dump files (keepalived: SIGUSR1 → keepalived.data, SIGUSR2 → keepalived.stats, the JSON
+//! signal → keepalived.json) go to $TMPDIR, default /tmp, mode 0600. Invariant: the dump's
+//! own name is never opened. The text goes to a new file (O_CREAT|O_EXCL, so an existing file
+//! or a planted symlink is never followed) which is then renamed over the name: a symlink in
+//! a shared /tmp cannot make root truncate its target (keepalived CVE-2018-19044), and a
+//! reader never sees half a dump.
+//!
+//! Notify FIFOs (`notify_fifo`, `vrrp_notify_fifo`) are created if missing (mode 0600) and
+//! opened read-write and non-blocking, so a write never fails for want of a reader and never
+//! blocks the loop (keepalived does the same). Each FIFO's `notify_fifo_script` is started
+//! once the FIFO is open, with the FIFO's path as its last argument.
+use super::spawn::Children;
+use super::sys;
+use crate::config::model::GlobalDefs;
+
+/// keepalived writes its dump files in $TMPDIR (default /tmp), mode 0600.
+pub(crate) fn write_dump(name: &str, text: &str) {
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = std::env::var_os("TMPDIR").map(std::path::PathBuf::from).unwrap_or_else(|| "/tmp".into());
+    let path = dir.join(name);
+    // Never open the dump's own name in a shared /tmp: a symlink planted there would make root
+    // truncate its target (keepalived CVE-2018-19044). A new file (O_EXCL, 0600) renamed over
+    // the name replaces whatever is there, and readers never see a half-written dump.
+    let staging = dir.join(format!(".{name}.{}", std::process::id()));
+    let _ = std::fs::remove_file(&staging);
+    let r = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&staging)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()))
+        .and_then(|()| std::fs::rename(&staging, &path));
+    if let Err(e) = r {
+        let _ = std::fs::remove_file(&staging);
+        log::error!("cannot write {}: {e}", path.display());
+    }
+}
+
+/// The open notify FIFOs (notify_fifo, then vrrp_notify_fifo).
+#[derive(Default)]
+pub(crate) struct Fifos {
+    /// Opened read-write so writes never fail for want of a reader (keepalived does the same).
+    files: Vec<std::fs::File>,
+}
+
+impl Fifos {
+    /// Creates and opens the configured FIFOs, starting each one's script (recorded in
+    /// `children`) right after its FIFO is open. A FIFO that cannot be made or opened is
+    /// logged and left out.
+    pub(crate) fn open(g: &GlobalDefs, children: &mut Children) -> Fifos {
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut fifos = Fifos::default();
+        for f in [&g.notify_fifo, &g.vrrp_notify_fifo].into_iter().flatten() {
+            let path = std::path::Path::new(&f.path);
+            if let Err(e) = sys::mkfifo(path, 0o600) {
+                log::error!("notify FIFO {}: {e}", f.path);
+                continue;
+            }
+            match std::fs::OpenOptions::new().read(true).write(true).custom_flags(libc::O_NONBLOCK).open(path) {
+                Ok(file) => {
+                    fifos.files.push(file);
+                    // keepalived runs the FIFO script with the FIFO's path as its argument.
+                    if let Some(script) = &f.script {
+                        let mut argv = script.argv.clone();
+                        argv.push(f.path.clone());
+                        children.spawn_fifo_script(&argv, script.ids);
+                    }
+                }
+                Err(e) => log::error!("notify FIFO {}: {e}", f.path),
+            }
+        }
+        fifos
+    }
+
+    /// Writes one line (newline included) to every FIFO. A full FIFO (nobody reading) drops
+    /// the line rather than block.
+    pub(crate) fn write_line(&mut self, line: &str) {
+        for f in &mut self.files {
+            // A full FIFO (nobody reading) drops the line rather than block.
+            let _ = std::io::Write::write_all(f, line.as_bytes());
+        }
+    }
+}

@@ -1,0 +1,388 @@
+//! The reactor: one single-threaded mio loop around the protocol core (`proto::Agent`), the
+//! thin coordinator between it and the shell modules.
+//!
+//! Each turn:
+//! 1. re-arm the agent's timer in the wheel from `Agent::poll_timeout()`, then wait in
+//!    `epoll_wait` until the earliest wheel deadline;
+//! 2. read CLOCK_MONOTONIC once: every input of the turn carries that `now`;
+//! 3. handle the ready sources in the order epoll returned them: signals (reap, reload,
+//!    dumps, stop), the netlink monitor (link and address events), the VRRP receive sockets;
+//! 4. fire the due timers: the agent's `Input::Timeout`, script timeouts and kill escalation;
+//! 5. carry out every queued `Action`, in order (adverts as `Agent::advert` builds them,
+//!    GARPs, VIPs, routes, rules, scripts, notifies, FIFO lines, log lines);
+//! 6. after SIGTERM/SIGINT: wait up to a second for the children (notify_stop), SIGKILL the
+//!    process groups still running, return 0.
+//!
+//! mio registers edge-triggered, so every source is drained until it would block. The agent
+//! never sees the OS: it gets `Input`s and hands back `Action`s. All the inputs of a turn go
+//! in before that turn's actions are drained (step 5 comes after steps 3 and 4).
+use super::dump::{self, Fifos};
+use super::error::setup;
+pub use super::error::DaemonError;
+use super::kernel::{Kernel, KernelEvent};
+use super::packet_sock::PacketSocket;
+use super::signals::Signals;
+use super::spawn::{ChildTimer, Children};
+use super::sys;
+use super::track_file::TrackFiles;
+use super::vrrp_sock::VrrpSockets;
+use super::wheel::{TimerId, Wheel};
+use crate::config::model::{Command, Config, Micros};
+use crate::proto::{Action, Agent, Input, InstanceId, Instant, Level, NoAdvert, ScriptId, ScriptResult};
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Token};
+use std::net::IpAddr;
+
+const SIGNALS: Token = Token(0);
+const NETLINK_MONITOR: Token = Token(1);
+const TRACK_FILES: Token = Token(2);
+/// VRRP receive socket `k` is `Token(RX_BASE + k)`.
+const RX_BASE: usize = 16;
+
+/// What a wheel entry stands for.
+#[derive(Debug)]
+enum Timer {
+    /// The agent's `poll_timeout()` deadline.
+    Agent,
+    /// A child's timeout or kill escalation, handed back to `Children`.
+    Child(ChildTimer),
+}
+
+impl From<ChildTimer> for Timer {
+    fn from(t: ChildTimer) -> Timer {
+        Timer::Child(t)
+    }
+}
+
+/// How the daemon was started (what it needs beyond the loaded configuration).
+pub struct Options {
+    /// Re-read on SIGHUP.
+    pub config_path: std::path::PathBuf,
+    pub load: crate::config::LoadOptions,
+    /// keepalived `-V` / `--dont-release-vrrp`: VIPs stay in place when we stop.
+    pub dont_release_vrrp: bool,
+    /// keepalived `-a` / `--address-monitoring`: log every address netlink reports.
+    pub address_monitoring: bool,
+}
+
+pub struct Daemon {
+    agent: Agent,
+    opts: Options,
+    poll: Poll,
+    kernel: Kernel,
+    vrrp: VrrpSockets,
+    packet: PacketSocket,
+    children: Children,
+    wheel: Wheel<Timer>,
+    /// The wheel entry for the agent's deadline, and that deadline.
+    agent_timer: Option<(TimerId, u64)>,
+    signals: Signals,
+    stopping: bool,
+    fifos: Fifos,
+    track_files: TrackFiles,
+}
+
+fn now() -> Instant {
+    Instant::from_micros(sys::monotonic_us())
+}
+
+impl Daemon {
+    /// Sets everything up in this order: epoll, rtnetlink (with the first link and address
+    /// dump), signal handlers, the packet socket, the agent (told of every address and of
+    /// the interfaces that are down, then started), the notify FIFOs and their scripts, the
+    /// VRRP sockets.
+    pub fn new(config: Config, opts: Options) -> Result<Daemon, DaemonError> {
+        let poll = setup("epoll", Poll::new())?;
+        let kernel = Kernel::open()?;
+        let signals = Signals::install()?;
+        setup("register", poll.registry().register(&mut SourceFd(&signals.fd()), SIGNALS, Interest::READABLE))?;
+        setup(
+            "register",
+            poll.registry().register(&mut SourceFd(&kernel.monitor_fd()), NETLINK_MONITOR, Interest::READABLE),
+        )?;
+        let packet = PacketSocket::open()?;
+
+        let start = now();
+        let mut agent = Agent::new(config, start);
+        for (name, i) in kernel.interfaces() {
+            for a in &i.addrs {
+                agent.handle(start, Input::AddressAdded { interface: name, addr: *a });
+            }
+            if !i.up {
+                agent.handle(start, Input::Link { interface: name, up: false });
+            }
+        }
+        let mut track_files = TrackFiles::default();
+        for (file, value) in track_files.watch(&agent, true) {
+            agent.handle(start, Input::TrackFile { file, value });
+        }
+        if let Some(fd) = track_files.fd() {
+            setup("register", poll.registry().register(&mut SourceFd(&fd), TRACK_FILES, Interest::READABLE))?;
+        }
+        agent.start(start);
+        let vrrp = VrrpSockets::new(agent.instance_count());
+        let mut children = Children::default();
+        let fifos = Fifos::open(&agent.config().global, &mut children);
+        let mut d = Daemon {
+            agent,
+            opts,
+            poll,
+            kernel,
+            vrrp,
+            packet,
+            children,
+            wheel: Wheel::new(start.as_micros()),
+            agent_timer: None,
+            signals,
+            stopping: false,
+            fifos,
+            track_files,
+        };
+        d.open_vrrp_sockets()?;
+        Ok(d)
+    }
+
+    fn open_vrrp_sockets(&mut self) -> Result<(), DaemonError> {
+        self.vrrp.open(self.agent.config(), self.kernel.interfaces(), self.poll.registry(), RX_BASE)
+    }
+
+    /// Runs until SIGTERM/SIGINT; returns the exit code.
+    pub fn run(&mut self) -> i32 {
+        let mut events = Events::with_capacity(64);
+        let mut now = now();
+        self.apply_actions(now);
+        loop {
+            self.rearm_agent_timer();
+            // The previous turn's `now`: the wait may end a little late, never early.
+            let t = now.as_micros();
+            let timeout = self.wheel.next_deadline().map(|d| std::time::Duration::from_micros(d.saturating_sub(t)));
+            if let Err(e) = self.poll.poll(&mut events, timeout) {
+                if e.kind() != std::io::ErrorKind::Interrupted {
+                    log::error!("epoll_wait: {e}");
+                    return 1;
+                }
+            }
+            // CLOCK_MONOTONIC is read once per turn: every input below carries this `now`.
+            now = Instant::from_micros(sys::monotonic_us());
+            for ev in events.iter() {
+                match ev.token() {
+                    SIGNALS => self.on_signals(now),
+                    NETLINK_MONITOR => self.on_netlink(now),
+                    TRACK_FILES => self.on_track_files(now),
+                    Token(t) if t >= RX_BASE => self.on_vrrp(now, t - RX_BASE),
+                    _ => {}
+                }
+            }
+            for timer in self.wheel.expire(now.as_micros()) {
+                self.on_timer(now, timer);
+            }
+            self.apply_actions(now);
+            if self.stopping {
+                return self.finish_stop();
+            }
+        }
+    }
+
+    /// Keeps one wheel entry at the agent's `poll_timeout()` (none when it wants none).
+    fn rearm_agent_timer(&mut self) {
+        let want = self.agent.poll_timeout().map(|t| t.as_micros());
+        match (self.agent_timer, want) {
+            (Some((_, at)), Some(w)) if at == w => {}
+            (old, want) => {
+                if let Some((id, _)) = old {
+                    self.wheel.cancel(id);
+                }
+                self.agent_timer = want.map(|w| (self.wheel.insert(w, Timer::Agent), w));
+            }
+        }
+    }
+
+    fn on_timer(&mut self, now: Instant, t: Timer) {
+        match t {
+            Timer::Agent => {
+                self.agent_timer = None;
+                self.agent.handle(now, Input::Timeout);
+            }
+            Timer::Child(t) => self.children.on_timer(&mut self.wheel, now, t),
+        }
+    }
+
+    /// In this order: reap children, reload, write the requested dumps, stop.
+    fn on_signals(&mut self, now: Instant) {
+        let fired = self.signals.drain();
+        if fired.chld {
+            self.reap(now);
+        }
+        if fired.hup {
+            self.reload(now);
+        }
+        for (fired, name, render) in [
+            (fired.data, "keepalived.data", crate::proto::report::data as fn(&Agent) -> String),
+            (fired.stats, "keepalived.stats", crate::proto::report::stats),
+            (fired.json, "keepalived.json", crate::proto::report::json),
+        ] {
+            if fired {
+                dump::write_dump(name, &render(&self.agent));
+            }
+        }
+        if fired.term {
+            self.agent.handle(now, Input::Shutdown);
+            self.stopping = true;
+        }
+    }
+
+    /// Reaps every exited child, telling the agent how its track scripts ended.
+    fn reap(&mut self, now: Instant) {
+        let agent = &mut self.agent;
+        self.children.reap(&mut self.wheel, |script, result| agent.handle(now, Input::ScriptExited { script, result }));
+        self.children.prune();
+    }
+
+    /// SIGHUP: a config with errors is reported and the running one kept untouched.
+    fn reload(&mut self, now: Instant) {
+        log::info!("Reloading");
+        match crate::config::load(&self.opts.config_path, &self.opts.load, &super::host::SystemHost) {
+            Ok(l) if !l.is_fatal() => {
+                for d in &l.diagnostics.list {
+                    log::warn!("{}", l.sources.render(d, false));
+                }
+                // Actions queued earlier in this turn name instances of the old configuration:
+                // carry them out before the new one renumbers the instances.
+                self.apply_actions(now);
+                self.vrrp.resize(l.config.instances.len());
+                self.agent.handle(now, Input::Reload(Box::new(l.config)));
+                self.rewatch_track_files(now);
+                if let Err(e) = self.open_vrrp_sockets() {
+                    log::error!("reload: {e}");
+                }
+            }
+            Ok(l) => {
+                for d in &l.diagnostics.list {
+                    log::error!("{}", l.sources.render(d, false));
+                }
+                log::error!("Reload failed: the configuration has errors; keeping the running one");
+            }
+            Err(e) => log::error!("Reload failed: {e}; keeping the running one"),
+        }
+    }
+
+    /// After a reload: watch the new configuration's files; values are read afresh (a file
+    /// may have changed while its name was not in the configuration).
+    fn rewatch_track_files(&mut self, now: Instant) {
+        let had_fd = self.track_files.fd().is_some();
+        for (file, value) in self.track_files.watch(&self.agent, false) {
+            self.agent.handle(now, Input::TrackFile { file, value });
+        }
+        if let (false, Some(fd)) = (had_fd, self.track_files.fd()) {
+            if let Err(e) = self.poll.registry().register(&mut SourceFd(&fd), TRACK_FILES, Interest::READABLE) {
+                log::error!("track files: epoll register: {e}");
+            }
+        }
+    }
+
+    /// A track file was written, moved or deleted.
+    fn on_track_files(&mut self, now: Instant) {
+        for (file, value) in self.track_files.changes() {
+            self.agent.handle(now, Input::TrackFile { file, value });
+        }
+    }
+
+    fn on_netlink(&mut self, now: Instant) {
+        for e in self.kernel.events() {
+            if self.opts.address_monitoring {
+                match &e {
+                    KernelEvent::AddressAdded { interface, addr } => {
+                        log::info!("Netlink reports address {addr} added on {interface}")
+                    }
+                    KernelEvent::AddressRemoved { interface, addr } => {
+                        log::info!("Netlink reports address {addr} removed from {interface}")
+                    }
+                    KernelEvent::Link { .. } => {}
+                }
+            }
+            let input = match &e {
+                KernelEvent::Link { name, up } => Input::Link { interface: name, up: *up },
+                KernelEvent::AddressAdded { interface, addr } => Input::AddressAdded { interface, addr: *addr },
+                KernelEvent::AddressRemoved { interface, addr } => Input::AddressRemoved { interface, addr: *addr },
+            };
+            self.agent.handle(now, input);
+        }
+    }
+
+    /// Drains VRRP receive socket `k` into the agent.
+    fn on_vrrp(&mut self, now: Instant, k: usize) {
+        let agent = &mut self.agent;
+        self.vrrp.receive(k, |interface, meta, bytes| agent.handle(now, Input::Packet { interface, meta, bytes }));
+    }
+
+    fn apply_actions(&mut self, now: Instant) {
+        while let Some(a) = self.agent.poll_action() {
+            let inst = |i: InstanceId| Some(self.agent.conf(i));
+            match a {
+                Action::SendAdvert { instance, priority, dst } => self.send_advert(instance, priority, dst),
+                Action::SendGarp { instance, addr } => {
+                    self.packet.send_garp(self.agent.conf(instance), &self.kernel, addr)
+                }
+                Action::AddAddress { instance, vip } => self.kernel.address(inst(instance), &vip, true),
+                Action::RemoveAddress { instance, vip } => {
+                    if !(self.stopping && self.opts.dont_release_vrrp) {
+                        self.kernel.address(inst(instance), &vip, false)
+                    }
+                }
+                Action::ReleaseRemoved { vips, .. } => {
+                    for v in vips {
+                        self.kernel.address(None, &v, false);
+                    }
+                }
+                Action::RunScript { script, command, timeout } => self.run_script(script, &command, timeout, now),
+                Action::Notify { command, extra, kill_after } => {
+                    let mut argv = command.argv.clone();
+                    argv.extend(extra);
+                    self.children.spawn_notify(&mut self.wheel, now, &argv, command.ids, kill_after);
+                }
+                Action::FifoLine { line } => self.fifos.write_line(&line),
+                Action::Log { level, message } => match level {
+                    Level::Warning => log::warn!("{message}"),
+                    Level::Info => log::info!("{message}"),
+                    Level::Detail => log::debug!("{message}"),
+                },
+                Action::AddRoute { instance, route } => self.kernel.route(inst(instance), &route, true),
+                Action::RemoveRoute { instance, route } => self.kernel.route(inst(instance), &route, false),
+                Action::AddRule { instance, rule } => self.kernel.rule(inst(instance), &rule, true),
+                Action::RemoveRule { instance, rule } => self.kernel.rule(inst(instance), &rule, false),
+            }
+        }
+    }
+
+    /// Instance `i`'s advert, as the core builds it, onto the wire.
+    fn send_advert(&mut self, i: InstanceId, priority: u8, dst: IpAddr) {
+        let advert = match self.agent.advert(i, priority, dst) {
+            Ok(a) => a,
+            Err(NoAdvert::NoInterface) => return,
+            Err(NoAdvert::NoSourceAddress { interface }) => {
+                log::warn!("({}) no source address on {interface}", self.agent.conf(i).name);
+                return;
+            }
+        };
+        let c = self.agent.conf(i);
+        let ifindex = self.kernel.iface(advert.interface).map(|x| x.index).unwrap_or(0);
+        self.vrrp.send(&advert, i, c.family, ifindex, &c.name);
+    }
+
+    /// Starts a run of track script `script`; one that cannot be started has failed.
+    fn run_script(&mut self, script: ScriptId, command: &Command, timeout: Micros, now: Instant) {
+        if let Err(e) = self.children.spawn_script(&mut self.wheel, now, script, command, timeout) {
+            log::error!("Failed to exec track script {}: {e}", command.argv[0]);
+            self.agent.handle(now, Input::ScriptExited { script, result: ScriptResult::Failed });
+        }
+    }
+
+    /// After SIGTERM: the agent has queued priority-0 adverts, VIP removals and STOP
+    /// notifies (applied by the last turn); give notify_stop its second, then exit 0.
+    fn finish_stop(&mut self) -> i32 {
+        let agent = &mut self.agent;
+        self.children
+            .finish(&mut self.wheel, |now, script, result| agent.handle(now, Input::ScriptExited { script, result }));
+        0
+    }
+}
