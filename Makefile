@@ -25,7 +25,7 @@ CROSS_TESTS := --lib --test config_seed --test config_syntax --test config_seman
 # before a commit; make test runs the full sizes in release).
 CHECK_TESTS := --lib --test config_seed --test config_syntax --test config_semantics --test config_robustness \
 	--test wire_fixtures --test wire_netlink --test wire_fuzz --test sim_seed --test sim_elections \
-	--test sim_semantics --test golden --test cli
+	--test sim_semantics --test golden --test cli --test keyword_effects
 CHECK_FUZZ_ITERATIONS ?= 2000
 CHECK_WIRE_FUZZ_ITERATIONS ?= 20000
 CHECK_SIM_SCHEDULES ?= 200

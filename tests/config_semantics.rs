@@ -528,3 +528,127 @@ fn root_scripts_on_unsafe_paths_are_disabled_only_with_script_security() {
     assert_eq!(l.config.scripts.len(), 1);
     assert_eq!(l.config_test_status(), 0);
 }
+
+// ---- keyword effects decided by the loader (tests/data/keyword-effects.tsv) ----
+
+#[test]
+fn global_defs_reach_every_instance_unless_it_sets_its_own() {
+    let global = "global_defs {\n vrrp_version 3\n vrrp_mcast_group4 224.0.0.20\n vrrp_mcast_group6 ff02::13\n\
+                  vrrp_garp_master_refresh 30\n vrrp_garp_master_refresh_repeat 2\n\
+                  vrrp_garp_lower_prio_delay 7\n vrrp_garp_lower_prio_repeat 4\n\
+                  vrrp_lower_prio_no_advert\n vrrp_higher_prio_send_advert\n vrrp_down_timer_adverts 5\n\
+                  vrrp_check_unicast_src\n vrrp_skip_check_adv_addr\n v3_checksum_as_v2\n\
+                  vrrp_owner_ignore_adverts\n vrrp_notify_priority_changes\n}\n";
+    let own = " version 2\n garp_master_refresh 0\n garp_master_refresh_repeat 1\n garp_lower_prio_delay 1\n\
+               garp_lower_prio_repeat 1\n lower_prio_no_advert false\n higher_prio_send_advert false\n\
+               down_timer_adverts 3\n check_unicast_src false\n skip_check_adv_addr false\n\
+               v3_checksum_as_v2 false\n owner_ignore_adverts false\n notify_priority_changes false\n";
+    let text = format!(
+        "{global}{VI}vrrp_instance OWN {{\n interface eth0\n virtual_router_id 52\n{own} virtual_ipaddress {{\n  10.0.0.2\n }}\n}}\n\
+         vrrp_instance V6 {{\n interface eth0\n virtual_router_id 53\n virtual_ipaddress {{\n  fe80::53\n }}\n}}\n"
+    );
+    let l = load(&text);
+    no_diagnostics(&l);
+    let [vi, own, v6] = &l.config.instances[..] else { panic!("three instances") };
+    let fields = |i: &Instance| {
+        (
+            (i.garp.master_refresh, i.garp.master_refresh_repeat, i.garp.lower_prio_delay, i.garp.lower_prio_repeat),
+            (i.lower_prio_no_advert, i.higher_prio_send_advert, i.down_timer_adverts, i.check_unicast_src),
+            (i.skip_check_adv_addr, i.v3_checksum_as_v2, i.owner_ignore_adverts, i.notify_priority_changes),
+        )
+    };
+    assert_eq!(fields(vi), ((30 * SECOND, 2, 7 * SECOND, 4), (true, true, 5, true), (true, true, true, true)));
+    assert_eq!(fields(own), ((0, 1, SECOND, 1), (false, false, 3, false), (false, false, false, false)));
+    assert_eq!((vi.mcast_dst.to_string(), v6.mcast_dst.to_string()), ("224.0.0.20".into(), "ff02::13".into()));
+    assert_eq!((vi.version, own.version), (3, 2), "vrrp_version");
+}
+
+#[test]
+fn preempt_cancels_a_nopreempt_written_before_it() {
+    let l = load(&inst(&format!(" priority 150\n nopreempt\n preempt\n{BASE}")));
+    no_diagnostics(&l);
+    assert!(!l.config.instances[0].nopreempt);
+    let l = load(&inst(&format!(" priority 150\n preempt\n nopreempt\n{BASE}")));
+    assert!(l.config.instances[0].nopreempt, "the last one written wins");
+}
+
+#[test]
+fn no_virtual_ipaddress_lets_an_instance_run_without_vips_and_native_ipv6_makes_it_ipv6() {
+    let bare = " interface eth0\n virtual_router_id 5\n version 3\n";
+    let l = load(&inst(&format!("{bare} no_virtual_ipaddress\n")));
+    no_diagnostics(&l);
+    assert_eq!(l.config.instances.len(), 1, "not fatal: keepalived runs it");
+    let l = load(&inst(&format!("{bare} no_virtual_ipaddress\n native_ipv6\n")));
+    let i = &l.config.instances[0];
+    assert_eq!((i.family, i.mcast_dst.to_string()), (Family::V6, "ff02::12".to_string()));
+    let l = load(&inst(&format!("{bare} no_virtual_ipaddress\n")));
+    assert_eq!(l.config.instances[0].family, Family::V4, "IPv4 without native_ipv6");
+}
+
+#[test]
+fn sync_group_tracking_weight_keeps_the_members_weights() {
+    let text = |flag: &str| {
+        format!(
+            "vrrp_script s {{\n script /bin/true\n weight -10\n}}\n{}vrrp_sync_group G {{\n group {{\n  VI_1\n }}\n{flag}\n}}\n",
+            inst(&format!(" track_script {{\n  s\n }}\n track_interface {{\n  eth1 weight -20\n }}\n{BASE}"))
+        )
+    };
+    for flag in [" sync_group_tracking_weight", " global_tracking"] {
+        let l = load(&text(flag));
+        let i = &l.config.instances[0];
+        assert_eq!((i.track_scripts[0].weight, i.track_interfaces[0].weight), (-10, -20), "{flag}");
+        assert!(l.config.sync_groups[0].tracking_weight);
+    }
+    let l = load(&text(""));
+    let i = &l.config.instances[0];
+    assert_eq!((i.track_scripts[0].weight, i.track_interfaces[0].weight), (0, 0), "zeroed without it");
+}
+
+#[test]
+fn vrrp_track_file_is_track_file() {
+    let body = " {\n file /run/prio\n weight -3 reverse\n init_file 7\n}\n";
+    let tf = load(&format!("track_file tf{body}"));
+    let vtf = load(&format!("vrrp_track_file tf{body}"));
+    no_diagnostics(&vtf);
+    assert_eq!(tf.config.track_files, vtf.config.track_files);
+    let t = &vtf.config.track_files[0];
+    assert_eq!((t.path.as_str(), t.weight, t.weight_reverse, t.init), ("/run/prio", -3, true, Some((7, false))));
+}
+
+/// keepalived accepts these silently; they cannot do anything in vrrpd, which says so.
+#[test]
+fn keywords_without_an_effect_in_vrrpd_are_reported() {
+    let text = format!(
+        "global_defs {{\n default_interface eth1\n dynamic_interfaces allow_if_changes\n}}\n{}",
+        inst(&format!(" accept\n no_accept\n debug 2\n{BASE}"))
+    );
+    let l = load(&text);
+    for (kw, line, col) in [
+        ("default_interface", 2, 2),
+        ("allow_if_changes", 3, 21),
+        ("accept", 6, 2),
+        ("no_accept", 7, 2),
+        ("debug", 8, 2),
+    ] {
+        expect(&l, &format!("'{kw}' has no effect in vrrpd - ignored"), line, col, Effect::Corrected);
+    }
+    assert_eq!(l.diagnostics.list.len(), 5, "{:#?}", l.diagnostics.list);
+    assert_eq!(l.config.global.default_interface, None);
+    assert!(l.config.global.dynamic_interfaces, "dynamic_interfaces itself is used");
+}
+
+/// keepalived 2.2.7 has these for instances only, and no `nodad` VIP option (only `-nodad`).
+#[test]
+fn instance_only_notifies_in_a_sync_group_and_nodad_are_unknown() {
+    let text = format!(
+        "{}vrrp_sync_group G {{\n group {{\n  VI_1\n }}\n notify_deleted\n notify_master_rx_lower_pri /bin/true\n}}\n",
+        inst(" interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n 10.0.0.1 nodad\n }\n")
+    );
+    let l = load(&text);
+    expect(&l, "Unknown configuration entry 'nodad' for ip address - ignoring", 5, 11, Effect::Corrected);
+    expect(&l, "Unknown keyword 'notify_deleted' in vrrp_sync_group", 12, 2, Effect::Corrected);
+    expect(&l, "Unknown keyword 'notify_master_rx_lower_pri' in vrrp_sync_group", 13, 2, Effect::Corrected);
+    assert_eq!(l.diagnostics.list.iter().filter(|d| d.effect == Effect::Corrected).count(), 3);
+    assert_eq!(l.config.sync_groups[0].notify, Notifies::default());
+    assert_eq!(l.config.instances[0].vips[0].flags, Vec::<String>::new(), "the address itself is kept");
+}

@@ -415,7 +415,7 @@ fn vip_line_syntax() {
     expect(&l, "Unknown configuration entry '10.0.0.7' for ip address - ignoring", 6, 10, Effect::Corrected);
     expect(&l, "invalid virtual address", 7, 1, Effect::Corrected);
     let e = &i.excluded_vips[0];
-    assert_eq!((e.flags.clone(), e.preferred_lft), (vec!["nodad".to_string()], Some(u32::MAX)));
+    assert_eq!((e.flags.clone(), e.preferred_lft), (vec!["-nodad".to_string()], Some(u32::MAX)));
 }
 
 #[test]
@@ -426,4 +426,18 @@ fn nul_bytes_and_long_lines_are_reported() {
     let l = load(&text);
     expect(&l, "NUL byte", 2, 13, Effect::Corrected);
     expect(&l, "line too long (70000 bytes", 3, 1, Effect::Corrected);
+}
+
+#[test]
+fn builtin_parameters_expand() {
+    let t = TempDir::new("builtins");
+    let main =
+        t.write("main.conf", "global_defs {\n router_id ${_BANG}${_INSTANCE}:${_ENV NO_SUCH_VARIABLE}:${_PWD}\n}\n");
+    let l = load_file(&main);
+    no_diagnostics(&l);
+    let dir = std::fs::canonicalize(&t.0).unwrap_or(t.0.clone());
+    let got = l.config.global.router_id.clone().unwrap();
+    // `_INSTANCE` is the config id (-i), `_ENV` an environment variable (empty when unset),
+    // `_PWD` the directory of the file being read.
+    assert!(got == format!("!r1::{}", t.0.display()) || got == format!("!r1::{}", dir.display()), "{got}");
 }

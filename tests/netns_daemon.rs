@@ -678,3 +678,151 @@ fn track_file_value_changes_priority_and_moves_the_vip() {
     assert!(fault.is_some(), "{}", lan.log("a"));
     lan.wait(Duration::from_secs(6), |l| l.has_vip("b")).expect("b holds the VIP while a is in FAULT");
 }
+
+// ---- keyword effects in the kernel (tests/data/keyword-effects.tsv names these) ----
+
+/// Two more links in node a's namespace, dmy0 (10.70.0.1/24) and dmy1 (10.71.0.1/24): veth
+/// pairs with both ends up (the kernel here has no dummy driver).
+fn extra_links(lan: &Lan) {
+    let a = lan.ns("a");
+    for (d, addr) in [("dmy0", "10.70.0.1/24"), ("dmy1", "10.71.0.1/24")] {
+        let peer = format!("{d}p");
+        ip(&["-n", &a, "link", "add", d, "type", "veth", "peer", "name", &peer]);
+        ip(&["-n", &a, "link", "set", d, "up"]);
+        ip(&["-n", &a, "link", "set", &peer, "up"]);
+        ip(&["-n", &a, "addr", "add", addr, "dev", d]);
+    }
+}
+
+/// `ip -n NS ARGS` of `node`, as text.
+fn show(lan: &Lan, node: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new("ip").args(["-n", &lan.ns(node)]).args(args).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn vip_line_options_reach_the_kernel() {
+    let mut lan = Lan::new("vo");
+    extra_links(&lan);
+    let conf = lan.conf(
+        "a.conf",
+        "vrrp_instance VI_1 {\n interface enp0s3\n virtual_router_id 51\n priority 150\n advert_int 1\n\
+         virtual_ipaddress {\n  10.68.0.1/24 brd 10.68.0.250 scope site label enp0s3:vip\n  192.168.31.241/24 broadcast +\n\
+         10.66.0.1 peer 10.66.0.2 dev dmy0\n  10.67.0.1/16 dev dmy1 scope link\n }\n\
+         virtual_ipaddress_excluded {\n  2001:db8:66::1/64 dev dmy0 preferred_lft 30\n }\n}\n",
+    );
+    lan.start("a", &conf);
+    let ready = lan.wait(Duration::from_secs(6), |l| show(l, "a", &["addr", "show"]).contains("2001:db8:66::1/64"));
+    assert!(ready.is_some(), "a never became master:\n{}", lan.log("a"));
+    let addrs = show(&lan, "a", &["addr", "show"]);
+    for expected in [
+        // A secondary address takes its primary's scope (the kernel refuses another), so the
+        // site-scoped one has a subnet of its own.
+        "inet 10.68.0.1/24 brd 10.68.0.250 scope site enp0s3:vip".to_string(),
+        "inet 192.168.31.241/24 brd 192.168.31.255 scope global secondary enp0s3".to_string(),
+        "inet 10.66.0.1 peer 10.66.0.2/32 scope global dmy0".to_string(),
+        "inet 10.67.0.1/16 scope link dmy1".to_string(),
+    ] {
+        assert!(addrs.contains(&expected), "missing {expected:?} in\n{addrs}\n{}", lan.log("a"));
+    }
+    let v6 = show(&lan, "a", &["-6", "addr", "show", "dev", "dmy0"]);
+    let line = v6.lines().skip_while(|l| !l.contains("2001:db8:66::1/64")).nth(1).unwrap_or("");
+    assert!(line.contains("valid_lft forever preferred_lft") && !line.contains("preferred_lft forever"), "{v6}");
+    let lft: u32 = line.split("preferred_lft ").nth(1).unwrap().trim_end_matches("sec").trim().parse().unwrap();
+    assert!((20..=30).contains(&lft), "preferred_lft 30: {line}");
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn virtual_route_and_rule_options_reach_the_kernel() {
+    let mut lan = Lan::new("ro");
+    extra_links(&lan);
+    let routes = "  10.80.0.0/16 via 10.70.0.254 dev dmy0 metric 7\n  10.81.0.0/16 gw 10.70.0.254 oif dmy0 preference 8 table 101\n\
+                  to 10.82.0.0/16 via 192.168.31.1 or 192.168.31.2 priority 9\n  src 10.70.0.1 10.83.0.0/16 dev dmy0 scope host\n\
+                  10.85.0.0/16 via 192.0.2.1 dev dmy0 onlink\n  unicast 10.87.0.0/16 dev dmy1\n  unreachable 10.88.0.0/16\n\
+                  prohibit 10.89.0.0/16\n  throw 10.90.0.0/16 table 102\n  default via 192.168.31.1 table 103\n";
+    let rules = "  from 10.70.0.0/24 to 10.80.0.0/16 table 101 priority 101\n  iif dmy0 oif dmy1 lookup 102 preference 102\n\
+                 fwmark 0x10/0xff tos 16 table 103 priority 103\n  from 10.99.0.1 blackhole priority 104\n\
+                 from 10.99.0.2 unreachable priority 105\n  from 10.99.0.3 prohibit priority 106\n  from 10.99.0.4 nop priority 107\n\
+                 dev dmy1 lookup main pref 108\n  from 10.99.0.5 dsfield 8 table 103 priority 109\n";
+    let conf = lan.conf(
+        "a.conf",
+        &format!(
+            "vrrp_instance VI_1 {{\n interface enp0s3\n virtual_router_id 51\n priority 150\n advert_int 1\n\
+             virtual_ipaddress {{\n  {VIP}/32\n }}\n virtual_routes {{\n{routes} }}\n virtual_rules {{\n{rules} }}\n}}\n"
+        ),
+    );
+    lan.start("a", &conf);
+    lan.wait(Duration::from_secs(6), |l| l.has_vip("a")).unwrap_or_else(|| panic!("no master:\n{}", lan.log("a")));
+    // The routes and rules follow the VIPs in the same turn; give the kernel a moment.
+    std::thread::sleep(Duration::from_millis(200));
+    let table = show(&lan, "a", &["route", "show", "table", "all"]);
+    for expected in [
+        "10.80.0.0/16 via 10.70.0.254 dev dmy0 proto keepalived metric 7",
+        "10.81.0.0/16 via 10.70.0.254 dev dmy0 table 101 proto keepalived metric 8",
+        "10.82.0.0/16 proto keepalived metric 9 \n\tnexthop via 192.168.31.1 dev enp0s3 weight 1 \n\tnexthop via 192.168.31.2 dev enp0s3 weight 1",
+        "10.83.0.0/16 dev dmy0 proto keepalived scope host src 10.70.0.1",
+        "10.85.0.0/16 via 192.0.2.1 dev dmy0 proto keepalived onlink",
+        "10.87.0.0/16 dev dmy1 proto keepalived scope link",
+        "unreachable 10.88.0.0/16 proto keepalived",
+        "prohibit 10.89.0.0/16 proto keepalived",
+        "throw 10.90.0.0/16 table 102 proto keepalived",
+        "default via 192.168.31.1 dev enp0s3 table 103 proto keepalived",
+    ] {
+        assert!(table.contains(expected), "missing {expected:?} in\n{table}\n{}", lan.log("a"));
+    }
+    let rules_now = show(&lan, "a", &["rule", "show"]);
+    for expected in [
+        "101:\tfrom 10.70.0.0/24 to 10.80.0.0/16 lookup 101",
+        "102:\tfrom all iif dmy0 oif dmy1 lookup 102",
+        "103:\tfrom all tos 0x10 fwmark 0x10/0xff lookup 103",
+        "104:\tfrom 10.99.0.1 blackhole",
+        "105:\tfrom 10.99.0.2 unreachable",
+        "106:\tfrom 10.99.0.3 prohibit",
+        "107:\tfrom 10.99.0.4 nop",
+        "108:\tfrom all iif dmy1 lookup main",
+        "109:\tfrom 10.99.0.5 tos 0x08 lookup 103",
+    ] {
+        assert!(rules_now.contains(expected), "missing {expected:?} in\n{rules_now}\n{}", lan.log("a"));
+    }
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn scripts_run_as_their_user_and_the_fifo_scripts_get_their_fifo() {
+    let mut lan = Lan::new("uid");
+    let out = lan.dir.0.join("out");
+    std::fs::create_dir(&out).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    // Each run records who it ran as, and its arguments.
+    let who = script_file(&lan, "who.sh", &format!("echo \"$(id -u) $*\" > {}/$1", out.display()));
+    let fifo = |name: &str| out.join(name).display().to_string();
+    let conf = lan.conf(
+        "a.conf",
+        &format!(
+            "global_defs {{\n script_user nobody\n notify_fifo {g}\n notify_fifo_script \"{who} g-fifo\"\n\
+             vrrp_notify_fifo {v}\n vrrp_notify_fifo_script \"{who} v-fifo\" daemon\n}}\n\
+             vrrp_script own {{\n script \"{who} own\"\n user daemon\n}}\nvrrp_script dflt {{\n script \"{who} dflt\"\n}}\n\
+             vrrp_instance VI_1 {{\n interface enp0s3\n virtual_router_id 51\n priority 150\n advert_int 1\n\
+             virtual_ipaddress {{\n  {VIP}/32\n }}\n track_script {{\n  own\n  dflt\n }}\n\
+             notify_master \"{who} master\" daemon\n notify_backup \"{who} backup\"\n}}\n",
+            who = who.display(),
+            g = fifo("g.fifo"),
+            v = fifo("v.fifo"),
+        ),
+    );
+    lan.start("a", &conf);
+    let read = |name: &str| std::fs::read_to_string(out.join(name)).unwrap_or_default().trim().to_string();
+    let done = lan.wait(Duration::from_secs(8), |_| {
+        ["own", "dflt", "master", "backup", "g-fifo", "v-fifo"].iter().all(|n| !read(n).is_empty())
+    });
+    assert!(done.is_some(), "not every script ran:\n{}", lan.log("a"));
+    assert_eq!(read("own"), "1 own", "vrrp_script user");
+    assert_eq!(read("dflt"), "65534 dflt", "script_user");
+    assert_eq!(read("master"), "1 master", "a notify's user");
+    assert_eq!(read("backup"), "65534 backup");
+    assert_eq!(read("g-fifo"), format!("65534 g-fifo {}", fifo("g.fifo")), "notify_fifo_script gets its FIFO");
+    assert_eq!(read("v-fifo"), format!("1 v-fifo {}", fifo("v.fifo")), "vrrp_notify_fifo_script");
+}

@@ -703,3 +703,298 @@ fn an_owner_takes_over_at_once_only_in_state_master() {
     s.at(3_100_000);
     assert_eq!(s.state(), State::Master);
 }
+
+// ---- keyword effects (tests/data/keyword-effects.tsv names these) ----
+
+/// An advert of our own VRID and VIPs from `src` to `dst` with this IP TTL.
+fn feed_from(s: &mut Solo, src: &str, dst: &str, ttl: u8, prio: u8) {
+    let (src, dst): (IpAddr, IpAddr) = (src.parse().unwrap(), dst.parse().unwrap());
+    let bytes = advert_from(&s.agent, instance(0), prio, src, dst);
+    let meta = RxMeta { src, dst, ttl, header_len: 20 };
+    s.input(Input::Packet { interface: "eth0", meta, bytes: &bytes });
+}
+
+fn fifo_lines(s: &Solo) -> Vec<String> {
+    s.actions
+        .iter()
+        .filter_map(|(_, a)| if let Action::FifoLine { line } = a { Some(line.clone()) } else { None })
+        .collect()
+}
+
+#[test]
+fn down_timer_adverts_is_the_number_of_adverts_missed_before_master_down() {
+    let mut s = Solo::new(&inst(150, " down_timer_adverts 5"));
+    s.at(1_000_000).advert_from(PEER, 200);
+    s.at(20_000_000);
+    // 5 x 1 s + (256 - 150)/256 s after the last advert heard.
+    assert_eq!(master_at(&s), Some(Instant::from_micros(1_000_000 + 5_000_000 + 106 * 1_000_000 / 256)));
+}
+
+const UNICAST: &str = " unicast_src_ip 192.168.31.20\n unicast_peer {\n  192.168.31.30\n }";
+
+#[test]
+fn check_unicast_src_drops_adverts_from_addresses_not_listed_as_peers() {
+    let mut s = Solo::new(&inst(100, &format!("{UNICAST}\n check_unicast_src")));
+    s.at(1_000_000);
+    feed_from(&mut s, PEER, "192.168.31.20", 255, 200);
+    assert!(s.logged("(VI_1) unicast source address 192.168.31.99 not a unicast peer"));
+    s.at(5_000_000);
+    assert_eq!(s.state(), State::Master, "the stranger's higher priority was not heard");
+    let mut open = Solo::new(&inst(100, UNICAST));
+    open.at(1_000_000);
+    feed_from(&mut open, PEER, "192.168.31.20", 255, 200);
+    open.at(4_000_000);
+    assert_eq!(open.state(), State::Backup, "without check_unicast_src any sender counts");
+}
+
+#[test]
+fn min_ttl_and_max_ttl_bound_the_ttl_of_a_unicast_peer() {
+    let peers = " unicast_src_ip 192.168.31.20\n unicast_peer {\n  192.168.31.30 min_ttl 250 max_ttl 254\n }";
+    let mut s = Solo::new(&inst(100, peers));
+    s.at(1_000_000);
+    feed_from(&mut s, "192.168.31.30", "192.168.31.20", 200, 200);
+    feed_from(&mut s, "192.168.31.30", "192.168.31.20", 255, 200);
+    assert_eq!(s.agent.stats(instance(0)).ip_ttl_err, 2, "below min_ttl and above max_ttl");
+    feed_from(&mut s, "192.168.31.30", "192.168.31.20", 252, 200);
+    assert_eq!(s.agent.stats(instance(0)).ip_ttl_err, 2);
+    s.at(4_000_000);
+    assert_eq!(s.state(), State::Backup, "the advert inside the range was heard at 1 s");
+}
+
+#[test]
+fn unicast_ttl_is_the_ttl_of_unicast_adverts() {
+    let s = Solo::new(&inst(100, &format!("{UNICAST}\n unicast_ttl 10")));
+    let peer: IpAddr = "192.168.31.30".parse().unwrap();
+    assert_eq!(s.agent.advert(instance(0), 100, peer).unwrap().ttl, 10);
+    let m = Solo::new(&inst(100, ""));
+    let group = m.agent.config().instances[0].mcast_dst;
+    assert_eq!(m.agent.advert(instance(0), 100, group).unwrap().ttl, 255, "multicast is always 255");
+}
+
+#[test]
+fn owner_ignore_adverts_keeps_the_address_owner_master() {
+    // Same priority from a higher address: an owner steps down (RFC 5798 §6.4.3) unless it
+    // ignores adverts.
+    let mut s = Solo::new(&inst(255, " state MASTER\n owner_ignore_adverts"));
+    s.at(1_000_000).advert_from(PEER, 255);
+    assert_eq!(s.state(), State::Master);
+    let mut plain = Solo::new(&inst(255, " state MASTER"));
+    plain.at(1_000_000).advert_from(PEER, 255);
+    assert_eq!(plain.state(), State::Backup);
+}
+
+#[test]
+fn log_unknown_vrids_logs_adverts_for_vrids_not_configured() {
+    let other = config(&inst(100, "").replace("virtual_router_id 7", "virtual_router_id 8"));
+    let text = |g: &str| format!("global_defs {{\n{g}\n}}\n{}", inst(100, ""));
+    for (global, logged) in [(" log_unknown_vrids", true), ("", false)] {
+        let mut s = Solo::new(&text(global));
+        let dst = s.agent.config().instances[0].mcast_dst;
+        let bytes = advert_of(&other, 100, PEER.parse().unwrap(), dst);
+        feed(&mut s, PEER, &bytes);
+        assert_eq!(s.logged("Unknown VRID 8 received on eth0 from 192.168.31.99"), logged, "{global:?}");
+    }
+}
+
+#[test]
+fn notify_priority_changes_writes_priority_lines_to_the_fifo() {
+    let text = |flag: &str| {
+        format!(
+            "global_defs {{\n vrrp_notify_fifo /run/vrrpd.fifo\n}}\nvrrp_script s {{\n script /bin/true\n weight 50\n}}\n{}",
+            inst(100, &format!(" track_script {{\n  s\n }}\n{flag}"))
+        )
+    };
+    let mut s = Solo::new(&text(" notify_priority_changes"));
+    s.input(Input::ScriptExited { script: s.script(), result: ScriptResult::Exited(0) });
+    assert!(fifo_lines(&s).contains(&"INSTANCE \"VI_1\" BACKUP_PRIORITY 150\n".to_string()), "{:?}", fifo_lines(&s));
+    let mut quiet = Solo::new(&text(""));
+    quiet.input(Input::ScriptExited { script: quiet.script(), result: ScriptResult::Exited(0) });
+    assert!(!fifo_lines(&quiet).iter().any(|l| l.contains("_PRIORITY")));
+}
+
+#[test]
+fn notify_fifo_gets_the_state_lines() {
+    let mut s = Solo::new(&format!("global_defs {{\n notify_fifo /run/all.fifo\n}}\n{}", inst(150, "")));
+    s.at(5_000_000);
+    assert_eq!(fifo_lines(&s), ["INSTANCE \"VI_1\" BACKUP 150\n", "INSTANCE \"VI_1\" MASTER 150\n"]);
+}
+
+#[test]
+fn notify_deleted_says_deleted_when_a_reload_removes_the_instance() {
+    let two = |extra: &str| {
+        format!(
+            "{}{}",
+            inst(100, ""),
+            inst(100, &format!(" notify /usr/local/bin/n.sh\n{extra}"))
+                .replace("VI_1", "VI_2")
+                .replace("virtual_router_id 7", "virtual_router_id 8")
+                .replace("10.0.0.100", "10.0.0.200")
+        )
+    };
+    for (extra, word) in [(" notify_deleted", "DELETED"), ("", "FAULT")] {
+        let mut s = Solo::new(&two(extra));
+        s.input(Input::Reload(Box::new(config(&inst(100, "")))));
+        assert_eq!(notifies(&s).last().map(String::as_str), Some(format!("INSTANCE VI_2 {word} 0").as_str()));
+    }
+}
+
+#[test]
+fn garp_master_refresh_repeat_and_garp_lower_prio_delay() {
+    let mut s = Solo::new(&inst(
+        150,
+        " garp_master_refresh 10\n garp_master_refresh_repeat 3\n garp_lower_prio_delay 2\n garp_lower_prio_repeat 4",
+    ));
+    s.at(4_000_000);
+    let m = master_at(&s).unwrap();
+    let garps_at = |s: &Solo, t: Instant| {
+        s.actions.iter().filter(|(x, a)| *x == t && matches!(a, Action::SendGarp { .. })).count()
+    };
+    let lower = m.plus(500_000);
+    s.at(lower.as_micros()).advert_from(PEER, 100);
+    s.at(m.as_micros() + 11_000_000);
+    assert_eq!(garps_at(&s, lower), 4, "garp_lower_prio_repeat");
+    assert_eq!(garps_at(&s, lower.plus(2_000_000)), 4, "the second batch garp_lower_prio_delay later");
+    assert_eq!(garps_at(&s, m.plus(10_000_000)), 3, "garp_master_refresh_repeat");
+}
+
+#[test]
+fn skip_check_adv_addr_accepts_other_vips_from_the_master_it_follows() {
+    for (extra, dropped) in [(" skip_check_adv_addr", 0), ("", 1)] {
+        let mut s = Solo::new(&inst(100, extra));
+        s.at(1_000_000).advert_from(PEER, 200);
+        let other = foreign_advert(&s, PEER, 200, "10.0.0.200");
+        s.at(2_000_000);
+        feed(&mut s, PEER, &other);
+        s.at(10_000_000);
+        assert_eq!(s.agent.stats(instance(0)).addr_list_err, dropped, "{extra:?}");
+        // Master-down after the last advert accepted: 2 s with the check skipped, else 1 s.
+        let heard = if dropped == 0 { 2_000_000 } else { 1_000_000 };
+        assert_eq!(master_at(&s), Some(Instant::from_micros(heard + 3_000_000 + 156 * 1_000_000 / 256)), "{extra:?}");
+    }
+}
+
+#[test]
+fn v3_checksum_as_v2_leaves_the_pseudo_header_out_of_v3_adverts() {
+    use vrrpd::wire::vrrp::ChecksumMode;
+    let (src, dst) = ("192.168.31.20".parse().unwrap(), "224.0.0.18".parse().unwrap());
+    let s = Solo::new(&inst(100, " version 3\n v3_checksum_as_v2"));
+    assert_eq!(s.agent.advert_checksum(instance(0), IpAddr::V4(src), IpAddr::V4(dst)), ChecksumMode::Plain);
+    let d = Solo::new(&inst(100, " version 3"));
+    assert_eq!(
+        d.agent.advert_checksum(instance(0), IpAddr::V4(src), IpAddr::V4(dst)),
+        ChecksumMode::PseudoV4 { src, dst }
+    );
+}
+
+#[test]
+fn mcast_dst_ip_is_where_the_adverts_go() {
+    let mut s = Solo::new(&inst(255, " state MASTER\n mcast_dst_ip 224.0.0.19"));
+    s.at(10_000);
+    let dst =
+        s.actions.iter().find_map(|(_, a)| if let Action::SendAdvert { dst, .. } = a { Some(*dst) } else { None });
+    assert_eq!(dst, Some("224.0.0.19".parse().unwrap()));
+}
+
+#[test]
+fn excluded_vips_are_installed_but_not_advertised() {
+    let mut s = Solo::new(&inst(255, " state MASTER\n virtual_ipaddress_excluded {\n  10.0.9.9\n }"));
+    s.at(10_000);
+    let added: Vec<String> = s
+        .actions
+        .iter()
+        .filter_map(|(_, a)| if let Action::AddAddress { vip, .. } = a { Some(vip.addr.to_string()) } else { None })
+        .collect();
+    assert_eq!(added, ["10.0.0.100", "10.0.9.9"]);
+    let group = s.agent.config().instances[0].mcast_dst;
+    let bytes = advert_from(&s.agent, instance(0), 255, "192.168.31.20".parse().unwrap(), group);
+    assert_eq!(bytes[3], 1, "Count IPvX Addr: the VIP only");
+}
+
+#[test]
+fn a_vip_with_no_track_may_be_deleted_by_hand() {
+    let text = inst(150, "").replace("  10.0.0.100\n", "  10.0.0.100 no_track\n");
+    let mut s = Solo::new(&text);
+    s.at(5_000_000);
+    assert_eq!(s.state(), State::Master);
+    s.input(Input::AddressRemoved { interface: "eth0", addr: "10.0.0.100".parse().unwrap() });
+    assert_eq!(s.state(), State::Master, "no_track: its deletion changes nothing");
+}
+
+#[test]
+fn a_vip_with_its_own_dev_goes_there_and_is_tracked_there() {
+    let text = inst(150, "").replace("  10.0.0.100\n", "  10.0.0.100\n  10.0.1.100 dev eth1\n");
+    let mut s = Solo::new(&text);
+    s.at(5_000_000);
+    let devs: Vec<Option<String>> = s
+        .actions
+        .iter()
+        .filter_map(|(_, a)| if let Action::AddAddress { vip, .. } = a { Some(vip.dev.clone()) } else { None })
+        .collect();
+    assert_eq!(devs, [None, Some("eth1".to_string())], "None: the instance's interface");
+    s.input(Input::AddressRemoved { interface: "eth0", addr: "10.0.1.100".parse().unwrap() });
+    assert_eq!(s.state(), State::Master, "not that address on eth0");
+    s.input(Input::AddressRemoved { interface: "eth1", addr: "10.0.1.100".parse().unwrap() });
+    assert_eq!(s.state(), State::Backup);
+}
+
+fn group_of_two(group_body: &str) -> String {
+    format!(
+        "track_file tf {{\n file /run/tf\n weight -10\n}}\nvrrp_script s {{\n script /bin/true\n}}\n\
+         vrrp_instance A {{\n interface eth0\n virtual_router_id 1\n priority 150\n advert_int 1\n virtual_ipaddress {{\n 10.0.0.1\n }}\n}}\n\
+         vrrp_instance B {{\n interface eth1\n virtual_router_id 2\n priority 150\n advert_int 1\n virtual_ipaddress {{\n 10.0.1.1\n }}\n}}\n\
+         vrrp_sync_group G {{\n group {{\n  A\n  B\n }}\n{group_body}\n}}\n"
+    )
+}
+
+fn both(s: &Solo) -> (State, State) {
+    (s.agent.state(instance(0)), s.agent.state(instance(1)))
+}
+
+#[test]
+fn sync_group_trackers_count_for_every_member() {
+    let addrs = [("eth0", "192.168.31.20"), ("eth1", "192.168.32.20")];
+    let mut s = Solo::with_addresses(&group_of_two(" track_interface {\n  eth2\n }"), &addrs);
+    s.at(5_000_000);
+    assert_eq!(both(&s), (State::Master, State::Master));
+    s.input(Input::Link { interface: "eth2", up: false });
+    assert_eq!(both(&s), (State::Fault, State::Fault), "track_interface of the group");
+    let mut s = Solo::with_addresses(&group_of_two(" track_script {\n  s\n }"), &addrs);
+    assert_eq!(both(&s), (State::Fault, State::Fault), "a weight-0 script gates every member");
+    let chk = s.script();
+    s.input(Input::ScriptExited { script: chk, result: ScriptResult::Exited(0) });
+    assert_eq!(both(&s), (State::Backup, State::Backup));
+    let mut s = Solo::with_addresses(&group_of_two(" track_file {\n  tf\n }"), &addrs);
+    let tf = s.agent.track_files().next().unwrap().0;
+    s.input(Input::TrackFile { file: tf, value: 3 });
+    assert_eq!(
+        (s.agent.effective_priority(instance(0)), s.agent.effective_priority(instance(1))),
+        (120, 120),
+        "track_file of the group: 3 x -10"
+    );
+}
+
+#[test]
+fn sync_group_state_scripts_run_once_for_the_group() {
+    let body = " notify_master /usr/local/bin/g-master.sh\n notify_backup /usr/local/bin/g-backup.sh\n \
+                notify_fault /usr/local/bin/g-fault.sh\n notify_stop /usr/local/bin/g-stop.sh";
+    let mut s = Solo::with_addresses(&group_of_two(body), &[("eth0", "192.168.31.20"), ("eth1", "192.168.32.20")]);
+    s.at(5_000_000);
+    s.input(Input::Link { interface: "eth1", up: false });
+    s.input(Input::Link { interface: "eth1", up: true });
+    s.input(Input::Shutdown);
+    let run: Vec<String> = s
+        .actions
+        .iter()
+        .filter_map(|(_, a)| if let Action::Notify { command, .. } = a { Some(command.argv[0].clone()) } else { None })
+        .collect();
+    assert_eq!(
+        run,
+        [
+            "/usr/local/bin/g-backup.sh",
+            "/usr/local/bin/g-master.sh",
+            "/usr/local/bin/g-fault.sh",
+            "/usr/local/bin/g-backup.sh",
+            "/usr/local/bin/g-stop.sh"
+        ]
+    );
+}

@@ -64,7 +64,6 @@ pub struct InstanceDraft {
     pub higher_prio_send_advert: Option<bool>,
     pub down_timer_adverts: Option<u32>,
     pub strict: Option<bool>,
-    pub accept: Option<bool>,
     pub skip_check_adv_addr: Option<bool>,
     pub v3_checksum_as_v2: Option<bool>,
     pub owner_ignore_adverts: Option<bool>,
@@ -220,6 +219,8 @@ const IGNORED_GLOBALS: &[&str] = &[
     "script_security_strict",
     "no_checker_emails",
     "vrrp_startup_delay_disabled",
+    // keepalived: the interface of static addresses without `dev`; vrrpd has no static addresses.
+    "default_interface",
 ];
 
 /// Options of virtual_routes / virtual_rules entries that take a value.
@@ -625,18 +626,21 @@ impl<'d> Builder<'d> {
             }
             "dynamic_interfaces" => {
                 self.no_block(s);
-                // `dynamic_interfaces [allow_if_changes]`
+                // `dynamic_interfaces [allow_if_changes]`. keepalived's option lets an interface
+                // come back as another type (vlan, macvlan) or on another base interface; vrrpd
+                // has no VMAC and looks at no interface type.
                 if let Some(t) = s.args.first() {
-                    if t.text != "allow_if_changes" {
-                        self.corrected(t.loc, format!("dynamic_interfaces: unknown option '{}' - ignoring", t.text));
+                    match t.text.as_str() {
+                        "allow_if_changes" => {
+                            self.corrected(t.loc, "'allow_if_changes' has no effect in vrrpd - ignored")
+                        }
+                        other => {
+                            self.corrected(t.loc, format!("dynamic_interfaces: unknown option '{other}' - ignoring"))
+                        }
                     }
                 }
                 self.d.global.dynamic_interfaces = true;
                 "dynamic_interfaces"
-            }
-            "default_interface" => {
-                self.d.global.default_interface = self.arg(s).map(str::to_string);
-                "default_interface"
             }
             "notify_fifo" | "vrrp_notify_fifo" => {
                 self.no_block(s);
@@ -823,6 +827,8 @@ impl<'d> Builder<'d> {
         out
     }
 
+    /// The notify keywords of both vrrp_instance and vrrp_sync_group; keepalived 2.2.7 has
+    /// notify_master_rx_lower_pri and notify_deleted for instances only.
     fn notify_keyword(&mut self, s: &Stmt, n: &mut Notifies) -> bool {
         let slot = match s.name() {
             "notify_master" => &mut n.master,
@@ -830,12 +836,6 @@ impl<'d> Builder<'d> {
             "notify_fault" => &mut n.fault,
             "notify_stop" => &mut n.stop,
             "notify" => &mut n.generic,
-            "notify_master_rx_lower_pri" => &mut n.master_rx_lower_pri,
-            "notify_deleted" => {
-                let cmd = if s.args.is_empty() { None } else { self.command(s, true) };
-                n.deleted = Some(cmd);
-                return true;
-            }
             _ => return false,
         };
         let cmd = self.command(s, true);
@@ -880,7 +880,6 @@ impl<'d> Builder<'d> {
             higher_prio_send_advert: None,
             down_timer_adverts: None,
             strict: None,
-            accept: None,
             skip_check_adv_addr: None,
             v3_checksum_as_v2: None,
             owner_ignore_adverts: None,
@@ -1007,6 +1006,11 @@ impl<'d> Builder<'d> {
                 },
                 "track_src_ip" => d.track_src_ip = self.flag(k).unwrap_or(true),
                 "notify_priority_changes" => d.notify_priority_changes = self.flag(k),
+                "notify_master_rx_lower_pri" => d.notify.master_rx_lower_pri = self.command(k, true),
+                "notify_deleted" => {
+                    let cmd = if k.args.is_empty() { None } else { self.command(k, true) };
+                    d.notify.deleted = Some(cmd);
+                }
                 "garp_master_delay" => d.garp.master_delay = self.secs(k, 86400),
                 "garp_master_repeat" => d.garp.master_repeat = self.int(k, 0, 255).map(|v| v as u32),
                 "garp_master_refresh" => d.garp.master_refresh = self.secs(k, 86400),
@@ -1017,14 +1021,6 @@ impl<'d> Builder<'d> {
                 "higher_prio_send_advert" => d.higher_prio_send_advert = self.flag(k),
                 "down_timer_adverts" => d.down_timer_adverts = self.int(k, 1, 100).map(|v| v as u32),
                 "strict_mode" => d.strict = self.flag(k),
-                "accept" => {
-                    self.no_block(k);
-                    d.accept = Some(true)
-                }
-                "no_accept" => {
-                    self.no_block(k);
-                    d.accept = Some(false)
-                }
                 "skip_check_adv_addr" => d.skip_check_adv_addr = self.flag(k),
                 "v3_checksum_as_v2" => d.v3_checksum_as_v2 = self.flag(k),
                 "owner_ignore_adverts" => d.owner_ignore_adverts = self.flag(k),
@@ -1043,9 +1039,14 @@ impl<'d> Builder<'d> {
                     }
                 }
                 "promote_secondaries" => d.promote_secondaries = self.flag(k).unwrap_or(true),
-                // keepalived: `debug` is a no-op kept for old configs.
-                "debug" => self.no_block(k),
-                "smtp_alert"
+                // `accept` / `no_accept`: keepalived's only use is the firewall rules that drop
+                // traffic to the VIPs without accept mode (vrrp_iptables, nftables), which
+                // vrrpd does not implement: its VIPs always accept. `debug`: a level keepalived
+                // only prints in its -d dump.
+                "accept"
+                | "no_accept"
+                | "debug"
+                | "smtp_alert"
                 | "lvs_sync_daemon_interface"
                 | "kernel_rx_buf_size"
                 | "timer_expired_backup"
@@ -1220,8 +1221,10 @@ impl<'d> Builder<'d> {
                     i += 1;
                     continue;
                 }
-                "home" | "-nodad" | "nodad" | "mngtmpaddr" | "noprefixroute" | "autojoin" => {
-                    v.flags.push(opt.text.trim_start_matches('-').to_string());
+                // As written: keepalived's `-nodad` asks for DAD (it clears the IFA_F_NODAD it
+                // sets on IPv6 VIPs otherwise); there is no `nodad`.
+                "home" | "-nodad" | "mngtmpaddr" | "noprefixroute" | "autojoin" => {
+                    v.flags.push(opt.text.clone());
                     i += 1;
                     continue;
                 }

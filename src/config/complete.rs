@@ -810,7 +810,9 @@ fn complete_instance(
         },
         down_timer_adverts: d.down_timer_adverts.unwrap_or(g.down_timer_adverts),
         strict,
-        accept: d.accept.unwrap_or(!strict || owner),
+        // keepalived's default accept mode, for the dumps; `accept` and `no_accept` have no
+        // effect in vrrpd (no firewall rules).
+        accept: !strict || owner,
         skip_check_adv_addr: d.skip_check_adv_addr.unwrap_or(g.skip_check_adv_addr),
         v3_checksum_as_v2: d.v3_checksum_as_v2.unwrap_or(g.v3_checksum_as_v2),
         owner_ignore_adverts: d.owner_ignore_adverts.unwrap_or(g.owner_ignore_adverts || (strict && owner)),

@@ -240,9 +240,6 @@ pub fn dump(c: &Config) -> String {
     o.kv(1, "Startup delay", secs(g.startup_delay));
     o.kv(1, "Delay after boot", secs(g.delay_after_boot));
     o.kv(1, "Dynamic interfaces", yn(g.dynamic_interfaces));
-    if let Some(d) = &g.default_interface {
-        o.kv(1, "Default interface", d);
-    }
     for (key, f) in [("Notify FIFO", &g.notify_fifo), ("VRRP notify FIFO", &g.vrrp_notify_fifo)] {
         if let Some(f) = f {
             o.kv(1, key, format!("{} (user {})", f.path, run_as(&f.run_as)));

@@ -81,6 +81,8 @@ pub struct GlobalDefs {
     pub startup_delay: Micros,
     pub delay_after_boot: Micros,
     pub dynamic_interfaces: bool,
+    /// Always None: `default_interface` (keepalived: the interface of static addresses) has
+    /// no effect in vrrpd and the loader says so. Only proto/report.rs still reads it.
     pub default_interface: Option<String>,
     /// `notify_fifo` (all processes) and `vrrp_notify_fifo` (the VRRP process only).
     pub notify_fifo: Option<NotifyFifo>,
@@ -237,7 +239,9 @@ pub struct Vip {
     pub label: Option<String>,
     pub peer: Option<(IpAddr, Option<u8>)>,
     pub no_track: bool,
-    /// IPv6 flags: `-nodad` is default for VIPs, `home`, `mngtmpaddr`, `noprefixroute`, `autojoin`.
+    /// Address flags as written: `home`, `mngtmpaddr`, `noprefixroute`, `autojoin`, and `-nodad`,
+    /// which asks for duplicate address detection (keepalived sets IFA_F_NODAD on IPv6 VIPs
+    /// unless `-nodad` is given).
     pub flags: Vec<String>,
     /// None: keepalived's default (0 for an IPv6 /128, forever otherwise).
     pub preferred_lft: Option<u32>,
@@ -331,6 +335,9 @@ pub struct Instance {
     pub higher_prio_send_advert: bool,
     pub down_timer_adverts: u32,
     pub strict: bool,
+    /// keepalived's default accept mode (off under strict mode unless the owner), for the
+    /// dumps: `accept` and `no_accept` have no effect in vrrpd, which installs no firewall
+    /// rules, so its VIPs always accept traffic.
     pub accept: bool,
     pub skip_check_adv_addr: bool,
     pub v3_checksum_as_v2: bool,
