@@ -755,8 +755,8 @@ fn virtual_route_and_rule_options_reach_the_kernel() {
     );
     lan.start("a", &conf);
     lan.wait(Duration::from_secs(6), |l| l.has_vip("a")).unwrap_or_else(|| panic!("no master:\n{}", lan.log("a")));
-    // The routes and rules follow the VIPs in the same turn; give the kernel a moment.
-    std::thread::sleep(Duration::from_millis(200));
+    // The routes and rules follow the VIPs in the same turn.
+    lan.wait(Duration::from_secs(2), |l| show(l, "a", &["rule", "show"]).contains("109:"));
     let table = show(&lan, "a", &["route", "show", "table", "all"]);
     for expected in [
         "10.80.0.0/16 via 10.70.0.254 dev dmy0 proto keepalived metric 7",
@@ -786,6 +786,85 @@ fn virtual_route_and_rule_options_reach_the_kernel() {
     ] {
         assert!(rules_now.contains(expected), "missing {expected:?} in\n{rules_now}\n{}", lan.log("a"));
     }
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn vip_address_flags_reach_the_kernel() {
+    let mut lan = Lan::new("vf");
+    extra_links(&lan);
+    let conf = lan.conf(
+        "a.conf",
+        "vrrp_instance VI_1 {\n interface enp0s3\n virtual_router_id 51\n priority 150\n advert_int 1\n\
+         virtual_ipaddress {\n  10.70.5.1/24 dev dmy0 noprefixroute\n }\n virtual_ipaddress_excluded {\n\
+         2001:db8:70::1/64 dev dmy0 home mngtmpaddr\n  2001:db8:71::1/64 dev dmy1 -nodad\n  2001:db8:72::1/64 dev dmy1\n }\n}\n",
+    );
+    lan.start("a", &conf);
+    let all = |l: &Lan| show(l, "a", &["addr", "show"]);
+    lan.wait(Duration::from_secs(6), |l| all(l).contains("2001:db8:72::1/64"))
+        .unwrap_or_else(|| panic!("a never became master:\n{}", lan.log("a")));
+    let text = all(&lan);
+    let line = |addr: &str| text.lines().find(|l| l.contains(addr)).unwrap_or("").to_string();
+    assert!(line("10.70.5.1/24").contains("noprefixroute"), "{text}");
+    assert!(line("2001:db8:70::1/64").contains("home") && line("2001:db8:70::1/64").contains("mngtmpaddr"), "{text}");
+    // IPv6 VIPs skip DAD (keepalived), unless -nodad asks for it: then it runs (tentative or
+    // done, never "nodad").
+    assert!(line("2001:db8:72::1/64").contains("nodad"), "{text}");
+    assert!(!line("2001:db8:71::1/64").contains("nodad"), "{text}");
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn local_broadcast_multicast_and_anycast_routes_reach_the_kernel() {
+    let mut lan = Lan::new("rt");
+    extra_links(&lan);
+    let routes = "  local 10.91.0.1 dev dmy0\n  broadcast 10.70.0.255 dev dmy0 table 104\n  anycast 10.70.0.0 dev dmy0 table 104\n\
+                  multicast 239.1.1.0/24 dev dmy0 table 104\n";
+    let conf = lan.conf(
+        "a.conf",
+        &format!(
+            "vrrp_instance VI_1 {{\n interface enp0s3\n virtual_router_id 51\n priority 150\n advert_int 1\n\
+             virtual_ipaddress {{\n  {VIP}/32\n }}\n virtual_routes {{\n{routes} }}\n}}\n"
+        ),
+    );
+    lan.start("a", &conf);
+    let table = |l: &Lan| show(l, "a", &["route", "show", "table", "all"]);
+    lan.wait(Duration::from_secs(6), |l| table(l).contains("multicast 239.1.1.0/24"))
+        .unwrap_or_else(|| panic!("missing routes:\n{}\n{}", table(&lan), lan.log("a")));
+    let t = table(&lan);
+    for expected in [
+        "local 10.91.0.1 dev dmy0 table local proto keepalived scope host",
+        "broadcast 10.70.0.255 dev dmy0 table 104 proto keepalived scope link",
+        "anycast 10.70.0.0 dev dmy0 table 104 proto keepalived scope link",
+        "multicast 239.1.1.0/24 dev dmy0 table 104 proto keepalived scope link",
+    ] {
+        assert!(t.contains(expected), "missing {expected:?} in\n{t}\n{}", lan.log("a"));
+    }
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn virtual_route_protocol_is_the_one_configured() {
+    let mut lan = Lan::new("rp");
+    extra_links(&lan);
+    let routes =
+        "  10.92.0.0/16 dev dmy0 proto static\n  10.93.0.0/16 dev dmy0 protocol 201\n  10.94.0.0/16 dev dmy0\n";
+    let conf = lan.conf(
+        "a.conf",
+        &format!(
+            "vrrp_instance VI_1 {{\n interface enp0s3\n virtual_router_id 51\n priority 150\n advert_int 1\n\
+             virtual_ipaddress {{\n  {VIP}/32\n }}\n virtual_routes {{\n{routes} }}\n}}\n"
+        ),
+    );
+    lan.start("a", &conf);
+    let table = |l: &Lan| show(l, "a", &["route", "show"]);
+    lan.wait(Duration::from_secs(6), |l| table(l).contains("10.94.0.0/16"))
+        .unwrap_or_else(|| panic!("missing routes:\n{}\n{}", table(&lan), lan.log("a")));
+    let t = table(&lan);
+    assert!(t.contains("10.92.0.0/16 dev dmy0 proto static"), "{t}");
+    assert!(!t.contains("10.92.0.0/16 dev dmy0 proto keepalived"), "{t}");
+    assert!(t.contains("10.93.0.0/16 dev dmy0 proto 201"), "{t}");
+    assert!(t.contains("10.94.0.0/16 dev dmy0 proto keepalived"), "{t}");
 }
 
 #[test]

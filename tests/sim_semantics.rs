@@ -998,3 +998,54 @@ fn sync_group_state_scripts_run_once_for_the_group() {
         ]
     );
 }
+
+#[test]
+fn reload_writes_unchanged_states_to_the_fifo_with_fifo_write_vrrp_states_on_reload() {
+    let fifo = "global_defs {\n notify_fifo /run/vrrpd.fifo\n fifo_write_vrrp_states_on_reload\n}\n";
+    let text = format!("{fifo}{}", inst(150, ""));
+    let mut s = Solo::new(&text);
+    s.at(5_000_000);
+    assert_eq!(s.state(), State::Master);
+    let lines = |s: &Solo| s.actions.iter().filter(|(_, a)| matches!(a, Action::FifoLine { .. })).count();
+    let before = lines(&s);
+    s.input(Input::Reload(Box::new(config(&text))));
+    let after: Vec<&str> = s
+        .actions
+        .iter()
+        .filter_map(|(_, a)| if let Action::FifoLine { line } = a { Some(line.as_str()) } else { None })
+        .skip(before)
+        .collect();
+    assert_eq!(after, ["INSTANCE \"VI_1\" MASTER 150\n"]);
+    // Without the keyword a reload writes nothing for an unchanged state.
+    let mut s = Solo::new(&format!("global_defs {{\n notify_fifo /run/vrrpd.fifo\n}}\n{}", inst(150, "")));
+    s.at(5_000_000);
+    let before = lines(&s);
+    let same = s.agent.config().clone();
+    s.input(Input::Reload(Box::new(same)));
+    assert_eq!(lines(&s), before);
+}
+
+#[test]
+fn unicast_fault_no_peer_without_peers_is_fault() {
+    let mut s = Solo::new(&inst(150, " unicast_src_ip 192.168.31.20\n unicast_fault_no_peer"));
+    assert!(s.logged("(VI_1) entering FAULT state (no unicast peers)"), "{:?}", s.actions);
+    s.at(10_000_000);
+    assert_eq!(s.state(), State::Fault, "never multicast instead");
+}
+
+#[test]
+fn track_src_ip_faults_while_the_configured_source_address_is_missing() {
+    let peers = " unicast_src_ip 192.168.31.21\n track_src_ip\n unicast_peer {\n  192.168.31.99\n }";
+    let mut s = Solo::new(&inst(150, peers));
+    assert!(s.logged("(VI_1) entering FAULT state (no IPv4 address for interface)"), "{:?}", s.actions);
+    s.input(Input::AddressAdded { interface: "eth0", addr: "192.168.31.21".parse().unwrap() });
+    assert_eq!(s.state(), State::Backup, "the address came: out of FAULT");
+    s.at(5_000_000);
+    assert_eq!(s.state(), State::Master);
+    s.input(Input::AddressRemoved { interface: "eth0", addr: "192.168.31.21".parse().unwrap() });
+    assert_eq!(s.state(), State::Fault, "the configured source went");
+    // Without track_src_ip the missing address does not matter (keepalived sends anyway).
+    let mut s = Solo::new(&inst(150, " unicast_src_ip 192.168.31.21\n unicast_peer {\n  192.168.31.99\n }"));
+    s.at(5_000_000);
+    assert_eq!(s.state(), State::Master);
+}

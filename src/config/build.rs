@@ -562,17 +562,13 @@ impl<'d> Builder<'d> {
                 }
                 "vrrp_garp_lower_prio_repeat"
             }
-            "vrrp_garp_interval" => {
-                if let Some(v) = self.secs(s, 1) {
-                    self.d.global.garp.interval = v;
-                }
-                "vrrp_garp_interval"
-            }
-            "vrrp_gna_interval" => {
-                if let Some(v) = self.secs(s, 1) {
-                    self.d.global.garp.na_interval = v;
-                }
-                "vrrp_gna_interval"
+            // vrrpd sends a burst of GARPs / unsolicited NAs at once (keepalived's default, 0).
+            "vrrp_garp_interval" | "vrrp_gna_interval" => {
+                self.corrected(
+                    s.loc(),
+                    format!("'{}' has no effect in vrrpd - ignored (a burst goes out at once)", s.name()),
+                );
+                return;
             }
             "vrrp_min_garp" => {
                 self.d.global.min_garp = self.flag(s).unwrap_or(false);
@@ -618,11 +614,10 @@ impl<'d> Builder<'d> {
                 }
                 "vrrp_startup_delay"
             }
+            // keepalived 2.3's delay counted from boot, not from start: not in 2.2.7.
             "vrrp_delay_after_boot" => {
-                if let Some(v) = self.secs(s, 3600) {
-                    self.d.global.delay_after_boot = v;
-                }
-                "vrrp_delay_after_boot"
+                self.corrected(s.loc(), "'vrrp_delay_after_boot' is not implemented by vrrpd - ignored");
+                return;
             }
             "dynamic_interfaces" => {
                 self.no_block(s);
@@ -640,6 +635,12 @@ impl<'d> Builder<'d> {
                     }
                 }
                 self.d.global.dynamic_interfaces = true;
+                // The loader accepts a missing interface; the daemon reads interfaces at start.
+                self.corrected(
+                    s.loc(),
+                    "dynamic_interfaces: an interface created after start is not implemented by vrrpd - its \
+                     instances stay in FAULT (no address) until a restart",
+                );
                 "dynamic_interfaces"
             }
             "notify_fifo" | "vrrp_notify_fifo" => {
@@ -1038,7 +1039,10 @@ impl<'d> Builder<'d> {
                         }
                     }
                 }
-                "promote_secondaries" => d.promote_secondaries = self.flag(k).unwrap_or(true),
+                "promote_secondaries" => {
+                    d.promote_secondaries = self.flag(k).unwrap_or(true);
+                    self.corrected(k.loc(), "'promote_secondaries' has no effect in vrrpd - ignored (set the sysctl)");
+                }
                 // `accept` / `no_accept`: keepalived's only use is the firewall rules that drop
                 // traffic to the VIPs without accept mode (vrrp_iptables, nftables), which
                 // vrrpd does not implement: its VIPs always accept. `debug`: a level keepalived
@@ -1338,6 +1342,10 @@ impl<'d> Builder<'d> {
                 ("no_track", _) => {
                     consumed = 1;
                     r.no_track = true;
+                    self.corrected(
+                        w.loc,
+                        "'no_track' has no effect in vrrpd - ignored (virtual routes and rules are never tracked)",
+                    );
                     true
                 }
                 (
@@ -1440,6 +1448,10 @@ impl<'d> Builder<'d> {
                 ("no_track", _) => {
                     consumed = 1;
                     r.no_track = true;
+                    self.corrected(
+                        w.loc,
+                        "'no_track' has no effect in vrrpd - ignored (virtual routes and rules are never tracked)",
+                    );
                     true
                 }
                 ("blackhole" | "unreachable" | "prohibit" | "nop", _) => {

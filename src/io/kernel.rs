@@ -54,6 +54,21 @@ pub(crate) struct Kernel {
 }
 
 /// keepalived's scope names as rtnetlink numbers.
+/// A route's `proto`: a number, or a name of /etc/iproute2/rt_protos; keepalived's own (18)
+/// when none is given.
+fn route_protocol(name: Option<&str>) -> u8 {
+    match name {
+        None | Some("keepalived") => 18,
+        Some("redirect") => 1,
+        Some("kernel") => 2,
+        Some("boot") => 3,
+        Some("static") => 4,
+        Some("ra") => 9,
+        Some("dhcp") => 16,
+        Some(other) => other.parse().unwrap_or(18),
+    }
+}
+
 fn scope_number(s: Scope) -> u8 {
     match s {
         Scope::Global => nl::RT_SCOPE_UNIVERSE,
@@ -232,9 +247,22 @@ impl Kernel {
             }
             _ => None,
         };
+        // keepalived: IPv6 VIPs skip duplicate address detection unless `-nodad` asks for it;
+        // the other words are the kernel's IFA_F_* flags of the same names (`ip addr`).
+        let has = |word: &str| vip.flags.iter().any(|f| f == word);
         let mut flags = 0;
-        if vip.addr.is_ipv6() {
+        if vip.addr.is_ipv6() && !has("-nodad") {
             flags |= nl::IFA_F_NODAD;
+        }
+        for (word, bit) in [
+            ("home", nl::IFA_F_HOMEADDRESS),
+            ("mngtmpaddr", nl::IFA_F_MANAGETEMPADDR),
+            ("noprefixroute", nl::IFA_F_NOPREFIXROUTE),
+            ("autojoin", nl::IFA_F_MCAUTOJOIN),
+        ] {
+            if has(word) {
+                flags |= bit;
+            }
         }
         let req = nl::AddrRequest {
             ifindex: index,
@@ -286,21 +314,28 @@ impl Kernel {
             _ => nl::RTN_UNICAST,
         };
         let unicast = route_type == nl::RTN_UNICAST;
-        let scope = r.scope.map(scope_number).unwrap_or(if r.via.is_empty() && unicast {
-            nl::RT_SCOPE_LINK
-        } else {
-            nl::RT_SCOPE_UNIVERSE
-        });
+        // `ip route`'s defaults: local routes are host scope, broadcast, anycast and multicast
+        // link scope, unicast link scope without a gateway; those go out of a device.
+        let (default_scope, on_device) = match route_type {
+            2 => (nl::RT_SCOPE_HOST, true),
+            3..=5 => (nl::RT_SCOPE_LINK, true),
+            _ if unicast && r.via.is_empty() => (nl::RT_SCOPE_LINK, true),
+            _ => (nl::RT_SCOPE_UNIVERSE, unicast),
+        };
+        let scope = r.scope.map(scope_number).unwrap_or(default_scope);
         let req = nl::RouteRequest {
             dst: r.dst.0,
             dst_len: r.dst.1,
             src: r.src,
             gateways: &r.via,
-            oif: if unicast { oif } else { None },
-            table: r.table.unwrap_or(nl::RT_TABLE_MAIN as u32),
+            oif: if on_device { oif } else { None },
+            // `ip route`: local, broadcast and anycast routes go to the local table by default.
+            table: r
+                .table
+                .unwrap_or(if matches!(route_type, 2..=4) { nl::RT_TABLE_LOCAL } else { nl::RT_TABLE_MAIN } as u32),
             metric: r.metric,
             scope,
-            protocol: 18,
+            protocol: route_protocol(r.protocol.as_deref()),
             route_type,
             onlink: r.onlink,
         };

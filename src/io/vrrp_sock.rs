@@ -176,7 +176,14 @@ impl VrrpSockets {
     /// `name`, except ENETUNREACH/ENETDOWN: keepalived is quiet while the interface is down.
     /// Frames and sends `advert`; `instance` picks its IP ID sequence (None: the advert of an
     /// instance a reload removed, which gets the next ID of a sequence of its own).
-    pub(crate) fn send(&mut self, advert: &Advert, instance: Option<InstanceId>, family: Family, ifindex: u32, name: &str) {
+    pub(crate) fn send(
+        &mut self,
+        advert: &Advert,
+        instance: Option<InstanceId>,
+        family: Family,
+        ifindex: u32,
+        name: &str,
+    ) {
         let Some(fd) = self.tx.get(&(advert.interface.to_string(), family)) else { return };
         let len = advert.repr.buffer_len();
         let result = match (advert.src, advert.dst) {

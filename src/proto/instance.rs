@@ -290,6 +290,8 @@ impl Agent {
             }
             InstanceTimer::Advert if state == State::Master => {
                 let prio = self.inst[i.index()].effective;
+                // A scheduled advert answers whoever is listening as well as a forced one.
+                self.inst[i.index()].last_lower_answer = Some(now);
                 self.send_advert(i, prio);
                 self.set_timer(i, InstanceTimer::Advert, now.plus(advert_int));
             }

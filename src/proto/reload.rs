@@ -6,6 +6,7 @@
 //! their value; links by name, with their state. Unmatched old instances are released, new
 //! ones start as at startup.
 use super::event::{Action, InstanceId, Level, State};
+use super::notify::state_word;
 use super::timers::{InstanceTimer, Timer, TimerTable};
 use super::track::{FileRt, ScriptRt};
 use super::{Agent, Instant};
@@ -101,6 +102,29 @@ impl Agent {
             }
         }
         self.reloading = false;
+        if self.cfg.global.fifo_write_states_on_reload {
+            self.fifo_states(&fresh);
+        }
+    }
+
+    /// keepalived `fifo_write_vrrp_states_on_reload`: the FIFO hears the state of every
+    /// instance a reload kept (a new one reports its state as it enters it) and of every sync
+    /// group, as if each had just entered it.
+    fn fifo_states(&mut self, fresh: &[InstanceId]) {
+        let mut lines = Vec::new();
+        for i in self.instance_ids().filter(|i| !fresh.contains(i)) {
+            let rt = &self.inst[i.index()];
+            lines.push(format!("INSTANCE \"{}\" {} {}\n", self.conf(i).name, state_word(rt.state), rt.effective));
+        }
+        for g in &self.cfg.sync_groups {
+            let first = g.members.first().and_then(|m| self.instance_id(m));
+            if let Some(i) = first {
+                lines.push(format!("GROUP \"{}\" {} 0\n", g.name, state_word(self.inst[i.index()].state)));
+            }
+        }
+        for line in lines {
+            self.fifo(line);
+        }
     }
 
     /// Scripts with the same name and command keep their id, health, run and next run; the

@@ -148,8 +148,14 @@ impl Agent {
         let c = self.conf(i).clone();
         let ours = self.inst[i.index()].effective;
         if prio == 0 {
-            self.send_advert(i, ours);
-            self.set_timer(i, InstanceTimer::Advert, now.plus(c.advert_int));
+            // RFC 5798 §6.4.3: answer a priority-0 advert at once; at most once per advert
+            // interval, so a stream of them is no amplifier either.
+            let rt = &mut self.inst[i.index()];
+            if rt.last_lower_answer.is_none_or(|t| now.since(t) >= c.advert_int) {
+                rt.last_lower_answer = Some(now);
+                self.send_advert(i, ours);
+                self.set_timer(i, InstanceTimer::Advert, now.plus(c.advert_int));
+            }
             return;
         }
         let higher_ip = self.source_address(i).is_some_and(|o| ip_greater(src, o));
@@ -255,7 +261,7 @@ impl Agent {
             .filter(|&i| {
                 self.inst[i.index()].state != State::Fault
                     && self.on_interface(i, interface)
-                    && self.source_address(i).is_none()
+                    && self.assess(i).down.is_some()
             })
             .collect();
         for i in stranded {

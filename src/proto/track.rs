@@ -298,8 +298,11 @@ pub(crate) enum Down {
     /// The instance's own interface is down (not `dont_track_primary`).
     Link(String),
     /// No source address: no IPv4 address, or no IPv6 link-local address, on the interface
-    /// (keepalived: "no IPv4 address for interface"). An instance never runs without one.
+    /// (keepalived: "no IPv4 address for interface"), or with `track_src_ip` the configured
+    /// `unicast_src_ip` is not on it. An instance never runs without one.
     NoAddress(crate::config::model::Family),
+    /// keepalived `unicast_fault_no_peer`: no unicast peer, so no multicast either.
+    NoPeers,
 }
 
 impl std::fmt::Display for Down {
@@ -308,6 +311,7 @@ impl std::fmt::Display for Down {
             Down::Link(name) => write!(f, "interface {name} down"),
             Down::NoAddress(crate::config::model::Family::V4) => write!(f, "no IPv4 address for interface"),
             Down::NoAddress(crate::config::model::Family::V6) => write!(f, "no IPv6 address for interface"),
+            Down::NoPeers => write!(f, "no unicast peers"),
         }
     }
 }
@@ -338,8 +342,17 @@ impl Agent {
                 a.down = Some(Down::Link(self.links[l].name.clone()));
             }
         }
-        if a.down.is_none() && self.conf(i).interface.is_some() && self.source_address(i).is_none() {
-            a.down = Some(Down::NoAddress(self.conf(i).family));
+        let c = self.conf(i);
+        let iface = c.interface.as_deref();
+        let src_missing = match (c.track_src_ip, c.unicast_src, iface) {
+            (true, Some(src), Some(name)) => !self.addrs.get(name).is_some_and(|l| l.contains(&src)),
+            _ => false,
+        };
+        if a.down.is_none() && iface.is_some() && (src_missing || self.source_address(i).is_none()) {
+            a.down = Some(Down::NoAddress(c.family));
+        }
+        if a.down.is_none() && c.unicast_fault_no_peer && c.unicast_peers.is_empty() {
+            a.down = Some(Down::NoPeers);
         }
         a.fault |= a.down.is_some();
         a

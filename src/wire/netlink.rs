@@ -200,6 +200,9 @@ pub const RT_SCOPE_NOWHERE: u8 = 255;
 pub const RTPROT_BOOT: u8 = 3;
 /// RT_TABLE_MAIN: the main routing table (linux/rtnetlink.h).
 pub const RT_TABLE_MAIN: u8 = 254;
+/// RT_TABLE_LOCAL: the local table, where `ip route` puts local, broadcast and anycast routes
+/// (linux/rtnetlink.h).
+pub const RT_TABLE_LOCAL: u8 = 255;
 
 /// Rounds up to the 4-byte netlink alignment.
 pub const fn align(n: usize) -> usize {
