@@ -89,6 +89,8 @@ netns-test:
 	else echo "*** SKIPPED: interop with keepalived (not installed)"; fi
 	@if command -v keepalived >/dev/null && command -v python3 >/dev/null; then $(CARGO) test --release --test netns_differential -- --ignored --test-threads=1 --nocapture; \
 	else echo "*** SKIPPED: differential test against keepalived (keepalived or python3 not installed)"; fi
+	@if command -v python3 >/dev/null; then $(CARGO) test --release --test netns_hostile -- --ignored --test-threads=1 --nocapture; \
+	else echo "*** SKIPPED: hostile-input tests (python3 not installed)"; fi
 
 # The namespace suite three times beside two CPU-bound processes (root).
 stress-test: release
