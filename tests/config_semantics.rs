@@ -378,9 +378,8 @@ fn missing_interface_is_fatal_unless_dynamic_interfaces() {
     expect(&l, "(VI_1) WARNING - interface eth7 for vrrp instance doesn't exist", 2, 2, Effect::Fatal);
     let l = load(&format!("global_defs {{\n dynamic_interfaces\n}}\n{text}"));
     expect(&l, "interface eth7 does not exist yet (dynamic_interfaces)", 5, 2, Effect::Note);
-    // vrrpd reads interfaces at start, so it says an interface created later is not picked up.
-    expect(&l, "an interface created after start is not implemented by vrrpd", 2, 2, Effect::Corrected);
-    assert_eq!(l.config_test_status(), 5);
+    expect(&l, "the instance stays in FAULT until a restart after the interface exists", 5, 2, Effect::Note);
+    assert_eq!(l.config_test_status(), 0);
     let l = load(&inst(" virtual_router_id 5\n virtual_ipaddress {\n 10.0.0.1\n }\n"));
     expect(&l, "no 'interface' configured", 1, 1, Effect::Fatal);
 }
@@ -634,8 +633,7 @@ fn keywords_without_an_effect_in_vrrpd_are_reported() {
     ] {
         expect(&l, &format!("'{kw}' has no effect in vrrpd - ignored"), line, col, Effect::Corrected);
     }
-    expect(&l, "an interface created after start is not implemented by vrrpd", 3, 2, Effect::Corrected);
-    assert_eq!(l.diagnostics.list.len(), 6, "{:#?}", l.diagnostics.list);
+    assert_eq!(l.diagnostics.list.len(), 5, "{:#?}", l.diagnostics.list);
     assert_eq!(l.config.global.default_interface, None);
     assert!(l.config.global.dynamic_interfaces, "dynamic_interfaces itself is used");
 }

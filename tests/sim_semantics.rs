@@ -1049,3 +1049,26 @@ fn track_src_ip_faults_while_the_configured_source_address_is_missing() {
     s.at(5_000_000);
     assert_eq!(s.state(), State::Master);
 }
+
+#[test]
+fn priority_zero_adverts_are_answered_at_once_but_at_most_once_per_interval() {
+    // RFC 5798 §6.4.3: a MASTER answers a priority-0 advert at once, so the backups that heard
+    // it do not take over after Skew_Time; a stream of them gets one answer per interval.
+    let mut s = Solo::new(&inst(150, ""));
+    s.at(4_000_000);
+    assert_eq!(s.state(), State::Master);
+    let zero = foreign_advert(&s, PEER, 0, "10.0.0.100");
+    let start = s.actions.len();
+    s.at(4_100_000);
+    feed(&mut s, PEER, &zero);
+    let answered = |s: &Solo, from: usize| {
+        s.actions[from..].iter().filter(|(_, a)| matches!(a, Action::SendAdvert { .. })).count()
+    };
+    assert_eq!(answered(&s, start), 1, "the first one is answered at once");
+    for k in 1..100u64 {
+        s.at(4_100_000 + k * 5_000);
+        feed(&mut s, PEER, &zero);
+    }
+    assert_eq!(answered(&s, start), 1, "within one interval: no more answers");
+    assert_eq!(s.agent.stats(instance(0)).pri_zero_rcvd, 100);
+}

@@ -635,12 +635,6 @@ impl<'d> Builder<'d> {
                     }
                 }
                 self.d.global.dynamic_interfaces = true;
-                // The loader accepts a missing interface; the daemon reads interfaces at start.
-                self.corrected(
-                    s.loc(),
-                    "dynamic_interfaces: an interface created after start is not implemented by vrrpd - its \
-                     instances stay in FAULT (no address) until a restart",
-                );
                 "dynamic_interfaces"
             }
             "notify_fifo" | "vrrp_notify_fifo" => {

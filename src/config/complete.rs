@@ -738,7 +738,12 @@ fn complete_instance(
                     diags.push(
                         Some(loc),
                         Effect::Note,
-                        format!("({name}) interface {ifname} does not exist yet (dynamic_interfaces)"),
+                        // The daemon reads its interfaces at start: say what that means here.
+                        format!(
+                            "({name}) interface {ifname} does not exist yet (dynamic_interfaces); vrrpd \
+                             reads interfaces at start, so the instance stays in FAULT until a restart \
+                             after the interface exists"
+                        ),
                     );
                 } else {
                     diags.fatal(

@@ -95,6 +95,8 @@ pub(crate) struct Inst {
     pub(crate) drops_logged: u16,
     /// MASTER: when a lower-priority advert was last answered, and last answered with GARPs.
     pub(crate) last_lower_answer: Option<Instant>,
+    /// MASTER: when a priority-0 advert was last answered.
+    pub(crate) last_zero_answer: Option<Instant>,
     pub(crate) last_lower_garps: Option<Instant>,
     pub(crate) spec: AdvertSpec,
     pub(crate) vip4: Vec<Ipv4Addr>,
@@ -120,6 +122,7 @@ impl Inst {
             stats: Stats::default(),
             drops_logged: 0,
             last_lower_answer: None,
+            last_zero_answer: None,
             last_lower_garps: None,
             spec: AdvertSpec::of(c),
             vip4,
@@ -290,8 +293,6 @@ impl Agent {
             }
             InstanceTimer::Advert if state == State::Master => {
                 let prio = self.inst[i.index()].effective;
-                // A scheduled advert answers whoever is listening as well as a forced one.
-                self.inst[i.index()].last_lower_answer = Some(now);
                 self.send_advert(i, prio);
                 self.set_timer(i, InstanceTimer::Advert, now.plus(advert_int));
             }
@@ -464,6 +465,7 @@ impl Agent {
         inst.preempt_until = None;
         inst.drops_logged = 0;
         inst.last_lower_answer = None;
+        inst.last_zero_answer = None;
         inst.last_lower_garps = None;
         for t in [
             InstanceTimer::MasterDown,

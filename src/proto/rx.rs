@@ -151,8 +151,8 @@ impl Agent {
             // RFC 5798 §6.4.3: answer a priority-0 advert at once; at most once per advert
             // interval, so a stream of them is no amplifier either.
             let rt = &mut self.inst[i.index()];
-            if rt.last_lower_answer.is_none_or(|t| now.since(t) >= c.advert_int) {
-                rt.last_lower_answer = Some(now);
+            if rt.last_zero_answer.is_none_or(|t| now.since(t) >= c.advert_int) {
+                rt.last_zero_answer = Some(now);
                 self.send_advert(i, ours);
                 self.set_timer(i, InstanceTimer::Advert, now.plus(c.advert_int));
             }
