@@ -813,6 +813,14 @@ fn vip_address_flags_reach_the_kernel() {
     assert!(!line("2001:db8:71::1/64").contains("nodad"), "{text}");
 }
 
+/// A master (VRID 51, priority 150) holding the test VIP and these `virtual_routes` lines.
+fn routes_instance(routes: &str) -> String {
+    format!(
+        "vrrp_instance VI_1 {{\n interface enp0s3\n virtual_router_id 51\n priority 150\n advert_int 1\n\
+         virtual_ipaddress {{\n  {VIP}/32\n }}\n virtual_routes {{\n{routes} }}\n}}\n"
+    )
+}
+
 #[test]
 #[ignore = "needs root: creates network namespaces (make test runs it as root)"]
 fn local_broadcast_multicast_and_anycast_routes_reach_the_kernel() {
@@ -820,13 +828,7 @@ fn local_broadcast_multicast_and_anycast_routes_reach_the_kernel() {
     extra_links(&lan);
     let routes = "  local 10.91.0.1 dev dmy0\n  broadcast 10.70.0.255 dev dmy0 table 104\n  anycast 10.70.0.0 dev dmy0 table 104\n\
                   multicast 239.1.1.0/24 dev dmy0 table 104\n";
-    let conf = lan.conf(
-        "a.conf",
-        &format!(
-            "vrrp_instance VI_1 {{\n interface enp0s3\n virtual_router_id 51\n priority 150\n advert_int 1\n\
-             virtual_ipaddress {{\n  {VIP}/32\n }}\n virtual_routes {{\n{routes} }}\n}}\n"
-        ),
-    );
+    let conf = lan.conf("a.conf", &routes_instance(routes));
     lan.start("a", &conf);
     let table = |l: &Lan| show(l, "a", &["route", "show", "table", "all"]);
     lan.wait(Duration::from_secs(6), |l| table(l).contains("multicast 239.1.1.0/24"))
@@ -849,13 +851,7 @@ fn virtual_route_protocol_is_the_one_configured() {
     extra_links(&lan);
     let routes =
         "  10.92.0.0/16 dev dmy0 proto static\n  10.93.0.0/16 dev dmy0 protocol 201\n  10.94.0.0/16 dev dmy0\n";
-    let conf = lan.conf(
-        "a.conf",
-        &format!(
-            "vrrp_instance VI_1 {{\n interface enp0s3\n virtual_router_id 51\n priority 150\n advert_int 1\n\
-             virtual_ipaddress {{\n  {VIP}/32\n }}\n virtual_routes {{\n{routes} }}\n}}\n"
-        ),
-    );
+    let conf = lan.conf("a.conf", &routes_instance(routes));
     lan.start("a", &conf);
     let table = |l: &Lan| show(l, "a", &["route", "show"]);
     lan.wait(Duration::from_secs(6), |l| table(l).contains("10.94.0.0/16"))

@@ -308,19 +308,24 @@ impl Agent {
 
     /// keepalived at startup: "removing VIPs." (a crash may have left them behind).
     pub(crate) fn remove_leftovers(&mut self, i: InstanceId) {
+        let actions = self.release_actions(i);
+        if !actions.is_empty() {
+            self.log(Level::Info, format!("({}) removing VIPs.", self.name(i)));
+            self.out.extend(actions);
+        }
+    }
+
+    /// What instance `i` holds when MASTER, to remove: its VIPs (excluded ones too), routes
+    /// and rules, in that order.
+    fn release_actions(&self, i: InstanceId) -> Vec<Action> {
         let c = self.conf(i);
-        let actions: Vec<Action> = c
-            .vips
+        c.vips
             .iter()
             .chain(&c.excluded_vips)
             .map(|v| Action::RemoveAddress { instance: i, vip: v.clone() })
             .chain(c.routes.iter().map(|r| Action::RemoveRoute { instance: i, route: r.clone() }))
             .chain(c.rules.iter().map(|r| Action::RemoveRule { instance: i, rule: r.clone() }))
-            .collect();
-        if !actions.is_empty() {
-            self.log(Level::Info, format!("({}) removing VIPs.", self.name(i)));
-            self.out.extend(actions);
-        }
+            .collect()
     }
 
     /// The instance's first state: BACKUP (init), or FAULT while a tracker holds it down.
@@ -444,15 +449,7 @@ impl Agent {
         if !self.conf(i).vips.is_empty() || !self.conf(i).excluded_vips.is_empty() {
             self.log(Level::Info, format!("({}) removing VIPs.", self.name(i)));
         }
-        let c = self.conf(i);
-        let mut released: Vec<Action> = c
-            .vips
-            .iter()
-            .chain(&c.excluded_vips)
-            .map(|v| Action::RemoveAddress { instance: i, vip: v.clone() })
-            .collect();
-        released.extend(c.routes.iter().map(|r| Action::RemoveRoute { instance: i, route: r.clone() }));
-        released.extend(c.rules.iter().map(|r| Action::RemoveRule { instance: i, rule: r.clone() }));
+        let released = self.release_actions(i);
         self.out.extend(released);
         self.inst[i.index()].stats.release_master += 1;
     }
