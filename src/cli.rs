@@ -9,6 +9,20 @@ pub const DEFAULT_CONFIG: &str = "/etc/keepalived/keepalived.conf";
 pub const DEFAULT_PID_FILE: &str = "/run/keepalived.pid";
 pub const DEFAULT_VRRP_PID_FILE: &str = "/run/keepalived_vrrp.pid";
 
+/// The control socket's path when neither `--control-socket` nor `control_socket` gives one:
+/// beside keepalived's pid files, `/run/vrrpd.sock`, in `/run/keepalived/NAME/` with `-s NAME`,
+/// `vrrpd_ID.sock` with `-i ID`.
+pub fn default_control_socket(namespace: Option<&str>, config_id: Option<&str>) -> PathBuf {
+    let file = match config_id {
+        Some(id) => format!("vrrpd_{id}.sock"),
+        None => "vrrpd.sock".to_string(),
+    };
+    match namespace {
+        Some(ns) => PathBuf::from("/run/keepalived").join(ns).join(file),
+        None => PathBuf::from("/run").join(file),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
     pub config_file: PathBuf,
@@ -34,6 +48,10 @@ pub struct Options {
     pub umask: Option<u32>,
     pub core_dump: bool,
     pub signum: Option<String>,
+    /// `--control-socket=PATH` (`none`: no socket).
+    pub control_socket: Option<PathBuf>,
+    /// `--metrics-listen=ADDR:PORT`.
+    pub metrics_listen: Option<std::net::SocketAddr>,
     pub version: bool,
     pub help: bool,
     /// Options accepted for compatibility that have no effect in vrrpd (LVS, BFD, SNMP...).
@@ -65,6 +83,8 @@ impl Default for Options {
             umask: None,
             core_dump: false,
             signum: None,
+            control_socket: None,
+            metrics_listen: None,
             version: false,
             help: false,
             ignored: Vec::new(),
@@ -140,6 +160,8 @@ const OPTIONS: &[(&str, Option<char>, Arg)] = &[
     ("snmp", Some('x'), Arg::None),
     ("snmp-agent-socket", Some('A'), Arg::Required),
     ("signum", None, Arg::Required),
+    ("control-socket", None, Arg::Required),
+    ("metrics-listen", None, Arg::Required),
     ("version", Some('v'), Arg::None),
     ("help", Some('h'), Arg::None),
     ("debug", None, Arg::Optional),
@@ -299,6 +321,14 @@ fn apply(o: &mut Options, name: &'static str, value: Option<String>) -> Result<(
         }
         "core-dump" => o.core_dump = true,
         "signum" => o.signum = Some(v()),
+        "control-socket" => o.control_socket = Some(PathBuf::from(v())),
+        "metrics-listen" => {
+            o.metrics_listen = Some(v().parse().map_err(|_| CliError::BadValue {
+                option: "--metrics-listen".into(),
+                value: v(),
+                expected: "ADDR:PORT, such as 127.0.0.1:9650 or [::1]:9650",
+            })?)
+        }
         "version" => o.version = true,
         "help" => o.help = true,
         // Subsystem selection and debugging options of keepalived builds: vrrpd is VRRP only.
@@ -336,10 +366,92 @@ A keepalived-compatible VRRP agent. Options use keepalived's spelling.
   -m, --core-dump              Produce core dump if terminate abnormally
       --signum=SIGFUNC         Print the signal number for STOP, RELOAD, DATA, STATS,
                                 STATS_CLEAR, JSON
+      --control-socket=PATH    The control socket (default /run/vrrpd.sock; none: off)
+      --metrics-listen=ADDR:PORT  Serve GET /metrics there (default: off)
   -P, -C, -B, --all, -x, -I    Accepted for compatibility (vrrpd is VRRP only)
   -v, --version                Display the version number
   -h, --help                   Display this help message
+
+Subcommands (they talk to the running daemon through its control socket; -s, -i and
+--control-socket choose which daemon):
+  vrrpd status [INSTANCE] [--json]   Each instance's state, why, priorities, VIPs
+  vrrpd events [--json]              Stream what happens, one numbered line each
+  vrrpd demote INSTANCE|--all [--for DURATION] [--force]
+                                     Hand mastership over and stay out (root only)
+  vrrpd promote INSTANCE|--all       End a demotion (root only)
+  vrrpd metrics [--openmetrics]      The Prometheus metrics
 ";
+
+/// A `vrrpd VERB ...` command for the running daemon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subcommand {
+    /// The request line sent on the control socket.
+    pub request: String,
+    /// Where the daemon listens.
+    pub socket: PathBuf,
+}
+
+/// The verbs that make `vrrpd` a client.
+pub const VERBS: &[&str] = &["status", "events", "demote", "promote", "metrics"];
+
+/// `2s`, `1.5s`, `500ms`, `5m`, `1h`, or plain seconds, as microseconds.
+pub fn duration(s: &str) -> Option<u64> {
+    let (num, scale) = if let Some(n) = s.strip_suffix("ms") {
+        (n, 1_000.0)
+    } else if let Some(n) = s.strip_suffix('s') {
+        (n, 1_000_000.0)
+    } else if let Some(n) = s.strip_suffix('m') {
+        (n, 60_000_000.0)
+    } else if let Some(n) = s.strip_suffix('h') {
+        (n, 3_600_000_000.0)
+    } else {
+        (s, 1_000_000.0)
+    };
+    let v: f64 = num.parse().ok()?;
+    (v.is_finite() && v > 0.0 && v * scale < 1e15).then_some((v * scale) as u64)
+}
+
+/// Parses `VERB ARG...` (after the program name).
+pub fn parse_subcommand(verb: &str, args: &[String]) -> Result<Subcommand, CliError> {
+    let mut words = vec![verb.to_string()];
+    let (mut namespace, mut config_id, mut socket) = (None, None, None);
+    let mut it = args.iter();
+    let mut positional = 0;
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| it.next().cloned().ok_or_else(|| CliError::MissingValue(name.to_string()));
+        let (flag, attached) = match a.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+            _ => (a.as_str(), None),
+        };
+        let mut take = |name: &str| attached.clone().map(Ok).unwrap_or_else(|| value(name));
+        match (verb, flag) {
+            (_, "-s" | "--namespace") => namespace = Some(take(flag)?),
+            (_, "-i" | "--config-id") => config_id = Some(take(flag)?),
+            (_, "--control-socket") => socket = Some(PathBuf::from(take(flag)?)),
+            ("status" | "events", "--json") => words.push("json".into()),
+            ("metrics", "--openmetrics") => words.push("openmetrics".into()),
+            ("demote" | "promote", "--all") => words.push("all".into()),
+            ("demote", "--force") => words.push("force".into()),
+            ("demote", "--for") => {
+                let v = take(flag)?;
+                let us = duration(&v).ok_or(CliError::BadValue {
+                    option: "--for".into(),
+                    value: v,
+                    expected: "a duration such as 90s, 5m or 1h",
+                })?;
+                words.push(format!("for={us}"));
+            }
+            ("status" | "demote" | "promote", name) if !name.starts_with('-') && positional == 0 => {
+                positional += 1;
+                words.push(format!("instance={name}"));
+            }
+            (_, other) if other.starts_with('-') => return Err(CliError::UnknownOption(other.to_string())),
+            (_, other) => return Err(CliError::UnexpectedArgument(other.to_string())),
+        }
+    }
+    let socket = socket.unwrap_or_else(|| default_control_socket(namespace.as_deref(), config_id.as_deref()));
+    Ok(Subcommand { request: words.join(" "), socket })
+}
 
 #[cfg(test)]
 mod tests {
@@ -394,6 +506,34 @@ mod tests {
         assert_eq!(p(&["--dump-conf=x"]), Err(CliError::UnexpectedValue("--dump-conf".into())));
         assert_eq!(p(&["stray"]), Err(CliError::UnexpectedArgument("stray".into())));
         assert!(matches!(p(&["-S", "9"]), Err(CliError::BadValue { .. })));
+    }
+
+    #[test]
+    fn subcommands_become_request_lines() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let s = parse_subcommand("status", &args(&["VI_1", "--json"])).unwrap();
+        assert_eq!(s.request, "status instance=VI_1 json");
+        assert_eq!(s.socket, PathBuf::from("/run/vrrpd.sock"));
+        let s = parse_subcommand("demote", &args(&["--all", "--for", "90s", "--force", "-s", "blue"])).unwrap();
+        assert_eq!(s.request, "demote all for=90000000 force");
+        assert_eq!(s.socket, PathBuf::from("/run/keepalived/blue/vrrpd.sock"));
+        let s = parse_subcommand("promote", &args(&["VI_1", "-i", "r1"])).unwrap();
+        assert_eq!(s.socket, PathBuf::from("/run/vrrpd_r1.sock"));
+        let s = parse_subcommand("events", &args(&["--control-socket=/tmp/c.sock"])).unwrap();
+        assert_eq!((s.request.as_str(), s.socket), ("events", PathBuf::from("/tmp/c.sock")));
+        assert!(parse_subcommand("events", &args(&["VI_1"])).is_err(), "events takes no instance");
+        assert!(parse_subcommand("demote", &args(&["--for", "soon"])).is_err());
+        assert!(parse_subcommand("status", &args(&["--force"])).is_err());
+    }
+
+    #[test]
+    fn durations_take_units() {
+        assert_eq!(duration("90s"), Some(90_000_000));
+        assert_eq!(duration("500ms"), Some(500_000));
+        assert_eq!(duration("5m"), Some(300_000_000));
+        assert_eq!(duration("1.5"), Some(1_500_000));
+        assert_eq!(duration("0"), None);
+        assert_eq!(duration("-3s"), None);
     }
 
     #[test]

@@ -10,7 +10,18 @@ const EXIT_FATAL: u8 = 1;
 const EXIT_CONFIG: u8 = 2;
 
 fn main() -> ExitCode {
-    let opts = match cli::parse(std::env::args().skip(1)) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(verb) = args.first().filter(|a| cli::VERBS.contains(&a.as_str())) {
+        // `vrrpd status ...`: a client of the running daemon.
+        return match cli::parse_subcommand(verb, &args[1..]) {
+            Ok(cmd) => ExitCode::from(vrrpd::ctl::run(&cmd, &mut std::io::stdout().lock()).code()),
+            Err(e) => {
+                eprintln!("vrrpd {verb}: {e}\nTry 'vrrpd --help' for more information.");
+                ExitCode::from(EXIT_FATAL)
+            }
+        };
+    }
+    let opts = match cli::parse(args) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("vrrpd: {e}\nTry 'vrrpd --help' for more information.");
@@ -139,6 +150,13 @@ fn run_daemon(opts: &Options, config: vrrpd::config::Config, load_opts: LoadOpti
         load: load_opts,
         dont_release_vrrp: opts.dont_release_vrrp,
         address_monitoring: opts.address_monitoring,
+        // The command line wins over global_defs; `none` switches the socket off.
+        control_socket: match opts.control_socket.clone().or_else(|| config.global.control_socket.clone()) {
+            Some(p) if p.as_os_str() == "none" => None,
+            Some(p) => Some(p),
+            None => Some(cli::default_control_socket(opts.namespace.as_deref(), opts.config_id.as_deref())),
+        },
+        metrics_listen: opts.metrics_listen.or(config.global.metrics_listen),
     };
     let code = match vrrpd::io::reactor::Daemon::new(config, dopts) {
         Ok(mut d) => d.run(),

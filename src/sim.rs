@@ -60,6 +60,8 @@ pub struct Node {
     pub adverts: Vec<(Instant, InstanceId, u8)>,
     pub garps: Vec<(Instant, IpAddr)>,
     pub fifo: Vec<Record>,
+    /// What `vrrpd events` would have streamed.
+    pub events: Vec<(Instant, crate::proto::Event)>,
 }
 
 enum Event {
@@ -105,6 +107,7 @@ impl Lan {
                 adverts: Vec::new(),
                 garps: Vec::new(),
                 fifo: Vec::new(),
+                events: Vec::new(),
             })
             .collect();
         Lan {
@@ -344,6 +347,7 @@ impl Lan {
                     self.nodes[n].notifies.push(Record { at: now, what: argv.join(" ") });
                 }
                 Action::FifoLine { line } => self.nodes[n].fifo.push(Record { at: now, what: line }),
+                Action::Event(e) => self.nodes[n].events.push((now, e)),
                 Action::Log { level, message } => {
                     if level <= Level::Detail {
                         self.nodes[n].logs.push(Record { at: now, what: message });

@@ -479,6 +479,23 @@ impl<'d> Builder<'d> {
                 self.d.global.router_id = self.arg(s).map(str::to_string);
                 "router_id"
             }
+            // vrrpd's own (keepalived warns "Unknown keyword" and goes on).
+            "control_socket" => {
+                self.d.global.control_socket = self.arg(s).map(std::path::PathBuf::from);
+                "control_socket"
+            }
+            "metrics_listen" => {
+                if let Some(v) = self.arg(s) {
+                    match v.parse() {
+                        Ok(a) => self.d.global.metrics_listen = Some(a),
+                        Err(_) => self.corrected(
+                            s.loc(),
+                            format!("metrics_listen {v}: not ADDR:PORT (such as 127.0.0.1:9650) - ignoring"),
+                        ),
+                    }
+                }
+                "metrics_listen"
+            }
             "script_user" => {
                 self.no_block(s);
                 let r = self.run_as(&s.args);

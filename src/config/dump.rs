@@ -139,7 +139,7 @@ pub fn vip_string(v: &Vip) -> String {
     s
 }
 
-fn route_string(r: &Route) -> String {
+pub fn route_string(r: &Route) -> String {
     let mut s = String::new();
     if let Some(k) = &r.kind {
         let _ = write!(s, "{k} ");
@@ -175,7 +175,7 @@ fn route_string(r: &Route) -> String {
     s
 }
 
-fn rule_string(r: &Rule) -> String {
+pub fn rule_string(r: &Rule) -> String {
     let mut parts = Vec::new();
     if let Some((a, l)) = r.from {
         parts.push(format!("from {a}/{l}"));

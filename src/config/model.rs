@@ -63,6 +63,10 @@ pub struct NotifyFifo {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GlobalDefs {
     pub router_id: Option<String>,
+    /// vrrpd's own `control_socket PATH` (`none`: off); `--control-socket` wins.
+    pub control_socket: Option<std::path::PathBuf>,
+    /// vrrpd's own `metrics_listen ADDR:PORT`; `--metrics-listen` wins.
+    pub metrics_listen: Option<std::net::SocketAddr>,
     pub script_user: Option<RunAs>,
     pub enable_script_security: bool,
     pub vrrp_version: u8,
@@ -96,6 +100,8 @@ impl Default for GlobalDefs {
     fn default() -> Self {
         GlobalDefs {
             router_id: None,
+            control_socket: None,
+            metrics_listen: None,
             script_user: None,
             enable_script_security: false,
             vrrp_version: 2,

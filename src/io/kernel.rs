@@ -51,6 +51,30 @@ pub(crate) struct Kernel {
     cmd: Netlink,
     monitor: Netlink,
     ifaces: HashMap<String, Iface>,
+    /// The routes and rules vrrpd installed (the kernel acknowledged them) and has not
+    /// removed since: what `vrrpd status` reports as installed.
+    routes: Vec<Route>,
+    rules: Vec<Rule>,
+}
+
+impl crate::proto::status::KernelView for Kernel {
+    fn has_address(&self, interface: &str, addr: IpAddr) -> bool {
+        self.ifaces.get(interface).is_some_and(|i| i.addrs.contains(&addr))
+    }
+    fn has_route(&self, route: &Route) -> bool {
+        self.routes.contains(route)
+    }
+    fn has_rule(&self, rule: &Rule) -> bool {
+        self.rules.contains(rule)
+    }
+}
+
+/// Records that `item` is now installed (`add`) or not.
+fn note_installed<T: PartialEq + Clone>(list: &mut Vec<T>, item: &T, add: bool) {
+    list.retain(|x| x != item);
+    if add {
+        list.push(item.clone());
+    }
 }
 
 /// keepalived's scope names as rtnetlink numbers.
@@ -109,7 +133,7 @@ impl Kernel {
             }
         })
         .map_err(DaemonError::Netlink)?;
-        Ok(Kernel { cmd, monitor, ifaces })
+        Ok(Kernel { cmd, monitor, ifaces, routes: Vec::new(), rules: Vec::new() })
     }
 
     /// The monitor socket, to poll for readability.
@@ -341,8 +365,10 @@ impl Kernel {
         };
         let op = format!("{} {}/{}", if add { "RTM_NEWROUTE" } else { "RTM_DELROUTE" }, r.dst.0, r.dst.1);
         match self.cmd.request(&op, |b, seq| nl::route_request(b, add, &req, seq)) {
-            Ok(()) => {}
-            Err(NetlinkError::Refused { errno, .. }) if errno == libc::EEXIST || errno == libc::ESRCH => {}
+            Ok(()) => note_installed(&mut self.routes, r, add),
+            Err(NetlinkError::Refused { errno, .. }) if errno == libc::EEXIST || errno == libc::ESRCH => {
+                note_installed(&mut self.routes, r, add)
+            }
             Err(e) => log::error!("{e}"),
         }
     }
@@ -376,8 +402,10 @@ impl Kernel {
         };
         let op = if add { "RTM_NEWRULE" } else { "RTM_DELRULE" };
         match self.cmd.request(op, |b, seq| nl::rule_request(b, add, &req, seq)) {
-            Ok(()) => {}
-            Err(NetlinkError::Refused { errno, .. }) if errno == libc::EEXIST || errno == libc::ENOENT => {}
+            Ok(()) => note_installed(&mut self.rules, r, add),
+            Err(NetlinkError::Refused { errno, .. }) if errno == libc::EEXIST || errno == libc::ENOENT => {
+                note_installed(&mut self.rules, r, add)
+            }
             Err(e) => log::error!("{e}"),
         }
     }

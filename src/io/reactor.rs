@@ -16,6 +16,7 @@
 //! mio registers edge-triggered, so every source is drained until it would block. The agent
 //! never sees the OS: it gets `Input`s and hands back `Action`s. All the inputs of a turn go
 //! in before that turn's actions are drained (step 5 comes after steps 3 and 4).
+use super::control::{self, Control, Request};
 use super::dump::{self, Fifos};
 use super::error::setup;
 pub use super::error::DaemonError;
@@ -36,8 +37,12 @@ use std::net::IpAddr;
 const SIGNALS: Token = Token(0);
 const NETLINK_MONITOR: Token = Token(1);
 const TRACK_FILES: Token = Token(2);
+const CONTROL: Token = Token(3);
+const METRICS: Token = Token(4);
+/// Control client `k` is `Token(CLIENT_BASE + k)`.
+const CLIENT_BASE: usize = 16;
 /// VRRP receive socket `k` is `Token(RX_BASE + k)`.
-const RX_BASE: usize = 16;
+const RX_BASE: usize = CLIENT_BASE + control::MAX_CLIENTS;
 
 /// What a wheel entry stands for.
 #[derive(Debug)]
@@ -46,6 +51,8 @@ enum Timer {
     Agent,
     /// A child's timeout or kill escalation, handed back to `Children`.
     Child(ChildTimer),
+    /// A control client's deadline (`Control::deadline`).
+    Client { slot: usize, generation: u64 },
 }
 
 impl From<ChildTimer> for Timer {
@@ -63,6 +70,10 @@ pub struct Options {
     pub dont_release_vrrp: bool,
     /// keepalived `-a` / `--address-monitoring`: log every address netlink reports.
     pub address_monitoring: bool,
+    /// The control socket's path (None: no control socket).
+    pub control_socket: Option<std::path::PathBuf>,
+    /// Where `GET /metrics` is served (None: nowhere, the default).
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 pub struct Daemon {
@@ -80,10 +91,40 @@ pub struct Daemon {
     stopping: bool,
     fifos: Fifos,
     track_files: TrackFiles,
+    control: Control,
 }
 
 fn now() -> Instant {
     Instant::from_micros(sys::monotonic_us())
+}
+
+/// The wall clock, for the times status and events show.
+fn unix_us() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as u64).unwrap_or(0)
+}
+
+/// The control socket and the metrics listener; a failure is logged and the daemon runs
+/// without them (keepalived has neither: they must not stop VRRP).
+fn open_control(opts: &Options, registry: &mio::Registry) -> Result<Control, DaemonError> {
+    let unix = opts.control_socket.as_ref().and_then(|p| match control::bind_control(p) {
+        Ok(l) => Some((l, p.clone())),
+        Err(e) => {
+            log::error!("{e}; running without a control socket");
+            None
+        }
+    });
+    let http = opts.metrics_listen.and_then(|a| match std::net::TcpListener::bind(a) {
+        Ok(l) if l.set_nonblocking(true).is_ok() => {
+            log::info!("Serving metrics on http://{a}/metrics");
+            Some(l)
+        }
+        Ok(_) => None,
+        Err(e) => {
+            log::error!("metrics_listen {a}: bind: {e}; not serving metrics");
+            None
+        }
+    });
+    setup("register", Control::new(unix, http, registry, CONTROL, METRICS, CLIENT_BASE))
 }
 
 impl Daemon {
@@ -123,6 +164,7 @@ impl Daemon {
         let vrrp = VrrpSockets::new(agent.instance_count());
         let mut children = Children::default();
         let fifos = Fifos::open(&agent.config().global, &mut children);
+        let control = open_control(&opts, poll.registry())?;
         let mut d = Daemon {
             agent,
             opts,
@@ -137,6 +179,7 @@ impl Daemon {
             stopping: false,
             fifos,
             track_files,
+            control,
         };
         d.open_vrrp_sockets()?;
         Ok(d)
@@ -160,6 +203,7 @@ impl Daemon {
             if let Err(e) = self.poll.poll(&mut events, timeout) {
                 if e.kind() != std::io::ErrorKind::Interrupted {
                     log::error!("epoll_wait: {e}");
+                    self.control.remove_socket();
                     return 1;
                 }
             }
@@ -170,7 +214,10 @@ impl Daemon {
                     SIGNALS => self.on_signals(now),
                     NETLINK_MONITOR => self.on_netlink(now),
                     TRACK_FILES => self.on_track_files(now),
+                    CONTROL => self.on_accept(now, false),
+                    METRICS => self.on_accept(now, true),
                     Token(t) if t >= RX_BASE => self.on_vrrp(now, t - RX_BASE),
+                    Token(t) if t >= CLIENT_BASE => self.on_client(now, Token(t)),
                     _ => {}
                 }
             }
@@ -205,6 +252,98 @@ impl Daemon {
                 self.agent.handle(now, Input::Timeout);
             }
             Timer::Child(t) => self.children.on_timer(&mut self.wheel, now, t),
+            Timer::Client { slot, generation } => self.control.deadline(self.poll.registry(), slot, generation),
+        }
+    }
+
+    /// New control (or metrics) clients, each with its deadline.
+    fn on_accept(&mut self, now: Instant, http: bool) {
+        for a in self.control.accept(self.poll.registry(), http) {
+            let at = now.as_micros() + control::CLIENT_DEADLINE_US;
+            self.wheel.insert(at, Timer::Client { slot: a.slot, generation: a.generation });
+        }
+    }
+
+    /// A control client is readable or writable; a complete request is answered at once.
+    fn on_client(&mut self, now: Instant, token: Token) {
+        let Some(slot) = self.control.slot_of(token) else { return };
+        if let Some(request) = self.control.on_ready(self.poll.registry(), slot) {
+            self.answer(now, slot, request);
+        }
+    }
+
+    /// Answers a control request from the agent's memory (and the kernel table).
+    fn answer(&mut self, now: Instant, slot: usize, request: Request) {
+        use crate::proto::{metrics, status};
+        let registry = self.poll.registry();
+        match request {
+            Request::Status { instance, json } => match status::select(&self.agent, instance.as_deref()) {
+                Ok(ids) => {
+                    let clock = status::Clock { now, unix_us: unix_us() };
+                    let body = if json {
+                        status::json(&self.agent, &ids, &self.kernel, &clock)
+                    } else {
+                        status::human(&self.agent, &ids, &self.kernel, &clock)
+                    };
+                    self.control.reply(registry, slot, "application/json", &body);
+                }
+                Err(e) => self.control.reply_error(registry, slot, &e),
+            },
+            Request::Metrics { openmetrics } => {
+                let format = if openmetrics { metrics::Format::OpenMetrics } else { metrics::Format::Prometheus };
+                let body = metrics::render(&self.agent, &self.kernel, now, format);
+                self.control.reply(registry, slot, format.content_type(), &body);
+            }
+            Request::Events { json } => self.control.subscribe(registry, slot, json),
+            Request::Demote { instance, for_us, force } => {
+                let targets = match self.targets(instance.as_deref()) {
+                    Ok(t) => t,
+                    Err(e) => return self.control.reply_error(registry, slot, &e),
+                };
+                let until = for_us.map(|d| now.plus(d));
+                let mut waiting = Vec::new();
+                for &i in &targets {
+                    waiting.extend(self.agent.group_members(i).into_iter().map(|m| self.agent.conf(m).name.clone()));
+                    self.agent.handle(now, Input::Demote { instance: i, until, force });
+                }
+                // The handover events are published when this turn's actions are carried out.
+                self.control.await_handovers(self.poll.registry(), slot, waiting);
+            }
+            Request::Promote { instance } => {
+                let targets = match self.targets(instance.as_deref()) {
+                    Ok(t) => t,
+                    Err(e) => return self.control.reply_error(registry, slot, &e),
+                };
+                let mut body = String::new();
+                for &i in &targets {
+                    for m in self.agent.group_members(i) {
+                        let name = &self.agent.conf(m).name;
+                        let was = if self.agent.demotion(m).is_some() { "promoted" } else { "was not demoted" };
+                        body.push_str(&format!("{name} {was}\n"));
+                    }
+                    self.agent.handle(now, Input::Promote { instance: i });
+                }
+                self.control.reply(self.poll.registry(), slot, "text/plain", &body);
+            }
+        }
+    }
+
+    /// The instances a demote or promote names: one, or all (one per sync group, since an
+    /// instance takes its group with it).
+    fn targets(&self, name: Option<&str>) -> Result<Vec<InstanceId>, String> {
+        match name {
+            Some(n) => self.agent.instance_id(n).map(|i| vec![i]).ok_or_else(|| format!("no instance named {n}")),
+            None => {
+                let mut covered = Vec::new();
+                let mut out = Vec::new();
+                for i in self.agent.instance_ids() {
+                    if !covered.contains(&i) {
+                        covered.extend(self.agent.group_members(i));
+                        out.push(i);
+                    }
+                }
+                Ok(out)
+            }
         }
     }
 
@@ -301,12 +440,31 @@ impl Daemon {
                     KernelEvent::Link { .. } => {}
                 }
             }
+            self.publish_vip_change(&e);
             let input = match &e {
                 KernelEvent::Link { name, up } => Input::Link { interface: name, up: *up },
                 KernelEvent::AddressAdded { interface, addr } => Input::AddressAdded { interface, addr: *addr },
                 KernelEvent::AddressRemoved { interface, addr } => Input::AddressRemoved { interface, addr: *addr },
             };
             self.agent.handle(now, input);
+        }
+    }
+
+    /// A VIP appeared on or left its interface: an event for `vrrpd events`.
+    fn publish_vip_change(&mut self, e: &KernelEvent) {
+        let (interface, addr, present) = match e {
+            KernelEvent::AddressAdded { interface, addr } => (interface, *addr, true),
+            KernelEvent::AddressRemoved { interface, addr } => (interface, *addr, false),
+            KernelEvent::Link { .. } => return,
+        };
+        for c in &self.agent.config().instances {
+            let on = |v: &crate::config::model::Vip| {
+                v.addr == addr && v.dev.as_deref().or(c.interface.as_deref()) == Some(interface.as_str())
+            };
+            if c.vips.iter().chain(&c.excluded_vips).any(on) {
+                let event = crate::proto::Event::Vip { instance: c.name.clone(), addr, present };
+                self.control.publish(self.poll.registry(), &event, unix_us());
+            }
         }
     }
 
@@ -353,6 +511,7 @@ impl Daemon {
                     self.children.spawn_notify(&mut self.wheel, now, &argv, command.ids, kill_after);
                 }
                 Action::FifoLine { line } => self.fifos.write_line(&line),
+                Action::Event(e) => self.control.publish(self.poll.registry(), &e, unix_us()),
                 Action::Log { level, message } => match level {
                     Level::Warning => log::warn!("{message}"),
                     Level::Info => log::info!("{message}"),
@@ -392,6 +551,7 @@ impl Daemon {
     /// After SIGTERM: the agent has queued priority-0 adverts, VIP removals and STOP
     /// notifies (applied by the last turn); give notify_stop its second, then exit 0.
     fn finish_stop(&mut self) -> i32 {
+        self.control.remove_socket();
         let agent = &mut self.agent;
         self.children
             .finish(&mut self.wheel, |now, script, result| agent.handle(now, Input::ScriptExited { script, result }));

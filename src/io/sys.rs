@@ -332,10 +332,30 @@ pub fn inotify_watch(fd: &impl AsRawFd, path: &std::path::Path, mask: u32) -> io
     check(unsafe { libc::inotify_add_watch(fd.as_raw_fd(), c.as_ptr(), mask) })
 }
 
-/// umask(2) (keepalived `-u`): the mode bits files the daemon creates never get.
-pub fn set_umask(mask: u32) {
+/// umask(2) (keepalived `-u`): the mode bits files the daemon creates never get. Returns the
+/// mask it replaces.
+pub fn set_umask(mask: u32) -> u32 {
     // SAFETY: plain syscall; it cannot fail.
-    unsafe { libc::umask(mask as libc::mode_t) };
+    unsafe { libc::umask(mask as libc::mode_t) as u32 }
+}
+
+/// The uid of the process at the other end of a Unix stream socket (SO_PEERCRED, as the
+/// kernel recorded it at connect()).
+pub fn peer_uid(fd: &impl AsRawFd) -> io::Result<u32> {
+    let mut cred = libc::ucred { pid: 0, uid: u32::MAX, gid: u32::MAX };
+    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: `cred` and `len` are live and writable; `len` is the size of `cred`, so the
+    // kernel writes at most that many bytes.
+    check(unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            &mut cred as *mut libc::ucred as *mut libc::c_void,
+            &mut len,
+        )
+    })?;
+    Ok(cred.uid)
 }
 
 /// keepalived `-m`: core dumps of any size (RLIMIT_CORE unlimited).

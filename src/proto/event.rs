@@ -8,6 +8,7 @@
 //! or to nobody when the reload removed it. [`InstanceId`] is a position in the current
 //! configuration; the shell drains every action of a turn before the next input, so an
 //! `InstanceId` in an action always refers to the configuration that queued it.
+use super::time::Instant;
 use crate::config::model::{Command, Config, Instance, Micros, Route, Rule, Vip};
 use crate::wire::vrrp::RxMeta;
 use std::fmt;
@@ -181,6 +182,21 @@ pub enum Input<'a> {
     Timeout,
     /// SIGHUP: the new configuration, already loaded without a fatal error.
     Reload(Box<Config>),
+    /// The operator's planned switchover (`vrrpd demote`): instance `instance` and its sync
+    /// group hand over and stay out until [`Input::Promote`] or `until`.
+    Demote {
+        /// The instance (its sync group goes with it).
+        instance: InstanceId,
+        /// When the demotion ends by itself; None: until promoted.
+        until: Option<Instant>,
+        /// `--force`: stay out even when nobody takes over.
+        force: bool,
+    },
+    /// `vrrpd promote`: the demotion of `instance` (and its sync group) ends now.
+    Promote {
+        /// The instance.
+        instance: InstanceId,
+    },
     /// SIGTERM / SIGINT.
     Shutdown,
 }
@@ -301,4 +317,240 @@ pub enum Action {
         /// keepalived's text.
         message: String,
     },
+    /// Something an operator watches happened (`vrrpd events`); the shell numbers them.
+    Event(Event),
+}
+
+/// Why an instance is in its state: the cause of its last transition (`vrrpd status`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    /// Its first state after start (or a reload that added it).
+    Startup,
+    /// No advert within Master_Down_Interval (RFC 5798 §6.4.2).
+    MasterDown,
+    /// The master resigned with a priority-0 advert; we took over after Skew_Time.
+    PriorityZero {
+        /// The resigning master.
+        from: IpAddr,
+    },
+    /// A BACKUP that discarded a lower-priority master's adverts preempted it.
+    Preempted {
+        /// The master preempted.
+        from: IpAddr,
+        /// Its priority.
+        priority: u8,
+    },
+    /// A MASTER heard a better router (higher priority, or equal and a higher address).
+    HigherPriority {
+        /// The new master.
+        from: IpAddr,
+        /// Its priority.
+        priority: u8,
+    },
+    /// A tracker holds the instance down: `script chk failed`, `interface eth0 down`...
+    Fault(String),
+    /// Every tracker is fine again: out of FAULT.
+    Recovered,
+    /// Someone else deleted one of its VIPs (keepalived: back to BACKUP, retake after skew).
+    VipRemoved {
+        /// The VIP deleted.
+        addr: IpAddr,
+    },
+    /// `vrrpd demote`.
+    Demoted,
+    /// A demoted instance took the VIPs back: nobody else was master.
+    NobodyTookOver,
+    /// `vrrpd promote`, or the demotion's duration ended.
+    Promoted,
+    /// SIGTERM.
+    Shutdown,
+}
+
+impl Reason {
+    /// A stable name for JSON and metric labels.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Reason::Startup => "startup",
+            Reason::MasterDown => "master_down",
+            Reason::PriorityZero { .. } => "priority_zero",
+            Reason::Preempted { .. } => "preempted",
+            Reason::HigherPriority { .. } => "higher_priority",
+            Reason::Fault(_) => "fault",
+            Reason::Recovered => "recovered",
+            Reason::VipRemoved { .. } => "vip_removed",
+            Reason::Demoted => "demoted",
+            Reason::NobodyTookOver => "nobody_took_over",
+            Reason::Promoted => "promoted",
+            Reason::Shutdown => "shutdown",
+        }
+    }
+
+    /// The other router the reason names, if any.
+    pub fn peer(&self) -> Option<(IpAddr, Option<u8>)> {
+        match self {
+            Reason::PriorityZero { from } => Some((*from, Some(0))),
+            Reason::Preempted { from, priority } | Reason::HigherPriority { from, priority } => {
+                Some((*from, Some(*priority)))
+            }
+            Reason::VipRemoved { addr } => Some((*addr, None)),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::Startup => f.write_str("startup"),
+            Reason::MasterDown => f.write_str("master down"),
+            Reason::PriorityZero { from } => write!(f, "priority 0 from {from}"),
+            Reason::Preempted { from, priority } => write!(f, "preempted {from} (priority {priority})"),
+            Reason::HigherPriority { from, priority } => write!(f, "higher priority {priority} from {from}"),
+            Reason::Fault(why) => f.write_str(why),
+            Reason::Recovered => f.write_str("trackers recovered"),
+            Reason::VipRemoved { addr } => write!(f, "VIP {addr} deleted by someone else"),
+            Reason::Demoted => f.write_str("demoted"),
+            Reason::NobodyTookOver => f.write_str("nobody took over after demote"),
+            Reason::Promoted => f.write_str("promoted"),
+            Reason::Shutdown => f.write_str("shutdown"),
+        }
+    }
+}
+
+/// How a demotion of a MASTER ended (the answer `vrrpd demote` waits for).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handover {
+    /// Another router advertised as master.
+    To(IpAddr),
+    /// Nobody was master within Master_Down_Interval: the VIPs were taken back.
+    TookBack,
+    /// Nobody was master within Master_Down_Interval, and `--force` keeps us out.
+    Nobody,
+    /// The instance was not MASTER: nothing to hand over.
+    NotMaster,
+}
+
+/// A watched condition that begins and ends (`vrrpd status` warnings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Episode {
+    /// A MASTER hears another router advertise as master for its VRID: split brain, or the
+    /// crossing of an election.
+    OtherMaster,
+    /// Adverts for the VRID with another address list, or other authentication: two virtual
+    /// routers on one VRID, or configs that disagree.
+    Mismatch,
+}
+
+impl Episode {
+    /// The word used in status, events and metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Episode::OtherMaster => "other_master",
+            Episode::Mismatch => "mismatch",
+        }
+    }
+}
+
+/// What `vrrpd events` reports, in order. Instances are named, not numbered: an event outlives
+/// the configuration that queued it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A state change.
+    Transition {
+        /// The instance.
+        instance: String,
+        /// Before.
+        from: State,
+        /// After.
+        to: State,
+        /// Why.
+        reason: Reason,
+        /// The effective priority.
+        priority: u8,
+    },
+    /// The effective priority changed (a tracker's weight).
+    Priority {
+        /// The instance.
+        instance: String,
+        /// Before.
+        from: u8,
+        /// After.
+        to: u8,
+    },
+    /// A track script's health changed.
+    Script {
+        /// Its name.
+        script: String,
+        /// Good now.
+        healthy: bool,
+        /// How the run that decided it ended.
+        result: ScriptResult,
+    },
+    /// Received adverts dropped for one reason since the last such event (at most one a
+    /// second per instance and reason).
+    Drops {
+        /// The instance.
+        instance: String,
+        /// The drop reason's name.
+        reason: &'static str,
+        /// How many since the last event.
+        count: u64,
+        /// The last sender.
+        from: IpAddr,
+    },
+    /// A watched condition began.
+    EpisodeBegan {
+        /// The instance.
+        instance: String,
+        /// Which condition.
+        kind: Episode,
+        /// The other router.
+        peer: IpAddr,
+        /// Its advertised priority.
+        priority: u8,
+    },
+    /// A watched condition ended: nothing heard of it for Master_Down_Interval.
+    EpisodeEnded {
+        /// The instance.
+        instance: String,
+        /// Which condition.
+        kind: Episode,
+        /// The other router.
+        peer: IpAddr,
+        /// Adverts counted in the episode.
+        adverts: u64,
+        /// How long it lasted.
+        lasted: Micros,
+    },
+    /// The operator demoted an instance.
+    Demoted {
+        /// The instance.
+        instance: String,
+        /// The demotion's end, if it has one.
+        until: Option<Micros>,
+    },
+    /// A demoted MASTER's handover ended.
+    Handover {
+        /// The instance.
+        instance: String,
+        /// How.
+        outcome: Handover,
+    },
+    /// A demotion ended (promote, its duration, or the VIPs taken back).
+    Promoted {
+        /// The instance.
+        instance: String,
+    },
+    /// A VIP appeared on or left its interface (the shell reports these from netlink: the
+    /// kernel's word, whoever made the change).
+    Vip {
+        /// The instance whose VIP it is.
+        instance: String,
+        /// The VIP.
+        addr: IpAddr,
+        /// On the interface now.
+        present: bool,
+    },
+    /// A new configuration is in force (SIGHUP).
+    Reloaded,
 }

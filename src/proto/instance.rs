@@ -3,7 +3,7 @@
 //! advert it sends. The advert is built here and only here: the daemon puts
 //! [`Agent::advert`] on the wire, the simulated LAN does the same, and the receive check's
 //! expectation ([`Agent::expectation`]) comes from the same `AdvertSpec`.
-use super::event::{Action, InstanceId, Level, State, Stats};
+use super::event::{Action, Event, InstanceId, Level, Reason, State, Stats};
 use super::timers::{InstanceTimer, Timer};
 use super::{track, Agent, Instant};
 use crate::config::model::{Auth, Family, Instance, Micros, SECOND};
@@ -101,6 +101,19 @@ pub(crate) struct Inst {
     pub(crate) spec: AdvertSpec,
     pub(crate) vip4: Vec<Ipv4Addr>,
     pub(crate) vip6: Vec<Ipv6Addr>,
+    /// When the instance entered its state, and why (`vrrpd status`).
+    pub(crate) since: Instant,
+    pub(crate) reason: Reason,
+    /// BACKUP: the lower-priority master whose adverts were last discarded (the preempted
+    /// router when the down timer fires), and the master that last resigned.
+    pub(crate) discarded: Option<(IpAddr, u8)>,
+    pub(crate) resigned: Option<IpAddr>,
+    /// `vrrpd demote` in force.
+    pub(crate) demotion: Option<super::operator::Demotion>,
+    /// Split brain and mismatch episodes under way, and their totals.
+    pub(crate) watch: super::watch::Watch,
+    /// Transitions so far, by new state and reason kind (`vrrpd metrics`).
+    pub(crate) transitions: Vec<(State, &'static str, u64)>,
 }
 
 impl Inst {
@@ -127,6 +140,13 @@ impl Inst {
             spec: AdvertSpec::of(c),
             vip4,
             vip6,
+            since: Instant::ZERO,
+            reason: Reason::Startup,
+            discarded: None,
+            resigned: None,
+            demotion: None,
+            watch: Default::default(),
+            transitions: Vec::new(),
         }
     }
 
@@ -288,8 +308,17 @@ impl Agent {
         let advert_int = c.advert_int;
         match t {
             InstanceTimer::MasterDown if state == State::Backup => {
+                if self.inst[i.index()].demotion.is_some() && !self.demoted_master_down(i, now) {
+                    return;
+                }
                 self.log(Level::Detail, format!("({}) Receive advertisement timeout", self.name(i)));
-                self.become_master(i, now);
+                let rt = &self.inst[i.index()];
+                let cause = match (rt.resigned, rt.discarded) {
+                    (Some(from), _) => Reason::PriorityZero { from },
+                    (None, Some((from, priority))) => Reason::Preempted { from, priority },
+                    (None, None) => Reason::MasterDown,
+                };
+                self.caused(cause, |a| a.become_master(i, now));
             }
             InstanceTimer::Advert if state == State::Master => {
                 let prio = self.inst[i.index()].effective;
@@ -298,6 +327,7 @@ impl Agent {
             }
             InstanceTimer::GarpDelayed if state == State::Master => self.send_garps(i, garp.master_repeat),
             InstanceTimer::GarpLowerPrio if state == State::Master => self.send_garps(i, garp.lower_prio_repeat),
+            InstanceTimer::Handover if state == State::Master => self.handover_timed_out(i, now),
             InstanceTimer::GarpRefresh if state == State::Master && garp.master_refresh > 0 => {
                 self.send_garps(i, garp.master_refresh_repeat);
                 self.set_timer(i, InstanceTimer::GarpRefresh, now.plus(garp.master_refresh));
@@ -332,6 +362,15 @@ impl Agent {
     /// keepalived starts an instance whose link is down or whose interface has no address in
     /// FAULT at once, saying why, and runs the FAULT notifies (never BACKUP's).
     pub(crate) fn start_instance(&mut self, i: InstanceId, now: Instant) {
+        let cause = if self.assess(i).fault || self.group_fault(i) {
+            Reason::Fault(self.fault_cause(i))
+        } else {
+            Reason::Startup
+        };
+        self.caused(cause, |a| a.start_instance_now(i, now));
+    }
+
+    fn start_instance_now(&mut self, i: InstanceId, now: Instant) {
         let a = self.assess(i);
         self.inst[i.index()].effective = track::effective_priority(self.conf(i).priority, a.adjust);
         if let Some(down) = a.down {
@@ -457,8 +496,24 @@ impl Agent {
     /// A new state starts with no timers, no preemption window, and receive errors logged
     /// afresh.
     pub(crate) fn set_state(&mut self, i: InstanceId, s: State) {
+        let now = self.now;
+        let reason = self.cause.clone().unwrap_or(Reason::Startup);
+        let name = self.conf(i).name.clone();
         let inst = &mut self.inst[i.index()];
-        inst.state = s;
+        let from = std::mem::replace(&mut inst.state, s);
+        if from != s {
+            inst.since = now;
+            match inst.transitions.iter_mut().find(|t| t.0 == s && t.1 == reason.kind()) {
+                Some(t) => t.2 += 1,
+                None => inst.transitions.push((s, reason.kind(), 1)),
+            }
+            inst.reason = reason.clone();
+            let priority = inst.effective;
+            self.out.push_back(Action::Event(Event::Transition { instance: name, from, to: s, reason, priority }));
+        }
+        let inst = &mut self.inst[i.index()];
+        inst.discarded = None;
+        inst.resigned = None;
         inst.preempt_until = None;
         inst.drops_logged = 0;
         inst.last_lower_answer = None;
@@ -470,6 +525,7 @@ impl Agent {
             InstanceTimer::GarpDelayed,
             InstanceTimer::GarpLowerPrio,
             InstanceTimer::GarpRefresh,
+            InstanceTimer::Handover,
         ] {
             self.timers.stop(Timer::Instance(i, t));
         }

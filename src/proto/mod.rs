@@ -13,16 +13,24 @@
 #![warn(missing_docs)]
 pub mod event;
 pub mod instance;
+pub mod metrics;
 mod notify;
+mod operator;
 mod reload;
 pub mod report;
 mod rx;
 mod shutdown;
+pub mod status;
+pub mod stream;
 pub mod time;
 mod timers;
 pub mod track;
+mod watch;
 
-pub use event::{Action, Input, InstanceId, Level, ScriptId, ScriptResult, ScriptStatus, State, Stats, TrackFileId};
+pub use event::{
+    Action, Episode, Event, Handover, Input, InstanceId, Level, Reason, ScriptId, ScriptResult, ScriptStatus, State,
+    Stats, TrackFileId,
+};
 pub use instance::{Advert, NoAdvert, ReleaseAdvert};
 pub use time::Instant;
 
@@ -80,6 +88,10 @@ pub struct Agent {
     /// A reload is re-assessing the instances it kept.
     reloading: bool,
     stopped: bool,
+    /// The `now` of the input being handled (transitions record it).
+    now: Instant,
+    /// Why the transitions the current input causes happen (see [`Agent::caused`]).
+    cause: Option<event::Reason>,
 }
 
 impl Agent {
@@ -102,6 +114,8 @@ impl Agent {
             started: false,
             reloading: false,
             stopped: false,
+            now,
+            cause: None,
         };
         for n in 0..a.cfg.scripts.len() {
             let rt = ScriptRt::new(a.next_script_id(), &a.cfg.scripts[n]);
@@ -124,6 +138,7 @@ impl Agent {
         if std::mem::replace(&mut self.started, true) {
             return;
         }
+        self.now = now;
         let delay = self.cfg.global.startup_delay.max(self.cfg.global.delay_after_boot);
         for i in self.instance_ids() {
             self.remove_leftovers(i);
@@ -187,6 +202,7 @@ impl Agent {
             self.record_boot_state(input);
             return;
         }
+        self.now = now;
         match input {
             Input::Timeout => {}
             Input::Packet { interface, meta, bytes } => self.on_packet(now, interface, meta, bytes),
@@ -196,7 +212,9 @@ impl Agent {
             Input::ScriptExited { script, result } => self.on_script_exited(now, script, result),
             Input::TrackFile { file, value } => self.on_track_file(now, file, value),
             Input::Reload(cfg) => self.reload(now, *cfg),
-            Input::Shutdown => self.shutdown(),
+            Input::Shutdown => self.caused(event::Reason::Shutdown, |a| a.shutdown()),
+            Input::Demote { instance, until, force } => self.demote(now, instance, until, force),
+            Input::Promote { instance } => self.promote(now, instance),
         }
         self.fire_due(now);
     }
@@ -252,6 +270,8 @@ impl Agent {
                 Timer::Instance(i, t) => self.instance_timer_fired(i, t, now),
                 Timer::Script(id) => self.script_timer_fired(id, now),
                 Timer::Link(l) => self.link_timer_fired(l, now),
+                Timer::Demotion(i) => self.demotion_ended(i, now),
+                Timer::Episode(i) => self.episode_check(i, now),
                 Timer::Startup => {
                     let waiting: Vec<InstanceId> =
                         self.instance_ids().filter(|&i| self.inst[i.index()].state == State::Init).collect();
@@ -307,6 +327,27 @@ impl Agent {
     /// Master_Adver_Interval: ours, or the master's as a v3 backup learnt it.
     pub fn master_adver_int(&self, i: InstanceId) -> Micros {
         self.inst[i.index()].master_adver_int
+    }
+    /// The members of `i`'s sync group in its order (just `i` when it has none): a demote or
+    /// a transition of one moves them all.
+    pub fn group_members(&self, i: InstanceId) -> Vec<InstanceId> {
+        self.members(i)
+    }
+    /// When instance `i` entered its state.
+    pub fn since(&self, i: InstanceId) -> Instant {
+        self.inst[i.index()].since
+    }
+    /// Why instance `i` is in its state (the cause of its last transition).
+    pub fn reason(&self, i: InstanceId) -> &event::Reason {
+        &self.inst[i.index()].reason
+    }
+    /// A BACKUP's master-down deadline: when it takes over unless an advert comes first.
+    pub fn master_down_deadline(&self, i: InstanceId) -> Option<Instant> {
+        self.timers.get(timers::Timer::Instance(i, timers::InstanceTimer::MasterDown))
+    }
+    /// Instance `i`'s transitions so far: (new state, reason kind, count).
+    pub fn transitions(&self, i: InstanceId) -> &[(State, &'static str, u64)] {
+        &self.inst[i.index()].transitions
     }
     /// Master_Down_Interval of instance `i` as it stands (for the data dump).
     pub fn master_down_interval(&self, i: InstanceId) -> Micros {
@@ -367,6 +408,19 @@ impl Agent {
 
     fn log(&mut self, level: Level, message: String) {
         self.out.push_back(Action::Log { level, message });
+    }
+
+    fn event(&mut self, e: event::Event) {
+        self.out.push_back(Action::Event(e));
+    }
+
+    /// Runs `f` with `cause` as the reason of every transition it makes (an inner cause, more
+    /// precise, wins while it runs).
+    fn caused<R>(&mut self, cause: event::Reason, f: impl FnOnce(&mut Self) -> R) -> R {
+        let outer = self.cause.replace(cause);
+        let r = f(self);
+        self.cause = outer;
+        r
     }
 
     /// `addr` is a VIP of some instance (never a source address, never logged as assigned).

@@ -5,7 +5,7 @@
 //! [`ScriptId`](super::ScriptId), health and any run under way; track files by name, with
 //! their value; links by name, with their state. Unmatched old instances are released, new
 //! ones start as at startup.
-use super::event::{Action, InstanceId, Level, State};
+use super::event::{Action, Event, InstanceId, Level, State};
 use super::notify::state_word;
 use super::timers::{InstanceTimer, Timer, TimerTable};
 use super::track::{FileRt, ScriptRt};
@@ -14,6 +14,7 @@ use crate::config::model::{Config, Instance, Vip};
 
 impl Agent {
     pub(crate) fn reload(&mut self, now: Instant, new_cfg: Config) {
+        self.event(Event::Reloaded);
         let old_cfg = std::mem::replace(&mut self.cfg, new_cfg);
         let old_inst = std::mem::take(&mut self.inst);
         let old_timers = std::mem::take(&mut self.timers);
@@ -52,8 +53,26 @@ impl Agent {
             rt.master = old.master;
             rt.stats = old.stats;
             rt.effective = old.effective;
+            // What the operator sees survives a reload too: since when and why, a demotion,
+            // the episodes under way and the transition counts.
+            rt.since = old.since;
+            rt.reason = old.reason.clone();
+            rt.demotion = old.demotion;
+            rt.watch = old.watch.clone();
+            rt.transitions = old.transitions.clone();
             let was = InstanceId::from_index(o);
-            for t in [InstanceTimer::MasterDown, InstanceTimer::Advert, InstanceTimer::GarpRefresh] {
+            for t in [Timer::Demotion(was), Timer::Episode(was)] {
+                if let Some(at) = old_timers.get(t) {
+                    let moved = match t {
+                        Timer::Demotion(_) => Timer::Demotion(i),
+                        _ => Timer::Episode(i),
+                    };
+                    self.timers.set(moved, at);
+                }
+            }
+            for t in
+                [InstanceTimer::MasterDown, InstanceTimer::Advert, InstanceTimer::GarpRefresh, InstanceTimer::Handover]
+            {
                 if let Some(at) = old_timers.get(Timer::Instance(was, t)) {
                     self.set_timer(i, t, at);
                 }

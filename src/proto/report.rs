@@ -244,7 +244,8 @@ fn interfaces_section(a: &Agent, o: &mut String) {
     }
 }
 
-fn json_str(s: &str) -> String {
+/// A JSON string literal (the dumps, status and events share it).
+pub(crate) fn json_str(s: &str) -> String {
     let mut o = String::from("\"");
     for ch in s.chars() {
         match ch {

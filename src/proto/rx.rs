@@ -4,7 +4,7 @@
 //! (RFC 3768 §6.4.2-3, RFC 5798 §6.4.2-3, keepalived vrrp_state_backup() and
 //! vrrp_state_master_rx()). Also the netlink side of receiving: an address that leaves an
 //! interface.
-use super::event::{Action, InstanceId, Level, State};
+use super::event::{Action, InstanceId, Level, Reason, State};
 use super::instance::LOWER_PRIORITY_LOGGED;
 use super::timers::InstanceTimer;
 use super::{Agent, Instant};
@@ -49,6 +49,7 @@ impl Agent {
             Ok(a) => a,
             Err(d) => {
                 self.count_drop(i, &d);
+                self.saw_drop(i, now, meta.src, &d);
                 // keepalived logs every drop; once per state is enough to be seen and does
                 // not let a flood fill the log. The counters stay exact.
                 let bit = 1u16 << d.kind();
@@ -77,7 +78,15 @@ impl Agent {
         }
         match rt.state {
             State::Backup => self.backup_receives(i, now, meta.src, r.priority, r.interval),
-            State::Master => self.master_receives(i, now, meta.src, r.priority),
+            State::Master => {
+                if self.handover_heard(i, now, meta.src, r.priority) {
+                    return;
+                }
+                if self.source_address(i) != Some(meta.src) {
+                    self.saw_other_master(i, now, meta.src, r.priority);
+                }
+                self.master_receives(i, now, meta.src, r.priority)
+            }
             _ => {}
         }
     }
@@ -109,6 +118,7 @@ impl Agent {
         if prio == 0 {
             // Fast path: take over after Skew_Time only.
             self.log(Level::Detail, format!("({}) Backup received priority 0 advertisement", self.name(i)));
+            self.inst[i.index()].resigned = Some(src);
             self.set_timer(i, InstanceTimer::MasterDown, now.plus(self.skew(i)));
             return;
         }
@@ -116,7 +126,8 @@ impl Agent {
         let (nopreempt, preempt_delay, v3) = (c.nopreempt, c.preempt_delay, c.version == 3);
         let rt = &mut self.inst[i.index()];
         let ours = rt.effective;
-        let mut accept = prio >= ours || nopreempt;
+        // A demoted instance follows any master: it must not preempt (operator.rs).
+        let mut accept = prio >= ours || nopreempt || rt.demotion.is_some();
         if !accept && preempt_delay > 0 {
             // preempt_delay: accept lower priorities for a while before preempting.
             let until = *rt.preempt_until.get_or_insert(now.plus(preempt_delay));
@@ -124,6 +135,7 @@ impl Agent {
         }
         if !accept {
             // Discarded adverts do not restart the down timer: it fires and we preempt.
+            rt.discarded = Some((src, prio));
             if rt.drops_logged & LOWER_PRIORITY_LOGGED == 0 {
                 rt.drops_logged |= LOWER_PRIORITY_LOGGED;
                 let line =
@@ -135,6 +147,8 @@ impl Agent {
         if prio >= ours {
             rt.preempt_until = None;
         }
+        rt.discarded = None;
+        rt.resigned = None;
         if v3 {
             // RFC 5798 §6.4.2: a backup learns the master's advertisement interval.
             rt.master_adver_int = (interval_cs as u64).max(1) * 10_000;
@@ -173,11 +187,13 @@ impl Agent {
                 // Make the new master's peers see it change state (and send GARPs).
                 self.send_advert(i, ours);
             }
-            for m in self.members(i) {
-                if self.inst[m.index()].state == State::Master {
-                    self.enter_backup(m, now, false);
+            self.caused(Reason::HigherPriority { from: src, priority: prio }, |a| {
+                for m in a.members(i) {
+                    if a.inst[m.index()].state == State::Master {
+                        a.enter_backup(m, now, false);
+                    }
                 }
-            }
+            });
             self.inst[i.index()].master = Some((src, prio));
             return;
         }
@@ -280,6 +296,7 @@ impl Agent {
                 continue;
             }
             self.log(Level::Detail, format!("Netlink reflector reports IP {addr} removed from {interface}"));
+            let outer = self.cause.replace(Reason::VipRemoved { addr });
             for m in self.members(i) {
                 if self.inst[m.index()].state == State::Master {
                     self.log(Level::Info, format!("({}) Entering BACKUP STATE", self.name(m)));
@@ -290,6 +307,7 @@ impl Agent {
                     self.set_timer(m, InstanceTimer::MasterDown, now.plus(skew));
                 }
             }
+            self.cause = outer;
         }
     }
 }

@@ -25,6 +25,9 @@ pub(crate) enum InstanceTimer {
     GarpLowerPrio,
     /// keepalived `garp_master_refresh`: periodic GARPs while MASTER.
     GarpRefresh,
+    /// A demoted MASTER, silent since its priority-0 advert, gives up waiting for a new
+    /// master (operator.rs).
+    Handover,
 }
 
 /// Every timer the agent can have.
@@ -36,6 +39,10 @@ pub(crate) enum Timer {
     /// A debounced link change takes effect (keepalived `interface_up_down_delays`); the
     /// number is the link's position in the agent's link table.
     Link(usize),
+    /// A `vrrpd demote --for` ends (not an `InstanceTimer`: it outlives state changes).
+    Demotion(InstanceId),
+    /// An episode of `watch` may have ended (checked at its last sighting plus the quiet time).
+    Episode(InstanceId),
     /// `vrrp_startup_delay` / `vrrp_delay_after_boot` ends.
     Startup,
 }

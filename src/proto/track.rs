@@ -5,7 +5,7 @@
 //! Every tracker reference in the configuration (an instance's or its sync group's
 //! `track_script`, `track_interface`, `track_file`, the instance's own interface) is resolved
 //! once per configuration into a `Tracking` of positions, so no event looks a name up.
-use super::event::{Action, InstanceId, Level, ScriptId, ScriptResult, State, TrackFileId};
+use super::event::{Action, Event, InstanceId, Level, Reason, ScriptId, ScriptResult, State, TrackFileId};
 use super::timers::Timer;
 use super::{Agent, Instant};
 use crate::config::model::{Config, TrackRef, VrrpScript};
@@ -316,7 +316,95 @@ impl std::fmt::Display for Down {
     }
 }
 
+/// One tracker of an instance, as `vrrpd status` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackerStatus {
+    /// `script`, `interface` or `file`.
+    pub kind: &'static str,
+    /// The script, interface or file name.
+    pub name: String,
+    /// Its weight (0: a fault when down).
+    pub weight: i32,
+    /// keepalived `reverse`.
+    pub reverse: bool,
+    /// Script good, interface up; None for a script before its first result, and for files.
+    pub ok: Option<bool>,
+    /// A track file's value.
+    pub value: Option<i64>,
+    /// What it does to the instance now; None while a script has not reported.
+    pub contribution: Option<Contribution>,
+}
+
 impl Agent {
+    /// Every tracker of instance `i` (its own and its sync group's), with its contribution.
+    pub fn trackers(&self, i: InstanceId) -> Vec<TrackerStatus> {
+        let t = &self.tracking[i.index()];
+        let mut out = Vec::new();
+        for s in &t.scripts {
+            let ok = self.scripts[s.at].health.state();
+            out.push(TrackerStatus {
+                kind: "script",
+                name: self.cfg.scripts[s.at].name.clone(),
+                weight: s.weight,
+                reverse: s.reverse,
+                ok,
+                value: None,
+                contribution: ok.map(|ok| contribution(ok, s.weight, s.reverse)),
+            });
+        }
+        for l in &t.links {
+            let ok = self.links[l.at].up;
+            out.push(TrackerStatus {
+                kind: "interface",
+                name: self.links[l.at].name.clone(),
+                weight: l.weight,
+                reverse: l.reverse,
+                ok: Some(ok),
+                value: None,
+                contribution: Some(contribution(ok, l.weight, l.reverse)),
+            });
+        }
+        for f in &t.files {
+            let value = self.files[f.at].value;
+            out.push(TrackerStatus {
+                kind: "file",
+                name: self.cfg.track_files[f.at].name.clone(),
+                weight: f.weight,
+                reverse: f.reverse,
+                ok: None,
+                value: Some(value),
+                contribution: Some(file_contribution(value, f.weight, f.reverse)),
+            });
+        }
+        out
+    }
+
+    /// What holds `i` in FAULT, in words (the reason `vrrpd status` gives).
+    pub(crate) fn fault_cause(&self, i: InstanceId) -> String {
+        let a = self.assess(i);
+        let iface = self.conf(i).interface.clone().unwrap_or_default();
+        match a.down {
+            Some(Down::NoAddress(_)) => {
+                return format!("{} {iface}", a.down.as_ref().map(|d| d.to_string()).unwrap_or_default())
+            }
+            Some(d) => return d.to_string(),
+            None => {}
+        }
+        for t in self.trackers(i) {
+            if t.contribution == Some(Contribution::Fault) {
+                return match (t.kind, t.value) {
+                    ("script", _) => format!("script {} failed", t.name),
+                    ("file", Some(v)) => format!("track file {} is {v}", t.name),
+                    _ => format!("interface {} down", t.name),
+                };
+            }
+        }
+        if let Some(m) = self.members(i).into_iter().find(|&m| m != i && self.assess(m).fault) {
+            return format!("sync group member {} in fault", self.name(m));
+        }
+        "a tracker is down".to_string()
+    }
+
     /// Sums the trackers of `i` (and of its sync group).
     pub(crate) fn assess(&self, i: InstanceId) -> Assessment {
         let t = &self.tracking[i.index()];
@@ -378,11 +466,14 @@ impl Agent {
         let state = self.inst[i.index()].state;
         if a.fault || self.group_fault(i) {
             if state != State::Fault {
-                for m in self.members(i) {
-                    if self.inst[m.index()].state != State::Fault {
-                        self.enter_fault(m, state == State::Init);
+                let cause = Reason::Fault(self.fault_cause(i));
+                self.caused(cause, |s| {
+                    for m in s.members(i) {
+                        if s.inst[m.index()].state != State::Fault {
+                            s.enter_fault(m, state == State::Init);
+                        }
                     }
-                }
+                });
             }
         } else if a.waiting {
             if state == State::Init {
@@ -395,11 +486,13 @@ impl Agent {
                 let a = self.assess(m);
                 !a.fault && !a.waiting
             }) {
-                for m in self.members(i) {
-                    if self.inst[m.index()].state == State::Fault {
-                        self.enter_backup(m, now, false);
+                self.caused(Reason::Recovered, |s| {
+                    for m in s.members(i) {
+                        if s.inst[m.index()].state == State::Fault {
+                            s.enter_backup(m, now, false);
+                        }
                     }
-                }
+                });
             }
         }
     }
@@ -409,6 +502,7 @@ impl Agent {
         let old_down = self.master_down(i);
         self.inst[i.index()].effective = new;
         self.log(Level::Info, format!("({}) Changing effective priority from {old} to {new}", self.name(i)));
+        self.event(Event::Priority { instance: self.name(i), from: old, to: new });
         let state = self.inst[i.index()].state;
         if state == State::Backup {
             let new_down = self.master_down(i);
@@ -472,6 +566,10 @@ impl Agent {
         let name = self.cfg.scripts[s].name.clone();
         if changed_status {
             self.log(Level::Info, format!("Script `{name}` now returning {}", status.unwrap_or(-1)));
+        }
+        if change != HealthChange::None {
+            let healthy = change == HealthChange::BecameGood;
+            self.event(Event::Script { script: name.clone(), healthy, result });
         }
         match change {
             HealthChange::BecameGood => self.log(Level::Info, format!("VRRP_Script({name}) succeeded")),
