@@ -31,6 +31,10 @@ fn render(a: &Action) -> String {
         }
         Action::FifoLine { line } => format!("fifo {}", line.trim_end()),
         Action::Log { level, message } => format!("log {level:?}: {message}"),
+        Action::Event(e) => {
+            let line = vrrpd::proto::stream::text(0, 0, e);
+            format!("event {}", line.trim_end().trim_start_matches("#0 1970-01-01T00:00:00.000Z "))
+        }
     }
 }
 

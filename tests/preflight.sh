@@ -29,8 +29,13 @@ if [ "$(id -u)" = 0 ] || [ "$what" != test ]; then
     need ping iputils-ping
     need tcpdump tcpdump
     need unshare util-linux
+    need setpriv util-linux
     need mount mount
     need sysctl procps
+fi
+if [ "$what" = test ] && [ "$(id -u)" = 0 ]; then
+    need prometheus prometheus
+    need promtool prometheus
 fi
 if [ "$what" = bench ]; then
     need bc bc

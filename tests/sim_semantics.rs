@@ -157,7 +157,7 @@ fn becoming_master_sends_the_advert_first_then_vips_then_garps_and_a_second_batc
         .iter()
         .filter(|(t, _)| *t == m)
         .map(|(_, a)| a)
-        .filter(|a| !matches!(a, Action::Log { .. }))
+        .filter(|a| !matches!(a, Action::Log { .. } | Action::Event(_)))
         .collect();
     assert!(matches!(after[0], Action::SendAdvert { priority: 100, .. }), "{after:?}");
     assert!(matches!(after[1], Action::AddAddress { .. }));
@@ -361,7 +361,7 @@ fn shutdown_of_a_master_sends_priority_zero_releases_and_notifies_stop() {
         .iter()
         .filter(|(t, _)| t.as_micros() == 5_000_000)
         .map(|(_, a)| a)
-        .filter(|a| !matches!(a, Action::Log { .. }))
+        .filter(|a| !matches!(a, Action::Log { .. } | Action::Event(_)))
         .collect();
     assert!(matches!(tail[0], Action::SendAdvert { priority: 0, .. }), "{tail:?}");
     assert!(matches!(tail[1], Action::RemoveAddress { .. }));

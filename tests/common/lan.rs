@@ -63,7 +63,28 @@ impl Lan {
         let ns = self.ns(node);
         let mut command = Command::new("ip");
         command.args(["netns", "exec", &ns, program]).args(args);
+        if program == env!("CARGO_BIN_EXE_vrrpd") {
+            command.arg("--control-socket").arg(self.control_socket(node));
+        }
         self.spawn_logged(node, command, conf, pid_name);
+    }
+
+    /// Where `node`'s vrrpd listens for `vrrpd status` and friends (in the test directory:
+    /// never the host's /run).
+    pub fn control_socket(&self, node: &str) -> std::path::PathBuf {
+        self.dir.0.join(format!("{node}.sock"))
+    }
+
+    /// `vrrpd VERB ARGS --control-socket node.sock`: (exit code, stdout, stderr).
+    pub fn ctl(&self, node: &str, args: &[&str]) -> (i32, String, String) {
+        let out = Command::new(env!("CARGO_BIN_EXE_vrrpd"))
+            .args(args)
+            .arg("--control-socket")
+            .arg(self.control_socket(node))
+            .output()
+            .unwrap();
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
     }
 
     /// `command -f conf -p PID -r PID.vrrp` with stderr in `node.log` and TMPDIR in the test
@@ -98,11 +119,19 @@ impl Lan {
         self.spawn_daemon(node, env!("CARGO_BIN_EXE_vrrpd"), &args, conf, &format!("{node}.pid"));
     }
 
+    /// vrrpd without `--control-socket` (the config's `control_socket`, or the default).
+    pub fn start_plain(&mut self, node: &str, conf: &std::path::Path) {
+        let mut command = Command::new("ip");
+        command.args(["netns", "exec", &self.ns(node), env!("CARGO_BIN_EXE_vrrpd"), "-n", "-l", "-D", "-G"]);
+        self.spawn_logged(node, command, conf, &format!("{node}.pid"));
+    }
+
     /// vrrpd started in the test's own namespace with `-s NODE_NAMESPACE` (keepalived's
     /// `--namespace`): the daemon enters `node`'s namespace itself.
     pub fn start_with_namespace_option(&mut self, node: &str, conf: &std::path::Path) {
         let mut command = Command::new(env!("CARGO_BIN_EXE_vrrpd"));
         command.args(["-n", "-l", "-D", "-G", "-s", &self.ns(node)]);
+        command.arg("--control-socket").arg(self.control_socket(node));
         self.spawn_logged(node, command, conf, &format!("{node}.pid"));
     }
 
@@ -116,7 +145,11 @@ impl Lan {
             script.push_str(&format!(" && cp {} {path} && chmod 755 {path}", staged.display()));
         }
         // spawn_logged appends `-f conf -p PID -r PID.vrrp`: the script passes them on ("$@").
-        script.push_str(&format!(" && exec {} -n -l -D -G \"$@\"", env!("CARGO_BIN_EXE_vrrpd")));
+        script.push_str(&format!(
+            " && exec {} -n -l -D -G --control-socket {} \"$@\"",
+            env!("CARGO_BIN_EXE_vrrpd"),
+            self.control_socket(node).display()
+        ));
         let mut command = Command::new("ip");
         command.args(["netns", "exec", &self.ns(node), "unshare", "--mount", "--propagation", "private"]);
         command.args(["sh", "-c", &script, "sh"]);
