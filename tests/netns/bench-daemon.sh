@@ -57,6 +57,65 @@ run() { # name start-a start-b
 run vrrpd \
     "ip netns exec $A $BIN -n -G -f $DIR/high.conf -p $DIR/a.pid -r $DIR/a.vpid >/dev/null 2>&1 &" \
     "ip netns exec $B $BIN -n -G -f $DIR/low.conf -p $DIR/b.pid -r $DIR/b.vpid >/dev/null 2>&1 &"
+# The control socket under load (issue: ten clients that never read and one events client
+# change nothing measurable; status answers in under 5 ms): the gaps between one instance's
+# adverts as the backup receives them (VRID 1, tcpdump timestamps), without and then with the
+# clients, and the time `status` takes over the control socket.
+gaps() { # label: 5 s of VRID 1's adverts on the backup, gap percentiles in microseconds
+    timeout 5 ip netns exec "$B" tcpdump -tt -n -i eth0 -l 'ip proto 112 and ip[21] = 1' 2>/dev/null |
+        awk '{ t = $1 * 1000000; if (prev) printf "%d\n", t - prev; prev = t }' | sort -n |
+        awk -v label="$1" '{ g[NR] = $1 } END { if (NR == 0) { print label ": no adverts seen"; exit }
+            printf "%-34s %5d gaps: p50 %6d us, p99 %6d us, max %6d us\n", label, NR,
+            g[int(NR * 0.5) + 1], g[int(NR * 0.99) + 1], g[NR] }'
+}
+control_bench() {
+    ip netns exec "$A" "$BIN" -n -G -f "$DIR/high.conf" -p "$DIR/c.pid" -r "$DIR/c.vpid" --control-socket "$DIR/a.sock" >/dev/null 2>&1 &
+    ip netns exec "$B" "$BIN" -n -G -f "$DIR/low.conf" -p "$DIR/d.pid" -r "$DIR/d.vpid" --control-socket "$DIR/b.sock" >/dev/null 2>&1 &
+    i=0; until [ -S "$DIR/a.sock" ] && "$BIN" status V200 --control-socket "$DIR/a.sock" 2>/dev/null | grep -q MASTER; do
+        i=$((i+1)); [ $i -gt 500 ] && { echo "control bench: no master"; return; }; sleep 0.02; done
+    sleep 2
+    gaps "master adverts, no client"
+    "$BIN" events --control-socket "$DIR/a.sock" >/dev/null 2>&1 & reader=$!
+    python3 - "$DIR/a.sock" <<'PY' & idle=$!
+import socket, sys, time
+socks = []
+for _ in range(10):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sys.argv[1])
+    s.sendall(b"events json\n")   # subscribed, and never reads a byte
+    socks.append(s)
+time.sleep(30)
+PY
+    sleep 1
+    gaps "master adverts, 10 idle + 1 events"
+    python3 - "$DIR/a.sock" <<'PY'
+import socket, sys, time
+times = []
+for _ in range(200):
+    t0 = time.perf_counter()
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sys.argv[1])
+    s.sendall(b"status\n")
+    n = 0
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        n += len(b)
+    s.close()
+    times.append((time.perf_counter() - t0) * 1e6)
+times.sort()
+print("status of 200 instances (%d bytes): p50 %d us, p99 %d us, max %d us (limit 5000)" % (n, times[100], times[197], times[-1]))
+PY
+    kill "$reader" "$idle" 2>/dev/null
+    for ns in "$A" "$B"; do for p in $(ip netns pids "$ns"); do kill -TERM "$p" 2>/dev/null; done; done
+    sleep 2
+    for ns in "$A" "$B"; do for p in $(ip netns pids "$ns"); do kill -9 "$p" 2>/dev/null; done; done
+    sleep 0.5
+}
+if command -v tcpdump >/dev/null; then
+    control_bench
+fi
 if command -v keepalived >/dev/null; then
     run keepalived \
         "ip netns exec $A keepalived -n -P -f $DIR/high.conf -p $DIR/ka.pid -r $DIR/ka.vpid >/dev/null 2>&1 &" \
