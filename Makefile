@@ -30,6 +30,8 @@ CROSS_TESTS := --lib --test config_seed --test config_syntax --test config_seman
 CHECK_TESTS := --lib --test config_seed --test config_syntax --test config_semantics --test config_robustness \
 	--test wire_fixtures --test wire_netlink --test wire_fuzz --test sim_seed --test sim_elections \
 	--test sim_semantics --test golden --test cli --test keyword_effects
+# Hand-written roff, installed by the packages and checked by make lint (mandoc -T lint).
+MAN_PAGES := man/vrrpd.8 man/vrrpd.conf.5
 CHECK_FUZZ_ITERATIONS ?= 2000
 CHECK_WIRE_FUZZ_ITERATIONS ?= 20000
 CHECK_SIM_SCHEDULES ?= 200
@@ -72,6 +74,8 @@ lint:
 	echo shellcheck $$scripts; shellcheck $$scripts
 	$(CARGO) clippy --all-targets -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --lib
+	@command -v mandoc >/dev/null || { echo "make lint: mandoc is not installed (Debian: mandoc)" >&2; exit 1; }
+	mandoc -T lint $(MAN_PAGES)
 	@sh tests/lint/architecture-map.sh
 
 # Quick: format, clippy, and the pure tests (debug build, small random loops; see CHECK_TESTS).
