@@ -42,7 +42,7 @@ list_shell_scripts = git ls-files | while read -r f; do [ -f "$$f" ] || continue
 	head -n1 "$$f" | grep -Eqs '^\#![[:space:]]*([^[:space:]]*/)?(env[[:space:]]+)?(ba|da|a|k)?sh([[:space:]]|$$)' && \
 	echo "$$f"; done
 
-.PHONY: preflight stress-test build release static aarch64 armv7 dist size-check rootfs-check cross-test appliance-test test lint netns-test \
+.PHONY: preflight stress-test build release static aarch64 armv7 dist deb rpm package-test size-check rootfs-check cross-test appliance-test test lint netns-test \
 	check demo demo-config samples bench bench-daemon msrv clean
 
 build:
@@ -134,9 +134,27 @@ aarch64:
 armv7:
 	sh cross/build.sh $(ARMV7)
 
-# A tarball per target (binary + rootfs/ overlay + SHA-256 sums) in target/dist/.
+# A tarball per target (binary + rootfs/ overlay + SHA-256 sums), the .deb and .rpm packages, and
+# SHA256SUMS of them all in target/dist/.
 dist: static aarch64 armv7
+	@$(MAKE) --no-print-directory deb rpm
 	sh cross/dist.sh $(X86_64) $(AARCH64) $(ARMV7)
+
+# Debian packages (dpkg-deb) and RPMs (rpmbuild) of the three static binaries, in target/pkg/
+# (pkg/build.sh; contents and choices in cross/README.md, "Packages").
+deb: static aarch64 armv7
+	@command -v dpkg-deb >/dev/null || { echo "make deb: dpkg-deb is not installed (Debian: dpkg)" >&2; exit 1; }
+	sh pkg/build.sh deb $(X86_64) $(AARCH64) $(ARMV7)
+
+rpm: static aarch64 armv7
+	@command -v rpmbuild >/dev/null || { echo "make rpm: rpmbuild is not installed (Debian: rpm)" >&2; exit 1; }
+	sh pkg/build.sh rpm $(X86_64) $(AARCH64) $(ARMV7)
+
+# The packages on this machine (root; CI runs it after make dist): lintian, the amd64 .deb
+# installed with dpkg -i and purged without a file left behind, each .rpm installed into a scratch
+# root; nothing may start (pkg/test.sh).
+package-test:
+	sh pkg/test.sh
 
 # The rootfs overlay: every shell script parses; the systemd unit verifies without a warning (when
 # systemd-analyze is installed) with ExecStart pointed at the built binary.
