@@ -104,7 +104,7 @@ rpm_pkg() {
             --define "_topdir $top" --define "_rpmdir $top/out" --define "_build_name_fmt %%{NAME}-%%{VERSION}-%%{RELEASE}.%%{ARCH}.rpm" \
             --define "vrrpd_stage $top/stage" --define "vrrpd_version $version" --define "vrrpd_release $release" \
             --define "vrrpd_summary $summary" --define "vrrpd_packager $maintainer" \
-            --define "use_source_date_epoch_as_buildtime 1" --define "clamp_mtime_to_source_date_epoch 1" \
+            --define "_buildhost vrrpd" --define "use_source_date_epoch_as_buildtime 1" --define "clamp_mtime_to_source_date_epoch 1" \
             pkg/vrrpd.spec >&2
         mv "$top/out/vrrpd-$version-$release.$arch.rpm" "$out/"
         rm -rf "$top"
