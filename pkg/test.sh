@@ -43,7 +43,7 @@ for d in $debs; do
     if dpkg-deb -c "$d" | grep -q ' \./etc/'; then fail "$d ships a file under /etc"; fi
     dpkg-deb --ctrl-tarfile "$d" | tar -t | grep -q conffiles && fail "$d has conffiles"
 done
-echo "package-test: lintian clean (with the overrides), nothing under /etc: $debs"
+echo "package-test: lintian clean (with the overrides), nothing under /etc: $(echo "$debs" | tr "\n" " ")"
 
 arch=$(dpkg --print-architecture)
 deb=target/pkg/vrrpd_$version-1_$arch.deb
