@@ -1,7 +1,8 @@
 #!/bin/sh
 # One tarball per target in target/dist/: vrrpd-VERSION-TARGET/{rootfs/ (the overlay, with the
-# static binary at usr/sbin/vrrpd), SHA256SUMS (of every file in it)}, plus target/dist/SHA256SUMS
-# of the tarballs. Root-owned, sorted, dated by the last commit: the same tree gives the same bytes.
+# static binary at usr/sbin/vrrpd), SHA256SUMS (of every file in it)}, beside the .deb and .rpm
+# packages of target/pkg/, plus target/dist/SHA256SUMS of the tarballs and packages. Root-owned,
+# sorted, dated by the last commit: the same tree gives the same bytes.
 #   cross/dist.sh TARGET...   (the binaries must be built: make dist does that)
 set -eu
 cd "$(dirname "$0")/.."
@@ -21,6 +22,10 @@ for target in "$@"; do
         -C "$out" -cf - "$name" | gzip -9n > "$out/$name.tar.gz"
     rm -rf "$stage"
 done
-(cd "$out" && sha256sum ./*.tar.gz | sed 's| \./| |' > SHA256SUMS)
+# The packages make deb and make rpm wrote (make dist builds them first).
+for p in target/pkg/*.deb target/pkg/*.rpm; do
+    [ -f "$p" ] && cp "$p" "$out/"
+done
+(cd "$out" && sha256sum ./*.tar.gz ./*.deb ./*.rpm 2>/dev/null | sed 's| \./| |' > SHA256SUMS)
 ls -l "$out"
 cat "$out/SHA256SUMS"

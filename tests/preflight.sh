@@ -18,6 +18,7 @@ need curl curl
 if [ "$what" = test ]; then
     need rustup rustup
     need shellcheck shellcheck
+    need mandoc mandoc
     need qemu-arm-static qemu-user-static
     need qemu-aarch64-static qemu-user-static
     need apt-get apt
