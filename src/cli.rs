@@ -376,8 +376,9 @@ Subcommands (they talk to the running daemon through its control socket; -s, -i 
 --control-socket choose which daemon):
   vrrpd status [INSTANCE] [--json]   Each instance's state, why, priorities, VIPs
   vrrpd events [--json]              Stream what happens, one numbered line each
-  vrrpd demote INSTANCE|--all [--for DURATION] [--force]
-                                     Hand mastership over and stay out (root only)
+  vrrpd demote INSTANCE|--all [--for DURATION] [--force] [--persist]
+                                     Hand mastership over and stay out (root only);
+                                     --persist: also after a restart of the daemon
   vrrpd promote INSTANCE|--all       End a demotion (root only)
   vrrpd metrics [--openmetrics]      The Prometheus metrics
 ";
@@ -432,6 +433,7 @@ pub fn parse_subcommand(verb: &str, args: &[String]) -> Result<Subcommand, CliEr
             ("metrics", "--openmetrics") => words.push("openmetrics".into()),
             ("demote" | "promote", "--all") => words.push("all".into()),
             ("demote", "--force") => words.push("force".into()),
+            ("demote", "--persist") => words.push("persist".into()),
             ("demote", "--for") => {
                 let v = take(flag)?;
                 let us = duration(&v).ok_or(CliError::BadValue {

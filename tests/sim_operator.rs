@@ -699,3 +699,234 @@ fn another_vip_list_on_the_vrid_opens_a_mismatch_episode_on_the_others() {
     }
     assert_eq!(lan.masters(), [0]);
 }
+
+// 11. Handovers disturbed: a reload, a link loss or a shutdown while the demoted master waits;
+// a sync group whose peer runs only one member; a v3 peer with a longer interval; a promote.
+
+#[test]
+fn sighup_during_a_handover_keeps_the_demoted_master_silent_and_the_handover_on_time() {
+    let mut lan = settled_pair();
+    let t0 = lan.now;
+    let n_adverts = lan.nodes[0].adverts.len();
+    demote(&mut lan, 0, None, false);
+    lan.run_until(t0.plus(100_000));
+    let r = lan.now;
+    assert_eq!(r, t0.plus(100_000));
+    lan.input(0, Input::Reload(Box::new(node(101))));
+    assert!(lan.nodes[0].events.contains(&(r, Event::Reloaded)), "the reload happened");
+    assert_eq!(agent(&lan, 0).demotion(i0()), Some((None, false)), "the demotion survives the reload");
+    assert_eq!(lan.state(0), Some(State::Master));
+    assert_eq!(lan.holders(vip()), [0]);
+    assert!(handovers(&lan, 0).is_empty(), "still waiting");
+
+    // As without the reload: Skew_Time(100) after the priority-0 advert arrived.
+    let taken = t0.plus(DELAY + SKEW_100);
+    let mut unheld = None;
+    let t = lan
+        .run_until_pred(secs(5.0), |l| {
+            if l.holders(vip()).is_empty() && unheld.is_none() {
+                unheld = Some(l.now);
+            }
+            l.holders(vip()).contains(&1)
+        })
+        .expect("the backup takes the VIP");
+    assert_eq!(unheld, None, "nobody held the VIP");
+    assert_eq!(t, taken);
+    assert_eq!(*agent(&lan, 1).reason(i0()), Reason::PriorityZero { from: ip(A) });
+    let heard = taken.plus(DELAY);
+    let t = lan.run_until_pred(secs(1.0), |l| l.holders(vip()) == [1]).unwrap();
+    assert_eq!(t, heard);
+    assert_eq!(handovers(&lan, 0), [(heard, Handover::To(ip(B)))]);
+    assert_eq!(lan.state(0), Some(State::Backup));
+    assert_eq!(*agent(&lan, 0).reason(i0()), Reason::Demoted);
+    let sent: Vec<(Instant, u8)> = lan.nodes[0].adverts[n_adverts..].iter().map(|a| (a.0, a.2)).collect();
+    assert_eq!(sent, [(t0, 0)], "silent after the priority-0 advert, the reload notwithstanding");
+
+    run_never_unheld(&mut lan, secs(30.0));
+    assert_eq!((lan.state(0), lan.state(1)), (Some(State::Backup), Some(State::Master)));
+    assert_eq!(lan.holders(vip()), [1]);
+    assert_eq!(agent(&lan, 0).demotion(i0()), Some((None, false)), "still demoted");
+    assert_eq!(lan.nodes[0].adverts.len(), n_adverts + 1, "a demoted BACKUP never advertises");
+    assert_eq!(handovers(&lan, 0).len(), 1);
+}
+
+#[test]
+fn link_loss_during_a_handover_reports_interrupted() {
+    let mut lan = settled_pair();
+    let t0 = lan.now;
+    demote(&mut lan, 0, None, false);
+    lan.run_for(300_000);
+    assert!(lan.state(1) == Some(State::Backup) && handovers(&lan, 0).is_empty(), "not taken over yet");
+    let down = lan.now;
+    lan.set_link(0, false);
+    assert_eq!(handovers(&lan, 0), [(down, Handover::Interrupted)], "the waiting client hears at once");
+    assert_eq!(lan.state(0), Some(State::Fault));
+    assert!(lan.nodes[0].vips.is_empty(), "FAULT releases the VIP");
+    // The backup takes over as the first priority-0 advert told it to (the FAULT's own
+    // priority-0 advert never left the downed link).
+    let t = lan.run_until_pred(secs(5.0), |l| l.state(1) == Some(State::Master)).unwrap();
+    assert_eq!(t, t0.plus(DELAY + SKEW_100));
+    assert_eq!(lan.holders(vip()), [1]);
+    // The link returns: the node is still demoted, follows the new master, and no second
+    // outcome is reported.
+    lan.set_link(0, true);
+    lan.run_for(secs(20.0));
+    assert_eq!((lan.state(0), lan.state(1)), (Some(State::Backup), Some(State::Master)));
+    assert_eq!(lan.holders(vip()), [1]);
+    assert_eq!(agent(&lan, 0).demotion(i0()), Some((None, false)));
+    assert_eq!(handovers(&lan, 0), [(down, Handover::Interrupted)]);
+}
+
+#[test]
+fn shutdown_during_a_handover_reports_interrupted() {
+    let mut lan = settled_pair();
+    let t0 = lan.now;
+    demote(&mut lan, 0, None, false);
+    lan.run_for(300_000);
+    assert!(lan.state(1) == Some(State::Backup) && handovers(&lan, 0).is_empty(), "not taken over yet");
+    let stop = lan.now;
+    assert_eq!(stop, t0.plus(300_000));
+    lan.shutdown(0);
+    assert_eq!(handovers(&lan, 0), [(stop, Handover::Interrupted)]);
+    assert!(lan.nodes[0].vips.is_empty());
+    // Shutdown's priority-0 advert restarts the backup's Skew_Time.
+    let t = lan.run_until_pred(secs(5.0), |l| l.state(1) == Some(State::Master)).unwrap();
+    assert_eq!(t, stop.plus(DELAY + SKEW_100));
+    assert_eq!(*agent(&lan, 1).reason(i0()), Reason::PriorityZero { from: ip(A) });
+    assert_eq!(lan.holders(vip()), [1]);
+}
+
+/// VI_51 (VRID 51) and, with `second`, VI_52 (VRID 52) in sync group G.
+fn group51_text(prio: u8, second: bool) -> String {
+    let inst = |vrid: u8| {
+        format!(
+            "vrrp_instance VI_{vrid} {{\n interface eth0\n virtual_router_id {vrid}\n priority {prio}\n advert_int 1\n virtual_ipaddress {{\n  10.0.{vrid}.1\n }}\n}}\n"
+        )
+    };
+    if second {
+        format!("{}{}vrrp_sync_group G {{\n group {{\n  VI_51\n  VI_52\n }}\n}}\n", inst(51), inst(52))
+    } else {
+        inst(51)
+    }
+}
+
+#[test]
+fn sync_group_with_one_member_taken_over_goes_backup_as_a_whole() {
+    let mut lan = pair_with(config(&group51_text(101, true)), config(&group51_text(100, false)));
+    lan.run_for(secs(20.0));
+    let (v51, v52) = (ip("10.0.51.1"), ip("10.0.52.1"));
+    assert_eq!((st(&lan, 0, 0), st(&lan, 0, 1), st(&lan, 1, 0)), (State::Master, State::Master, State::Backup));
+    assert_eq!((lan.holders(v51), lan.holders(v52)), (vec![0], vec![0]));
+    let t0 = lan.now;
+    demote(&mut lan, 0, None, false);
+    for i in 0..2 {
+        assert_eq!(agent(&lan, 0).demotion(instance(i)), Some((None, false)), "member {i} demoted");
+        assert!(lan.nodes[0].adverts.contains(&(t0, instance(i), 0)), "member {i} sent priority 0");
+    }
+    let taken = t0.plus(DELAY + SKEW_100);
+    let heard = taken.plus(DELAY);
+    let t = lan.run_until_pred(secs(5.0), |l| st(l, 0, 0) != State::Master || st(l, 0, 1) != State::Master).unwrap();
+    assert_eq!(t, heard, "VRID 51's new master heard");
+    assert_eq!(st(&lan, 1, 0), State::Master);
+    assert_eq!((st(&lan, 0, 0), st(&lan, 0, 1)), (State::Backup, State::Backup), "both members at once");
+    let outcomes: Vec<(Instant, String, Handover)> = lan.nodes[0]
+        .events
+        .iter()
+        .filter_map(|(t, e)| match e {
+            Event::Handover { instance, outcome } => Some((*t, instance.clone(), *outcome)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        [(heard, "VI_51".to_string(), Handover::To(ip(B))), (heard, "VI_52".to_string(), Handover::To(ip(B)))]
+    );
+    // Never split afterwards: at every step both members of the group are in one state.
+    let mut split = None;
+    lan.run_until_pred(secs(20.0), |l| {
+        if split.is_none() && st(l, 0, 0) != st(l, 0, 1) {
+            split = Some((l.now, st(l, 0, 0), st(l, 0, 1)));
+        }
+        false
+    });
+    assert_eq!(split, None, "the sync group split");
+}
+
+/// A v3 instance (no authentication in v3) with its own advert interval.
+fn v3_node(prio: u8, advert_int: u32) -> Config {
+    config(&format!(
+        "vrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 51\n priority {prio}\n version 3\n advert_int {advert_int}\n virtual_ipaddress {{\n  {VIP}\n }}\n}}\n"
+    ))
+}
+
+#[test]
+fn demoted_v3_master_learns_the_new_masters_longer_interval_and_stays_out() {
+    let mut lan = pair_with(v3_node(101, 1), v3_node(100, 4));
+    lan.run_for(secs(20.0));
+    assert_eq!((lan.state(0), lan.state(1)), (Some(State::Master), Some(State::Backup)));
+    assert_eq!(lan.holders(vip()), [0]);
+    let t0 = lan.now;
+    demote(&mut lan, 0, None, false);
+    // The backup learnt node 0's 1 s interval: Skew_Time(100) of 1 s.
+    let taken = t0.plus(DELAY + SKEW_100);
+    let t = lan.run_until_pred(secs(5.0), |l| l.state(1) == Some(State::Master)).unwrap();
+    assert_eq!(t, taken);
+    let heard = taken.plus(DELAY);
+    let t = lan.run_until_pred(secs(1.0), |l| l.holders(vip()) == [1]).unwrap();
+    assert_eq!(t, heard);
+    assert_eq!(handovers(&lan, 0), [(heard, Handover::To(ip(B)))]);
+    assert_eq!(lan.state(0), Some(State::Backup));
+    // Master_Down_Interval with the learnt 4 s: 3 x 4 s + (256 - 101) x 4 s / 256.
+    let down_4s = 12_000_000 + 155 * 4_000_000 / 256;
+    assert_eq!(agent(&lan, 0).master_down_deadline(i0()), Some(heard.plus(down_4s)));
+    let n_transitions = transitions(&lan, 0).len();
+    run_never_unheld(&mut lan, secs(30.0));
+    assert_eq!((lan.state(0), lan.state(1)), (Some(State::Backup), Some(State::Master)));
+    assert_eq!(lan.holders(vip()), [1], "the peer keeps the VIP");
+    assert_eq!(agent(&lan, 0).demotion(i0()), Some((None, false)), "still demoted");
+    assert_eq!(transitions(&lan, 0).len(), n_transitions, "no state change");
+    assert_eq!(handovers(&lan, 0).len(), 1);
+    assert!(promoted_at(&lan, 0).is_empty(), "the demotion never ended");
+}
+
+#[test]
+fn promote_during_the_handover_wait_reports_promoted_and_advertises_at_once() {
+    let mut lan = settled_pair();
+    lan.kill(1);
+    lan.run_for(secs(1.0));
+    let t0 = lan.now;
+    let n_adverts = lan.nodes[0].adverts.len();
+    let n_transitions = transitions(&lan, 0).len();
+    demote(&mut lan, 0, None, false);
+    let mut dropped = None;
+    lan.run_until_pred(secs(1.0), |l| {
+        if dropped.is_none() && !l.nodes[0].vips.contains(&vip()) {
+            dropped = Some(l.now);
+        }
+        false
+    });
+    let p = lan.now;
+    assert_eq!(p, t0.plus(secs(1.0)));
+    assert!(handovers(&lan, 0).is_empty(), "still waiting");
+    lan.input(0, Input::Promote { instance: i0() });
+    assert_eq!(handovers(&lan, 0), [(p, Handover::Promoted)]);
+    assert_eq!(promoted_at(&lan, 0), [p]);
+    assert_eq!(agent(&lan, 0).demotion(i0()), None);
+    assert_eq!(lan.nodes[0].adverts.last(), Some(&(p, i0(), 101)), "an advert at once, at its priority");
+    // Past the Master_Down_Interval the handover would have ended at: no TookBack.
+    lan.run_until_pred(secs(10.0) + 1, |l| {
+        if dropped.is_none() && !l.nodes[0].vips.contains(&vip()) {
+            dropped = Some(l.now);
+        }
+        false
+    });
+    assert!(lan.now > t0.plus(DOWN_101));
+    assert_eq!(dropped, None, "the VIP never left");
+    assert_eq!(handovers(&lan, 0), [(p, Handover::Promoted)], "one outcome");
+    let sent: Vec<(Instant, u8)> = lan.nodes[0].adverts[n_adverts..].iter().map(|a| (a.0, a.2)).collect();
+    let mut expect = vec![(t0, 0), (p, 101)];
+    expect.extend((1..=10).map(|k| (p.plus(k * 1_000_000), 101)));
+    assert_eq!(sent, expect, "silent while waiting, then at the advert interval from the promote");
+    assert_eq!(lan.state(0), Some(State::Master));
+    assert_eq!(transitions(&lan, 0).len(), n_transitions, "never left MASTER");
+}

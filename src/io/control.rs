@@ -23,12 +23,17 @@ use std::path::{Path, PathBuf};
 
 /// Client slot `k` is `Token(base + k)`.
 pub(crate) const MAX_CLIENTS: usize = 64;
+/// Of those, at most this many HTTP clients: a scraper's network can never fill the slots
+/// the operator's `vrrpd status` and `demote` need.
+const MAX_HTTP_CLIENTS: usize = 16;
 /// A request line (or an HTTP request head) longer than this is refused.
 const MAX_REQUEST: usize = 8 * 1024;
 /// An `events` client with more than this unread is dropped.
 const MAX_EVENT_BACKLOG: usize = 256 * 1024;
 /// A client with a reply still unread, or no request, after this long is dropped (µs).
 pub(crate) const CLIENT_DEADLINE_US: u64 = 10_000_000;
+/// The same for an HTTP client (a scrape is one request and one reply).
+pub(crate) const HTTP_DEADLINE_US: u64 = 2_000_000;
 
 /// What a client asked for, for the reactor to answer from the agent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,11 +48,12 @@ pub(crate) enum Request {
     Metrics {
         openmetrics: bool,
     },
-    /// `for_us`: the demotion's length.
+    /// `for_us`: the demotion's length; `persist`: it survives a restart of the daemon.
     Demote {
         instance: Option<String>,
         for_us: Option<u64>,
         force: bool,
+        persist: bool,
     },
     Promote {
         instance: Option<String>,
@@ -64,11 +70,12 @@ impl Request {
         let mut words = line.split_ascii_whitespace();
         let verb = words.next().unwrap_or("");
         let mut instance = None;
-        let (mut json, mut force, mut for_us, mut all) = (false, false, None, false);
+        let (mut json, mut force, mut for_us, mut all, mut persist) = (false, false, None, false, false);
         for w in words {
             match w {
                 "json" => json = true,
                 "force" => force = true,
+                "persist" => persist = true,
                 "all" => all = true,
                 "openmetrics" => json = true,
                 w if w.starts_with("for=") => {
@@ -87,7 +94,7 @@ impl Request {
             "status" => Ok(Request::Status { instance, json }),
             "events" => Ok(Request::Events { json }),
             "metrics" => Ok(Request::Metrics { openmetrics: json }),
-            "demote" => Ok(Request::Demote { instance: target(instance)?, for_us, force }),
+            "demote" => Ok(Request::Demote { instance: target(instance)?, for_us, force, persist }),
             "promote" => Ok(Request::Promote { instance: target(instance)? }),
             v => Err(format!("unknown command {v:?}")),
         }
@@ -120,6 +127,8 @@ struct Client {
     mode: Mode,
     /// Came in on the metrics listener: answered in HTTP.
     http: bool,
+    /// Counted in `Control::subscribers` (events, or waiting for a handover).
+    subscribed: bool,
     /// Set when the client is to go (an error, EOF, done).
     closing: bool,
     /// The slot's generation, so a deadline set for an earlier client is ignored.
@@ -255,20 +264,27 @@ impl Control {
     pub(crate) fn accept(&mut self, registry: &Registry, http: bool) -> Vec<Accepted> {
         let mut out = Vec::new();
         loop {
-            let stream = if http {
-                match self.http.as_ref().map(|l| l.accept()) {
-                    Some(Ok((s, _))) => UnixOrTcp::Tcp(s),
-                    _ => break,
-                }
+            let accepted = if http {
+                self.http.as_ref().map(|l| l.accept().map(|(s, _)| UnixOrTcp::Tcp(s)))
             } else {
-                match self.unix.as_ref().map(|(l, _)| l.accept()) {
-                    Some(Ok((s, _))) => UnixOrTcp::Unix(s),
-                    _ => break,
-                }
+                self.unix.as_ref().map(|(l, _)| l.accept().map(|(s, _)| UnixOrTcp::Unix(s)))
             };
+            let stream = match accepted {
+                Some(Ok(s)) => s,
+                // A connection reset before we took it: the next one may be waiting.
+                Some(Err(e)) if matches!(e.kind(), io::ErrorKind::ConnectionAborted | io::ErrorKind::Interrupted) => {
+                    continue
+                }
+                // Would block (all taken), or out of fds: wait for the next readiness.
+                _ => break,
+            };
+            let http_clients = self.clients.iter().flatten().filter(|c| c.http).count();
             let Some(slot) = self.clients.iter().position(|c| c.is_none()) else {
                 continue; // dropped: full
             };
+            if http && http_clients >= MAX_HTTP_CLIENTS {
+                continue; // dropped: the HTTP share is full
+            }
             let nonblocking = match &stream {
                 UnixOrTcp::Unix(s) => s.set_nonblocking(true),
                 UnixOrTcp::Tcp(s) => s.set_nonblocking(true),
@@ -293,6 +309,7 @@ impl Control {
                 written: 0,
                 mode,
                 http,
+                subscribed: false,
                 closing: false,
                 generation: self.generation,
             });
@@ -308,11 +325,15 @@ impl Control {
 
     /// Client `slot` is readable or writable: reads its request (returned once complete, with
     /// the requester's right to change state), writes what is pending.
-    pub(crate) fn on_ready(&mut self, registry: &Registry, slot: usize) -> Option<Request> {
+    /// `hung_up`: the peer closed both directions (EPOLLHUP or an error).
+    pub(crate) fn on_ready(&mut self, registry: &Registry, slot: usize, hung_up: bool) -> Option<Request> {
         let mut request = None;
         if let Some(c) = self.clients[slot].as_mut() {
             request = read_request(c);
             flush(c);
+            if hung_up && request.is_none() {
+                c.closing = true;
+            }
         }
         let request = match request {
             Some(Ok(r))
@@ -381,6 +402,7 @@ impl Control {
         if let Some(c) = self.clients[slot].as_mut() {
             c.output.extend_from_slice(b"ok\n");
             c.mode = Mode::Events { json };
+            c.subscribed = true;
             self.subscribers += 1;
             flush(c);
         }
@@ -392,6 +414,7 @@ impl Control {
         if let Some(c) = self.clients[slot].as_mut() {
             c.output.extend_from_slice(b"ok\n");
             c.mode = Mode::Demote { waiting: instances, failed: false };
+            c.subscribed = true;
             self.subscribers += 1;
             finish_demote_if_done(c);
             flush(c);
@@ -459,7 +482,7 @@ impl Control {
             .is_some_and(|c| c.closing || (c.mode == Mode::Reply && c.written == c.output.len()));
         if done {
             if let Some(c) = self.clients[slot].take() {
-                if matches!(c.mode, Mode::Events { .. } | Mode::Demote { .. }) {
+                if c.subscribed {
                     self.subscribers -= 1;
                 }
                 let _ = registry.deregister(&mut SourceFd(&c.stream.fd()));
@@ -577,6 +600,11 @@ fn flush(c: &mut Client) {
             // Everything is written: mark the reply done for reap().
             c.closing = true;
         }
+    } else if c.written > 0 {
+        // A reader a little behind: keep only what it has not read, so the buffer's size is
+        // its backlog (MAX_EVENT_BACKLOG bounds it).
+        c.output.drain(..c.written);
+        c.written = 0;
     }
 }
 
@@ -593,7 +621,12 @@ mod tests {
         );
         assert_eq!(
             Request::parse("demote instance=VI_1 for=30000000 force"),
-            Ok(Request::Demote { instance: Some("VI_1".into()), for_us: Some(30_000_000), force: true })
+            Ok(Request::Demote {
+                instance: Some("VI_1".into()),
+                for_us: Some(30_000_000),
+                force: true,
+                persist: false
+            })
         );
         assert_eq!(Request::parse("promote all"), Ok(Request::Promote { instance: None }));
         assert!(Request::parse("demote").is_err(), "an instance or --all is required");

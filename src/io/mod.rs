@@ -10,11 +10,13 @@
 //! - `spawn`: child processes: track scripts, notifies, timeouts, kill escalation, reaping.
 //! - `track_file`: `vrrp_track_file` values, read at start and on inotify events.
 //! - `control`: the control socket (`vrrpd status` ...) and the `GET /metrics` listener.
+//! - `demotions`: `vrrpd demote --persist`, kept beside the control socket across restarts.
 //! - `dump`: the SIGUSR1/SIGUSR2/JSON dump files and the notify FIFOs.
 //! - `error`: `DaemonError`, the start-up error.
 //! - `wheel`: the timer wheel. `logger`: syslog and console. `host`: `config::Host` for this
 //!   machine. `sys`: the libc wrappers.
 mod control;
+mod demotions;
 mod dump;
 mod error;
 pub mod host;

@@ -17,6 +17,7 @@
 //! never sees the OS: it gets `Input`s and hands back `Action`s. All the inputs of a turn go
 //! in before that turn's actions are drained (step 5 comes after steps 3 and 4).
 use super::control::{self, Control, Request};
+use super::demotions::{self, Demotions};
 use super::dump::{self, Fifos};
 use super::error::setup;
 pub use super::error::DaemonError;
@@ -92,6 +93,7 @@ pub struct Daemon {
     fifos: Fifos,
     track_files: TrackFiles,
     control: Control,
+    demotions: Demotions,
 }
 
 fn now() -> Instant {
@@ -165,6 +167,13 @@ impl Daemon {
         let mut children = Children::default();
         let fifos = Fifos::open(&agent.config().global, &mut children);
         let control = open_control(&opts, poll.registry())?;
+        let demotions = Demotions::open(opts.control_socket.as_deref());
+        for p in demotions.pending(unix_us()) {
+            let Some(i) = agent.instance_id(&p.instance) else { continue };
+            let until = p.until.map(|u| start.plus(u.saturating_sub(unix_us())));
+            log::info!("({}) demoted before the restart (vrrpd demote --persist)", p.instance);
+            agent.handle(start, Input::Demote { instance: i, until, force: p.force });
+        }
         let mut d = Daemon {
             agent,
             opts,
@@ -180,6 +189,7 @@ impl Daemon {
             fifos,
             track_files,
             control,
+            demotions,
         };
         d.open_vrrp_sockets()?;
         Ok(d)
@@ -217,7 +227,9 @@ impl Daemon {
                     CONTROL => self.on_accept(now, false),
                     METRICS => self.on_accept(now, true),
                     Token(t) if t >= RX_BASE => self.on_vrrp(now, t - RX_BASE),
-                    Token(t) if t >= CLIENT_BASE => self.on_client(now, Token(t)),
+                    Token(t) if t >= CLIENT_BASE => {
+                        self.on_client(now, Token(t), ev.is_write_closed() || ev.is_error())
+                    }
                     _ => {}
                 }
             }
@@ -258,16 +270,17 @@ impl Daemon {
 
     /// New control (or metrics) clients, each with its deadline.
     fn on_accept(&mut self, now: Instant, http: bool) {
+        let deadline = if http { control::HTTP_DEADLINE_US } else { control::CLIENT_DEADLINE_US };
         for a in self.control.accept(self.poll.registry(), http) {
-            let at = now.as_micros() + control::CLIENT_DEADLINE_US;
+            let at = now.as_micros() + deadline;
             self.wheel.insert(at, Timer::Client { slot: a.slot, generation: a.generation });
         }
     }
 
     /// A control client is readable or writable; a complete request is answered at once.
-    fn on_client(&mut self, now: Instant, token: Token) {
+    fn on_client(&mut self, now: Instant, token: Token, hung_up: bool) {
         let Some(slot) = self.control.slot_of(token) else { return };
-        if let Some(request) = self.control.on_ready(self.poll.registry(), slot) {
+        if let Some(request) = self.control.on_ready(self.poll.registry(), slot, hung_up) {
             self.answer(now, slot, request);
         }
     }
@@ -295,7 +308,7 @@ impl Daemon {
                 self.control.reply(registry, slot, format.content_type(), &body);
             }
             Request::Events { json } => self.control.subscribe(registry, slot, json),
-            Request::Demote { instance, for_us, force } => {
+            Request::Demote { instance, for_us, force, persist } => {
                 let targets = match self.targets(instance.as_deref()) {
                     Ok(t) => t,
                     Err(e) => return self.control.reply_error(registry, slot, &e),
@@ -303,7 +316,14 @@ impl Daemon {
                 let until = for_us.map(|d| now.plus(d));
                 let mut waiting = Vec::new();
                 for &i in &targets {
-                    waiting.extend(self.agent.group_members(i).into_iter().map(|m| self.agent.conf(m).name.clone()));
+                    for m in self.agent.group_members(i) {
+                        let instance = self.agent.conf(m).name.clone();
+                        if persist {
+                            let until = for_us.map(|d| unix_us() + d);
+                            self.demotions.add(demotions::Persisted { instance: instance.clone(), until, force });
+                        }
+                        waiting.push(instance);
+                    }
                     self.agent.handle(now, Input::Demote { instance: i, until, force });
                 }
                 // The handover events are published when this turn's actions are carried out.
@@ -389,6 +409,10 @@ impl Daemon {
                 // Actions queued earlier in this turn name instances of the old configuration:
                 // carry them out before the new one renumbers the instances.
                 self.apply_actions(now);
+                let (old, new) = (&self.agent.config().global, &l.config.global);
+                if old.control_socket != new.control_socket || old.metrics_listen != new.metrics_listen {
+                    log::warn!("control_socket and metrics_listen take effect at the next start, not on reload");
+                }
                 self.vrrp.resize(l.config.instances.len());
                 self.agent.handle(now, Input::Reload(Box::new(l.config)));
                 self.rewatch_track_files(now);
@@ -511,7 +535,12 @@ impl Daemon {
                     self.children.spawn_notify(&mut self.wheel, now, &argv, command.ids, kill_after);
                 }
                 Action::FifoLine { line } => self.fifos.write_line(&line),
-                Action::Event(e) => self.control.publish(self.poll.registry(), &e, unix_us()),
+                Action::Event(e) => {
+                    if let crate::proto::Event::Promoted { instance } = &e {
+                        self.demotions.remove(instance);
+                    }
+                    self.control.publish(self.poll.registry(), &e, unix_us())
+                }
                 Action::Log { level, message } => match level {
                     Level::Warning => log::warn!("{message}"),
                     Level::Info => log::info!("{message}"),

@@ -360,8 +360,6 @@ pub enum Reason {
     Demoted,
     /// A demoted instance took the VIPs back: nobody else was master.
     NobodyTookOver,
-    /// `vrrpd promote`, or the demotion's duration ended.
-    Promoted,
     /// SIGTERM.
     Shutdown,
 }
@@ -380,7 +378,6 @@ impl Reason {
             Reason::VipRemoved { .. } => "vip_removed",
             Reason::Demoted => "demoted",
             Reason::NobodyTookOver => "nobody_took_over",
-            Reason::Promoted => "promoted",
             Reason::Shutdown => "shutdown",
         }
     }
@@ -411,7 +408,6 @@ impl fmt::Display for Reason {
             Reason::VipRemoved { addr } => write!(f, "VIP {addr} deleted by someone else"),
             Reason::Demoted => f.write_str("demoted"),
             Reason::NobodyTookOver => f.write_str("nobody took over after demote"),
-            Reason::Promoted => f.write_str("promoted"),
             Reason::Shutdown => f.write_str("shutdown"),
         }
     }
@@ -428,6 +424,11 @@ pub enum Handover {
     Nobody,
     /// The instance was not MASTER: nothing to hand over.
     NotMaster,
+    /// Promoted (or its `--for` ended) before anyone took over: it advertises again.
+    Promoted,
+    /// It left MASTER another way before anyone took over (FAULT, shutdown, a reload that
+    /// removed it, a VIP deleted by someone else).
+    Interrupted,
 }
 
 /// A watched condition that begins and ends (`vrrpd status` warnings).

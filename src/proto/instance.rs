@@ -501,6 +501,10 @@ impl Agent {
         let name = self.conf(i).name.clone();
         let inst = &mut self.inst[i.index()];
         let from = std::mem::replace(&mut inst.state, s);
+        if from == State::Master && s != State::Master {
+            self.handover_interrupted(i);
+        }
+        let inst = &mut self.inst[i.index()];
         if from != s {
             inst.since = now;
             match inst.transitions.iter_mut().find(|t| t.0 == s && t.1 == reason.kind()) {

@@ -68,59 +68,64 @@ impl Agent {
     }
 
     /// Demoted `i`, still MASTER and silent, heard `from` advertise: the new master. Now it
-    /// lets the VIPs go and follows it as BACKUP. Returns false when there is no handover under
+    /// and the members of its sync group still waiting let the VIPs go and follow it as
+    /// BACKUP (the advert is then received as a BACKUP receives it, so a v3 backup learns the
+    /// new master's interval, RFC 5798 §6.4.2). Returns false when there is no handover under
     /// way (the advert is then received as usual).
-    pub(crate) fn handover_heard(&mut self, i: InstanceId, now: Instant, from: IpAddr, priority: u8) -> bool {
+    pub(crate) fn handover_heard(
+        &mut self,
+        i: InstanceId,
+        now: Instant,
+        meta_src: IpAddr,
+        priority: u8,
+        interval: u16,
+    ) -> bool {
         let awaiting = self.inst[i.index()].demotion.is_some_and(|d| d.awaiting);
         if !awaiting || priority == 0 {
             return awaiting;
         }
-        if let Some(d) = self.inst[i.index()].demotion.as_mut() {
-            d.awaiting = false;
+        for m in self.members(i) {
+            let waiting = self.inst[m.index()].demotion.is_some_and(|d| d.awaiting);
+            if !waiting || self.inst[m.index()].state != State::Master {
+                continue;
+            }
+            if let Some(d) = self.inst[m.index()].demotion.as_mut() {
+                d.awaiting = false;
+            }
+            let name = self.name(m);
+            self.log(Level::Info, format!("({name}) handed over to {meta_src}"));
+            self.event(Event::Handover { instance: name, outcome: Handover::To(meta_src) });
+            self.caused(Reason::Demoted, |a| a.enter_backup(m, now, false));
         }
-        let name = self.name(i);
-        self.log(Level::Info, format!("({name}) handed over to {from}"));
-        self.event(Event::Handover { instance: name.clone(), outcome: Handover::To(from) });
-        self.caused(Reason::Demoted, |a| {
-            a.log(Level::Info, format!("({name}) Entering BACKUP STATE"));
-            a.leave_master(i, false);
-            a.set_state(i, State::Backup);
-            a.inst[i.index()].master_adver_int = a.conf(i).advert_int;
-            a.inst[i.index()].master = Some((from, priority));
-            let down = a.master_down(i);
-            a.set_timer(i, InstanceTimer::MasterDown, now.plus(down));
-            a.notify(i, State::Backup);
-        });
+        self.backup_receives(i, now, meta_src, priority, interval);
         true
     }
 
     /// Nobody took over from demoted MASTER `i` within Master_Down_Interval: it resumes
-    /// (safe), or with `force` releases the VIPs and stays out.
+    /// (safe), or with `force` releases the VIPs and stays out. The sync group decides as
+    /// one: every member still waiting does the same.
     pub(crate) fn handover_timed_out(&mut self, i: InstanceId, now: Instant) {
-        let Some(d) = self.inst[i.index()].demotion else { return };
-        let name = self.name(i);
-        if d.force {
-            self.inst[i.index()].demotion = Some(Demotion { awaiting: false, ..d });
-            self.event(Event::Handover { instance: name.clone(), outcome: Handover::Nobody });
-            self.log(Level::Warning, format!("({name}) nobody took over; releasing the VIPs anyway (--force)"));
-            self.caused(Reason::Demoted, |a| {
-                a.log(Level::Info, format!("({name}) Entering BACKUP STATE"));
-                a.leave_master(i, false);
-                a.set_state(i, State::Backup);
-                a.inst[i.index()].master_adver_int = a.conf(i).advert_int;
-                let down = a.master_down(i);
-                a.set_timer(i, InstanceTimer::MasterDown, now.plus(down));
-                a.notify(i, State::Backup);
-            });
-            return;
+        for m in self.members(i) {
+            let Some(d) = self.inst[m.index()].demotion.filter(|d| d.awaiting) else { continue };
+            if self.inst[m.index()].state != State::Master {
+                continue;
+            }
+            let name = self.name(m);
+            if d.force {
+                self.inst[m.index()].demotion = Some(Demotion { awaiting: false, ..d });
+                self.event(Event::Handover { instance: name.clone(), outcome: Handover::Nobody });
+                self.log(Level::Warning, format!("({name}) nobody took over; releasing the VIPs anyway (--force)"));
+                self.caused(Reason::Demoted, |a| a.enter_backup(m, now, false));
+                continue;
+            }
+            self.log(
+                Level::Warning,
+                format!("({name}) nobody took over after the demote - keeping the VIPs, demotion ended"),
+            );
+            // end_demotion() reports TookBack and resumes the adverts.
+            self.end_demotion(m, now, Handover::TookBack);
+            self.inst[m.index()].reason = Reason::NobodyTookOver;
         }
-        self.log(
-            Level::Warning,
-            format!("({name}) nobody took over after the demote - keeping the VIPs, demotion ended"),
-        );
-        // end_demotion() reports TookBack and resumes the adverts.
-        self.end_demotion(i, now);
-        self.inst[i.index()].reason = Reason::NobodyTookOver;
     }
 
     /// A demoted MASTER that was still waiting for a new master advertises again: its advert
@@ -150,7 +155,7 @@ impl Agent {
         }
         self.log(Level::Warning, format!("({name}) the master went away while demoted - taking over, demotion ended"));
         for m in self.members(i) {
-            self.end_demotion(m, now);
+            self.end_demotion(m, now, Handover::TookBack);
         }
         true
     }
@@ -163,7 +168,7 @@ impl Agent {
                 continue;
             }
             self.log(Level::Info, format!("({}) promoted by the operator", self.name(m)));
-            self.end_demotion(m, now);
+            self.end_demotion(m, now, Handover::Promoted);
             self.preempt_soon(m, now);
         }
     }
@@ -174,17 +179,17 @@ impl Agent {
             return;
         }
         self.log(Level::Info, format!("({}) demotion ended", self.name(i)));
-        self.end_demotion(i, now);
+        self.end_demotion(i, now, Handover::Promoted);
         self.preempt_soon(i, now);
     }
 
     /// The demotion of `i` ends. A MASTER still waiting for someone to take over keeps the
-    /// VIPs and advertises again; whoever waits for the handover hears that nobody took over.
-    fn end_demotion(&mut self, i: InstanceId, now: Instant) {
+    /// VIPs and advertises again; whoever waits for the handover hears `outcome`.
+    fn end_demotion(&mut self, i: InstanceId, now: Instant, outcome: Handover) {
         let Some(d) = self.inst[i.index()].demotion.take() else { return };
         self.timers.stop(Timer::Demotion(i));
         if d.awaiting && self.inst[i.index()].state == State::Master {
-            self.event(Event::Handover { instance: self.name(i), outcome: Handover::TookBack });
+            self.event(Event::Handover { instance: self.name(i), outcome });
             self.resume_mastership(i, now);
         }
         self.event(Event::Promoted { instance: self.name(i) });
@@ -201,6 +206,19 @@ impl Agent {
             let skew = self.skew(i);
             self.set_timer(i, InstanceTimer::MasterDown, now.plus(skew));
         }
+    }
+
+    /// A demoted MASTER waiting for the new master left MASTER some other way (FAULT, a VIP
+    /// deleted by someone else, shutdown): whoever waits for the handover hears it.
+    pub(crate) fn handover_interrupted(&mut self, i: InstanceId) {
+        let Some(d) = self.inst[i.index()].demotion.as_mut().filter(|d| d.awaiting) else { return };
+        d.awaiting = false;
+        self.event(Event::Handover { instance: self.name(i), outcome: Handover::Interrupted });
+    }
+
+    /// A demoted MASTER is waiting for the new master (silent, VIPs kept).
+    pub(crate) fn handing_over(&self, i: InstanceId) -> bool {
+        self.inst[i.index()].demotion.is_some_and(|d| d.awaiting)
     }
 
     /// Instance `i`'s demotion: its end (None: until promoted) and whether it is forced.

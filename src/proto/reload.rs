@@ -79,7 +79,8 @@ impl Agent {
             }
             if old.state == State::Master {
                 self.diff_master(i, &old_cfg.instances[o]);
-                if self.timers.get(Timer::Instance(i, InstanceTimer::Advert)).is_none() {
+                // A demoted master waiting for the new one stays silent (operator.rs).
+                if !self.handing_over(i) && self.timers.get(Timer::Instance(i, InstanceTimer::Advert)).is_none() {
                     self.set_timer(i, InstanceTimer::Advert, now);
                 }
             }
@@ -88,6 +89,10 @@ impl Agent {
         for (o, c) in old_cfg.instances.iter().enumerate() {
             if matched_old[o] {
                 continue;
+            }
+            if old_inst[o].demotion.is_some_and(|d| d.awaiting) {
+                let outcome = crate::proto::Handover::Interrupted;
+                self.event(Event::Handover { instance: c.name.clone(), outcome });
             }
             if old_inst[o].state == State::Master {
                 let vips = c

@@ -79,11 +79,17 @@ impl Agent {
         match rt.state {
             State::Backup => self.backup_receives(i, now, meta.src, r.priority, r.interval),
             State::Master => {
-                if self.handover_heard(i, now, meta.src, r.priority) {
+                if self.handover_heard(i, now, meta.src, r.priority, r.interval) {
                     return;
                 }
-                if self.source_address(i) != Some(meta.src) {
-                    self.saw_other_master(i, now, meta.src, r.priority);
+                let own = self.source_address(i);
+                if own != Some(meta.src) {
+                    // An advert we yield to is an election (a preemption, or the heal of a
+                    // partition), logged as information; one we do not yield to is a warning.
+                    let ours = self.inst[i.index()].effective;
+                    let yields =
+                        r.priority > ours || (r.priority == ours && own.is_some_and(|o| ip_greater(meta.src, o)));
+                    self.saw_other_master(i, now, meta.src, r.priority, yields);
                 }
                 self.master_receives(i, now, meta.src, r.priority)
             }
@@ -114,7 +120,7 @@ impl Agent {
     }
 
     /// RFC 5798 §6.4.2 with keepalived's choices (vrrp_state_backup()).
-    fn backup_receives(&mut self, i: InstanceId, now: Instant, src: IpAddr, prio: u8, interval_cs: u16) {
+    pub(crate) fn backup_receives(&mut self, i: InstanceId, now: Instant, src: IpAddr, prio: u8, interval_cs: u16) {
         if prio == 0 {
             // Fast path: take over after Skew_Time only.
             self.log(Level::Detail, format!("({}) Backup received priority 0 advertisement", self.name(i)));

@@ -111,12 +111,13 @@ fn contribution_text(c: Option<Contribution>) -> String {
     }
 }
 
-/// Warnings of instance `i` in words: the episodes under way.
+/// Warnings of instance `i` in words: the episodes under way, two lines each so that an
+/// IPv6 address fits in 80 columns.
 fn warnings(a: &Agent, i: InstanceId, clock: &Clock) -> Vec<String> {
     let mut w = Vec::new();
     if let Some(e) = a.episode(i, Episode::OtherMaster) {
         w.push(format!(
-            "other master {} (priority {}) for {}, {} adverts",
+            "other master {}\n    priority {}, for {}, {} adverts",
             e.peer,
             e.priority,
             short_duration(clock.now.since(e.since)),
@@ -125,7 +126,7 @@ fn warnings(a: &Agent, i: InstanceId, clock: &Clock) -> Vec<String> {
     }
     if let Some(e) = a.episode(i, Episode::Mismatch) {
         w.push(format!(
-            "adverts from {} do not match ours (VRID collision or configs differ), {} in {}",
+            "mismatched adverts from {}\n    (another cluster on the VRID, or configs differ): {} in {}",
             e.peer,
             e.adverts,
             short_duration(clock.now.since(e.since))
@@ -140,14 +141,8 @@ pub fn human(a: &Agent, ids: &[InstanceId], k: &dyn KernelView, clock: &Clock) -
     for &i in ids {
         let c = a.conf(i);
         let family = if c.family == Family::V4 { "IPv4" } else { "IPv6" };
-        let _ = writeln!(
-            o,
-            "{}: {} for {} ({})",
-            c.name,
-            a.state(i).name(),
-            short_duration(clock.now.since(a.since(i))),
-            a.reason(i)
-        );
+        let _ = writeln!(o, "{}: {} for {}", c.name, a.state(i).name(), short_duration(clock.now.since(a.since(i))));
+        let _ = writeln!(o, "  reason: {}", a.reason(i));
         if let Some((until, force)) = a.demotion(i) {
             let until = until.map(|t| format!(" for {} more", short_duration(t.since(clock.now)))).unwrap_or_default();
             let force = if force { ", forced" } else { "" };

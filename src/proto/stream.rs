@@ -19,6 +19,8 @@ fn handover_text(h: Handover) -> String {
         Handover::TookBack => "nobody took over: VIPs taken back".into(),
         Handover::Nobody => "nobody took over: staying out (--force)".into(),
         Handover::NotMaster => "was not MASTER: nothing to hand over".into(),
+        Handover::Promoted => "promoted before anyone took over: advertising again".into(),
+        Handover::Interrupted => "left MASTER before anyone took over (see its transition)".into(),
     }
 }
 
@@ -101,6 +103,8 @@ pub fn json(seq: u64, unix_us: u64, e: &Event) -> String {
                 Handover::TookBack => ("took_back", "null".into()),
                 Handover::Nobody => ("nobody", "null".into()),
                 Handover::NotMaster => ("not_master", "null".into()),
+                Handover::Promoted => ("promoted", "null".into()),
+                Handover::Interrupted => ("interrupted", "null".into()),
             };
             format!("\"type\":\"handover\",\"instance\":{},\"outcome\":\"{kind}\",\"to\":{to}", json_str(instance))
         }

@@ -79,8 +79,10 @@ impl Agent {
     }
 
     /// A valid advert from `peer` reached `i` while it is MASTER.
-    pub(crate) fn saw_other_master(&mut self, i: InstanceId, now: Instant, peer: IpAddr, priority: u8) {
-        self.sighting(i, now, Episode::OtherMaster, peer, priority, String::new());
+    /// `yields`: the advert makes `i` step down at once (logged as information, not warning).
+    pub(crate) fn saw_other_master(&mut self, i: InstanceId, now: Instant, peer: IpAddr, priority: u8, yields: bool) {
+        let level = if yields { Level::Info } else { Level::Warning };
+        self.sighting(i, now, Episode::OtherMaster, peer, priority, level, String::new());
     }
 
     /// `d` dropped an advert from `peer` for `i`: counted for `vrrpd events`, and an episode
@@ -103,11 +105,21 @@ impl Agent {
             self.event(Event::Drops { instance: self.name(i), reason: d.counter(), count, from: peer });
         }
         if is_mismatch(d) {
-            self.sighting(i, now, Episode::Mismatch, peer, 0, format!(" ({d})"));
+            self.sighting(i, now, Episode::Mismatch, peer, 0, Level::Warning, format!(" ({d})"));
         }
     }
 
-    fn sighting(&mut self, i: InstanceId, now: Instant, kind: Episode, peer: IpAddr, priority: u8, detail: String) {
+    #[allow(clippy::too_many_arguments)] // one call per kind; the arguments are the sighting
+    fn sighting(
+        &mut self,
+        i: InstanceId,
+        now: Instant,
+        kind: Episode,
+        peer: IpAddr,
+        priority: u8,
+        level: Level,
+        detail: String,
+    ) {
         let k = slot(kind);
         let w = &mut self.inst[i.index()].watch;
         w.adverts[k] += 1;
@@ -128,7 +140,7 @@ impl Agent {
             }
             Episode::Mismatch => format!("({name}) adverts for VRID {vrid} from {peer} do not match ours{detail}"),
         };
-        self.log(Level::Warning, line);
+        self.log(level, line);
         self.event(Event::EpisodeBegan { instance: name, kind, peer, priority });
         if self.timers.get(Timer::Episode(i)).is_none() {
             let quiet = self.quiet_time(i);

@@ -46,7 +46,8 @@ for n in a b; do
     echo $! > "$DIR/http-$n.pid"
 done
 start_vrrpd() { # node ns conf
-    ip netns exec "$2" "$BIN" -n -l -G -f "$3" -p "$DIR/$1.pid" -r "$DIR/$1-vrrp.pid" > "$DIR/$1.log" 2>&1 &
+    ip netns exec "$2" "$BIN" -n -l -G -f "$3" -p "$DIR/$1.pid" -r "$DIR/$1-vrrp.pid" \
+        --control-socket "$DIR/$1.sock" > "$DIR/$1.log" 2>&1 &
 }
 say "starting vrrpd on both nodes with the seed's configs, byte for byte (U+00A0 included)"
 start_vrrpd a "$A" tests/data/master.conf
@@ -58,6 +59,8 @@ sed -n 's/^/    master: /p' "$DIR/a.log" | grep -E "STATE|VIPs" | head -4
 say "the client asks http://$VIP/"
 ip netns exec "$C" curl -s --max-time 1 "http://$VIP/"
 echo "client's ARP entry for $VIP: $(neigh) (the master's MAC)"
+say "vrrpd status on the backup (its control socket; no signal, no dump file)"
+"$BIN" status --control-socket "$DIR/b.sock" | sed 's/^/    /'
 
 say "the master host dies (its link goes down, vrrpd is killed)"
 ip -n "$A" link set enp0s3 down
@@ -76,5 +79,18 @@ start_vrrpd a "$A" tests/data/master.conf
 t0=$(ms)
 i=0; until has_vip "$A"; do i=$((i+1)); [ $i -gt 1000 ] && { echo "master did not return"; exit 1; }; sleep 0.01; done
 echo "master holds the VIP again after $(( $(ms) - t0 )) ms"
+ip netns exec "$C" curl -s --max-time 1 "http://$VIP/"
+
+say "planned switchover for maintenance: vrrpd demote VI_1 on the master"
+i=0; until "$BIN" status VI_1 --control-socket "$DIR/b.sock" 2>/dev/null | grep -q "master: 192.168.31.20"; do
+    i=$((i+1)); [ $i -gt 500 ] && break; sleep 0.02; done
+t0=$(ms)
+"$BIN" demote VI_1 --control-socket "$DIR/a.sock" | sed 's/^/    /'
+echo "the backup holds the VIP $(( $(ms) - t0 )) ms later (skew 0.61 s); the master kept it until then"
+ip netns exec "$C" curl -s --max-time 1 "http://$VIP/"
+"$BIN" status VI_1 --control-socket "$DIR/a.sock" | head -2 | sed 's/^/    /'
+say "vrrpd promote VI_1: the master preempts again"
+"$BIN" promote VI_1 --control-socket "$DIR/a.sock" | sed 's/^/    /'
+i=0; until has_vip "$A"; do i=$((i+1)); [ $i -gt 500 ] && { echo "master did not come back"; exit 1; }; sleep 0.01; done
 ip netns exec "$C" curl -s --max-time 1 "http://$VIP/"
 say "done; removing the namespaces"
