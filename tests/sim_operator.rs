@@ -812,6 +812,8 @@ fn group51_text(prio: u8, second: bool) -> String {
 
 #[test]
 fn sync_group_with_one_member_taken_over_goes_backup_as_a_whole() {
+    // Only VRID 51 has a backup elsewhere: the group cannot hand over as a whole, so it keeps
+    // both VIPs (never split, never a VIP without a holder) and resumes after Master_Down.
     let mut lan = pair_with(config(&group51_text(101, true)), config(&group51_text(100, false)));
     lan.run_for(secs(20.0));
     let (v51, v52) = (ip("10.0.51.1"), ip("10.0.52.1"));
@@ -823,12 +825,19 @@ fn sync_group_with_one_member_taken_over_goes_backup_as_a_whole() {
         assert_eq!(agent(&lan, 0).demotion(instance(i)), Some((None, false)), "member {i} demoted");
         assert!(lan.nodes[0].adverts.contains(&(t0, instance(i), 0)), "member {i} sent priority 0");
     }
-    let taken = t0.plus(DELAY + SKEW_100);
-    let heard = taken.plus(DELAY);
-    let t = lan.run_until_pred(secs(5.0), |l| st(l, 0, 0) != State::Master || st(l, 0, 1) != State::Master).unwrap();
-    assert_eq!(t, heard, "VRID 51's new master heard");
-    assert_eq!(st(&lan, 1, 0), State::Master);
-    assert_eq!((st(&lan, 0, 0), st(&lan, 0, 1)), (State::Backup, State::Backup), "both members at once");
+    let mut split = None;
+    let mut dark = None;
+    lan.run_until_pred(secs(20.0), |l| {
+        if split.is_none() && st(l, 0, 0) != st(l, 0, 1) {
+            split = Some((l.now, st(l, 0, 0), st(l, 0, 1)));
+        }
+        if dark.is_none() && (l.holders(v51).is_empty() || l.holders(v52).is_empty()) {
+            dark = Some(l.now);
+        }
+        false
+    });
+    assert_eq!(split, None, "the sync group split");
+    assert_eq!(dark, None, "a VIP without a holder");
     let outcomes: Vec<(Instant, String, Handover)> = lan.nodes[0]
         .events
         .iter()
@@ -837,19 +846,39 @@ fn sync_group_with_one_member_taken_over_goes_backup_as_a_whole() {
             _ => None,
         })
         .collect();
+    let back = t0.plus(DOWN_101);
     assert_eq!(
         outcomes,
-        [(heard, "VI_51".to_string(), Handover::To(ip(B))), (heard, "VI_52".to_string(), Handover::To(ip(B)))]
+        [(back, "VI_51".to_string(), Handover::TookBack), (back, "VI_52".to_string(), Handover::TookBack)]
     );
-    // Never split afterwards: at every step both members of the group are in one state.
-    let mut split = None;
-    lan.run_until_pred(secs(20.0), |l| {
-        if split.is_none() && st(l, 0, 0) != st(l, 0, 1) {
-            split = Some((l.now, st(l, 0, 0), st(l, 0, 1)));
+    assert_eq!((st(&lan, 0, 0), st(&lan, 0, 1), st(&lan, 1, 0)), (State::Master, State::Master, State::Backup));
+    assert_eq!((lan.holders(v51), lan.holders(v52)), (vec![0], vec![0]));
+    assert!(lan.nodes[0].garps.iter().any(|(t, a)| *t == back && *a == v51), "GARPs win VRID 51's clients back");
+}
+
+#[test]
+fn sync_group_hands_over_once_every_member_has_heard_its_new_master() {
+    let both = |prio: u8| config(&group51_text(prio, true));
+    let mut lan = pair_with(both(101), both(100));
+    lan.run_for(secs(20.0));
+    let (v51, v52) = (ip("10.0.51.1"), ip("10.0.52.1"));
+    let t0 = lan.now;
+    demote(&mut lan, 0, None, false);
+    let mut dark = None;
+    lan.run_until_pred(secs(5.0), |l| {
+        if dark.is_none() && (l.holders(v51).is_empty() || l.holders(v52).is_empty()) {
+            dark = Some(l.now);
         }
-        false
-    });
-    assert_eq!(split, None, "the sync group split");
+        st(l, 0, 0) == State::Backup && st(l, 0, 1) == State::Backup
+    })
+    .expect("the group hands over");
+    assert_eq!(dark, None, "a VIP without a holder");
+    // Node 1's group took over after its Skew_Time; node 0 heard both adverts one delay later.
+    let heard = t0.plus(DELAY + SKEW_100 + DELAY);
+    assert_eq!(lan.now, heard);
+    assert_eq!((lan.holders(v51), lan.holders(v52)), (vec![1], vec![1]));
+    lan.run_for(secs(20.0));
+    assert_eq!((st(&lan, 0, 0), st(&lan, 0, 1)), (State::Backup, State::Backup), "it stays out");
 }
 
 /// A v3 instance (no authentication in v3) with its own advert interval.

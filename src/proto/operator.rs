@@ -25,6 +25,9 @@ pub(crate) struct Demotion {
     pub(crate) force: bool,
     /// The instance was MASTER and waits to hear who took over.
     pub(crate) awaiting: bool,
+    /// The new master it heard (source, priority, advert interval) while its sync group
+    /// waits for its other members' (a group moves as one).
+    pub(crate) heard: Option<(IpAddr, u8, u16)>,
 }
 
 impl Agent {
@@ -32,7 +35,8 @@ impl Agent {
     pub(crate) fn demote(&mut self, now: Instant, i: InstanceId, until: Option<Instant>, force: bool) {
         for m in self.members(i) {
             let was = self.inst[m.index()].state;
-            self.inst[m.index()].demotion = Some(Demotion { until, force, awaiting: was == State::Master });
+            self.inst[m.index()].demotion =
+                Some(Demotion { until, force, awaiting: was == State::Master, heard: None });
             match until {
                 Some(t) => self.timers.set(Timer::Demotion(m), t),
                 None => self.timers.stop(Timer::Demotion(m)),
@@ -67,16 +71,18 @@ impl Agent {
         self.set_timer(i, InstanceTimer::Handover, now.plus(down));
     }
 
-    /// Demoted `i`, still MASTER and silent, heard `from` advertise: the new master. Now it
-    /// and the members of its sync group still waiting let the VIPs go and follow it as
-    /// BACKUP (the advert is then received as a BACKUP receives it, so a v3 backup learns the
-    /// new master's interval, RFC 5798 §6.4.2). Returns false when there is no handover under
-    /// way (the advert is then received as usual).
+    /// Demoted `i`, still MASTER and silent, heard `from` advertise: the new master. Once
+    /// every waiting member of its sync group has heard one (at once without a group), they
+    /// let the VIPs go and follow their new masters as BACKUP (each advert is then received
+    /// as a BACKUP receives it, so a v3 backup learns the new master's interval, RFC 5798
+    /// §6.4.2). Until then a member that heard stays silent with its VIPs: a group is never
+    /// split, and no VIP is left without a holder. Returns false when there is no handover
+    /// under way (the advert is then received as usual).
     pub(crate) fn handover_heard(
         &mut self,
         i: InstanceId,
         now: Instant,
-        meta_src: IpAddr,
+        from: IpAddr,
         priority: u8,
         interval: u16,
     ) -> bool {
@@ -84,20 +90,30 @@ impl Agent {
         if !awaiting || priority == 0 {
             return awaiting;
         }
-        for m in self.members(i) {
-            let waiting = self.inst[m.index()].demotion.is_some_and(|d| d.awaiting);
-            if !waiting || self.inst[m.index()].state != State::Master {
-                continue;
-            }
+        if let Some(d) = self.inst[i.index()].demotion.as_mut() {
+            d.heard = Some((from, priority, interval));
+        }
+        let waiting: Vec<InstanceId> = self
+            .members(i)
+            .into_iter()
+            .filter(|&m| self.inst[m.index()].state == State::Master && self.handing_over(m))
+            .collect();
+        let all_heard = waiting.iter().all(|m| self.inst[m.index()].demotion.is_some_and(|d| d.heard.is_some()));
+        if !all_heard {
+            return true;
+        }
+        for m in waiting {
+            let Some((src, prio, int)) = self.inst[m.index()].demotion.and_then(|d| d.heard) else { continue };
             if let Some(d) = self.inst[m.index()].demotion.as_mut() {
                 d.awaiting = false;
+                d.heard = None;
             }
             let name = self.name(m);
-            self.log(Level::Info, format!("({name}) handed over to {meta_src}"));
-            self.event(Event::Handover { instance: name, outcome: Handover::To(meta_src) });
+            self.log(Level::Info, format!("({name}) handed over to {src}"));
+            self.event(Event::Handover { instance: name, outcome: Handover::To(src) });
             self.caused(Reason::Demoted, |a| a.enter_backup(m, now, false));
+            self.backup_receives(m, now, src, prio, int);
         }
-        self.backup_receives(i, now, meta_src, priority, interval);
         true
     }
 
@@ -112,12 +128,14 @@ impl Agent {
             }
             let name = self.name(m);
             if d.force {
-                self.inst[m.index()].demotion = Some(Demotion { awaiting: false, ..d });
+                self.inst[m.index()].demotion = Some(Demotion { awaiting: false, heard: None, ..d });
                 self.event(Event::Handover { instance: name.clone(), outcome: Handover::Nobody });
                 self.log(Level::Warning, format!("({name}) nobody took over; releasing the VIPs anyway (--force)"));
                 self.caused(Reason::Demoted, |a| a.enter_backup(m, now, false));
                 continue;
             }
+            // Members whose new master was heard come back too: the group stays whole, and
+            // their GARPs win their clients back.
             self.log(
                 Level::Warning,
                 format!("({name}) nobody took over after the demote - keeping the VIPs, demotion ended"),
@@ -135,11 +153,14 @@ impl Agent {
         let prio = self.inst[i.index()].effective;
         self.send_advert(i, prio);
         let c = self.conf(i);
-        let (advert_int, refresh) = (c.advert_int, c.garp.master_refresh);
+        let (advert_int, refresh, repeat) = (c.advert_int, c.garp.master_refresh, c.garp.master_repeat);
         self.set_timer(i, InstanceTimer::Advert, now.plus(advert_int));
         if refresh > 0 {
             self.set_timer(i, InstanceTimer::GarpRefresh, now.plus(refresh));
         }
+        // A backup may have taken over meanwhile (a sync group member whose peer answered):
+        // clients learn again where the VIPs are.
+        self.send_garps(i, repeat);
     }
 
     /// The down timer of demoted BACKUP `i` fired: the master it followed went away.
@@ -213,6 +234,7 @@ impl Agent {
     pub(crate) fn handover_interrupted(&mut self, i: InstanceId) {
         let Some(d) = self.inst[i.index()].demotion.as_mut().filter(|d| d.awaiting) else { return };
         d.awaiting = false;
+        d.heard = None;
         self.event(Event::Handover { instance: self.name(i), outcome: Handover::Interrupted });
     }
 

@@ -115,6 +115,11 @@ fn topology_section(a: &Agent, o: &mut String) {
         let _ = writeln!(o, "   VRRP Version = {}", c.version);
         let _ = writeln!(o, "   State = {}", state.name());
         let _ = writeln!(o, "   Wantstate = {}", state.name());
+        // vrrpd's own lines (keepalived has no reason or demotion to report).
+        let _ = writeln!(o, "   State reason = {}", a.reason(i));
+        if let Some((_, force)) = a.demotion(i) {
+            let _ = writeln!(o, "   Demoted = yes (vrrpd demote{})", if force { " --force" } else { "" });
+        }
         if let (State::Backup, Some((src, prio))) = (state, a.master_of(i)) {
             let _ = writeln!(o, "   Master router = {src}");
             let _ = writeln!(o, "   Master priority = {prio}");
@@ -270,7 +275,7 @@ pub fn json(a: &Agent) -> String {
         let vips: Vec<String> = c.vips.iter().map(|v| json_str(&vip_string(v))).collect();
         let scripts: Vec<String> = c.track_scripts.iter().map(|t| json_str(&t.name)).collect();
         let data = format!(
-            "{{\"iname\":{},\"dont_track_primary\":{},\"vrid\":{},\"base_priority\":{},\"effective_priority\":{},\"state\":{},\"wantstate\":{},\"version\":{},\"adver_int\":{},\"master_adver_int\":{},\"nopreempt\":{},\"preempt_delay\":{},\"vips\":[{}],\"track_script\":[{}],\"auth_type\":{},\"garp_delay\":{},\"garp_rep\":{},\"ifp_ifname\":{}}}",
+            "{{\"iname\":{},\"dont_track_primary\":{},\"vrid\":{},\"base_priority\":{},\"effective_priority\":{},\"state\":{},\"wantstate\":{},\"version\":{},\"adver_int\":{},\"master_adver_int\":{},\"nopreempt\":{},\"preempt_delay\":{},\"vips\":[{}],\"track_script\":[{}],\"auth_type\":{},\"garp_delay\":{},\"garp_rep\":{},\"ifp_ifname\":{},\"vrrpd_state_reason\":{},\"vrrpd_demoted\":{}}}",
             json_str(&c.name),
             c.dont_track_primary as u8,
             c.vrid,
@@ -288,7 +293,9 @@ pub fn json(a: &Agent) -> String {
             if matches!(c.auth, Auth::Pass(_)) { 1 } else { 0 },
             c.garp.master_delay / 1_000_000,
             c.garp.master_repeat,
-            json_str(c.interface.as_deref().unwrap_or(""))
+            json_str(c.interface.as_deref().unwrap_or("")),
+            json_str(&a.reason(i).to_string()),
+            a.demotion(i).is_some()
         );
         let stats = format!(
             "{{\"advert_rcvd\":{},\"advert_sent\":{},\"become_master\":{},\"release_master\":{},\"packet_len_err\":{},\"advert_interval_err\":{},\"ip_ttl_err\":{},\"invalid_type_rcvd\":{},\"addr_list_err\":{},\"invalid_authtype\":{},\"authtype_mismatch\":{},\"auth_failure\":{},\"pri_zero_rcvd\":{},\"pri_zero_sent\":{}}}",

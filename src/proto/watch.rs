@@ -82,7 +82,7 @@ impl Agent {
     /// `yields`: the advert makes `i` step down at once (logged as information, not warning).
     pub(crate) fn saw_other_master(&mut self, i: InstanceId, now: Instant, peer: IpAddr, priority: u8, yields: bool) {
         let level = if yields { Level::Info } else { Level::Warning };
-        self.sighting(i, now, Episode::OtherMaster, peer, priority, level, String::new());
+        self.sighting(i, now, Episode::OtherMaster, peer, priority, level);
     }
 
     /// `d` dropped an advert from `peer` for `i`: counted for `vrrpd events`, and an episode
@@ -105,21 +105,12 @@ impl Agent {
             self.event(Event::Drops { instance: self.name(i), reason: d.counter(), count, from: peer });
         }
         if is_mismatch(d) {
-            self.sighting(i, now, Episode::Mismatch, peer, 0, Level::Warning, format!(" ({d})"));
+            // The drop's own line follows (rx.rs), in keepalived's words.
+            self.sighting(i, now, Episode::Mismatch, peer, 0, Level::Warning);
         }
     }
 
-    #[allow(clippy::too_many_arguments)] // one call per kind; the arguments are the sighting
-    fn sighting(
-        &mut self,
-        i: InstanceId,
-        now: Instant,
-        kind: Episode,
-        peer: IpAddr,
-        priority: u8,
-        level: Level,
-        detail: String,
-    ) {
+    fn sighting(&mut self, i: InstanceId, now: Instant, kind: Episode, peer: IpAddr, priority: u8, level: Level) {
         let k = slot(kind);
         let w = &mut self.inst[i.index()].watch;
         w.adverts[k] += 1;
@@ -138,7 +129,7 @@ impl Agent {
             Episode::OtherMaster => {
                 format!("({name}) another master for VRID {vrid}: {peer} with priority {priority} while we are MASTER")
             }
-            Episode::Mismatch => format!("({name}) adverts for VRID {vrid} from {peer} do not match ours{detail}"),
+            Episode::Mismatch => format!("({name}) adverts for VRID {vrid} from {peer} do not match ours"),
         };
         self.log(level, line);
         self.event(Event::EpisodeBegan { instance: name, kind, peer, priority });
