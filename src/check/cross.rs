@@ -488,6 +488,10 @@ fn weights(nodes: &[Node], r: &Router, out: &mut Vec<Finding>) {
     }
     let m = r.members[mi];
     let master = inst(nodes, &m);
+    if master.priority == 255 {
+        // An owner's priority never changes: lint.rs says so.
+        return;
+    }
     let healthy = healthy_priority(master);
     let best_other = r
         .members

@@ -29,9 +29,16 @@ impl Node {
 }
 
 /// The machine a node's file is read for: not this one, so every interface and script it
-/// names is taken to exist there (the files themselves are read from here).
+/// names is taken to exist there, and the users every such machine has (root, nobody, and
+/// keepalived_script, keepalived's default script user); the files are read from here.
 pub fn node_host() -> StaticHost {
-    StaticHost { everything_exists: true, ..Default::default() }
+    let users = [("root", 0, 0), ("nobody", 65534, 65534), ("keepalived_script", 999, 999)];
+    StaticHost {
+        everything_exists: true,
+        users: users.iter().map(|&(n, u, g)| (n.to_string(), u, g)).collect(),
+        groups: vec![("root".into(), 0), ("nogroup".into(), 65534), ("keepalived_script".into(), 999)],
+        ..Default::default()
+    }
 }
 
 /// A node's name: its `ID=`, else the file name without `.conf`.

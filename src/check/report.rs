@@ -73,8 +73,17 @@ pub fn text(nodes: &[Node], r: &Report) -> String {
         }
         timeline(&mut out, &s.entries, "  ");
     }
-    let errors = r.findings.iter().filter(|f| f.severity == Severity::Error).count();
-    let warnings = r.findings.len() - errors;
+    // The loader's warnings count as warnings (its notes change nothing), its fatal errors as
+    // errors.
+    let loader = nodes.iter().flat_map(|n| n.loaded.diagnostics.list.iter());
+    let (loader_errors, loader_warnings) = loader.fold((0, 0), |(e, w), d| match d.effect {
+        Effect::Fatal => (e + 1, w),
+        Effect::Note => (e, w),
+        Effect::Corrected | Effect::Insecure => (e, w + 1),
+    });
+    let found_errors = r.findings.iter().filter(|f| f.severity == Severity::Error).count();
+    let errors = found_errors + loader_errors;
+    let warnings = r.findings.len() - found_errors + loader_warnings;
     let _ = writeln!(
         out,
         "{} node{}, {} virtual router{}: {errors} error{}, {warnings} warning{}",

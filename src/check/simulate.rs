@@ -447,7 +447,10 @@ fn script_fails(nodes: &[Node], r: &Router) -> (Outcome, Option<(usize, String)>
         secs(tn.since(since)),
         secs(tn.since(t0))
     );
+    let new_master = run.name(k).to_string();
     let mut o = run.outcome(NAME, summary);
+    // The old master is MASTER until it hears the new one: name the one that took over.
+    o.master = Some(new_master);
     (o.to_master, o.to_garp, o.bound) = (Some(tn.since(since)), garp.map(|g| g.since(since)), Some(bound));
     (o, None)
 }
