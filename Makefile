@@ -116,6 +116,7 @@ bench:
 	$(CARGO) run --release --example config_load_bench
 	$(CARGO) run --release --example wire_bench
 	$(CARGO) run --release --example sim_bench
+	$(CARGO) run --release --example check_bench
 
 # vrrpd against keepalived 2.2.7 on a namespaced LAN: CPU and memory (root).
 # The static musl binary is measured: it is what users run (the glibc build's RSS is larger).

@@ -10,10 +10,11 @@ use super::{Finding, Node, Severity};
 use crate::config::model::{Auth, Family, Instance};
 use crate::config::Location;
 use crate::proto::track::effective_priority;
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 /// How the router's adverts travel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Transport {
     Multicast(IpAddr),
     Unicast,
@@ -69,46 +70,46 @@ pub fn healthy_priority(i: &Instance) -> u8 {
 /// Groups the instances of the nodes that load into virtual routers.
 pub fn routers(nodes: &[Node]) -> Vec<Router> {
     let mut out: Vec<Router> = Vec::new();
+    // (VRID, family, transport) -> the routers with that key, so a cluster of many nodes and
+    // instances is grouped in near-linear time.
+    let mut by_key: HashMap<(u8, bool, Transport), Vec<usize>> = HashMap::new();
     for (n, node) in nodes.iter().enumerate().filter(|(_, node)| node.loads()) {
         for (i, c) in node.loaded.config.instances.iter().enumerate() {
             let transport =
                 if c.unicast_peers.is_empty() { Transport::Multicast(c.mcast_dst) } else { Transport::Unicast };
-            let candidates = |r: &&mut Router| {
-                r.vrid == c.vrid
-                    && r.family == c.family
-                    && r.transport == transport
-                    && !r.members.iter().any(|m| m.node == n)
-            };
+            let key = (c.vrid, c.family == Family::V6, transport);
+            let ours = vip_set(c);
             let linked = |r: &Router| {
                 r.members.iter().any(|m| {
                     let o = inst(nodes, m);
-                    let vips = vip_set(o);
-                    vip_set(c).iter().any(|a| vips.contains(a))
+                    o.vips.iter().any(|v| ours.binary_search(&v.addr).is_ok())
                         || o.unicast_src.is_some_and(|s| c.unicast_peers.iter().any(|p| p.addr == s))
                         || c.unicast_src.is_some_and(|s| o.unicast_peers.iter().any(|p| p.addr == s))
                 })
             };
-            let member = Member { node: n, instance: i };
+            let slot = by_key.entry(key).or_default();
+            let free: Vec<usize> =
+                slot.iter().copied().filter(|&k| !out[k].members.iter().any(|m| m.node == n)).collect();
             let chosen = match transport {
                 // One LAN: a multicast router with this VRID is this one, best the one
                 // sharing a VIP.
-                Transport::Multicast(_) => {
-                    let it: Vec<&mut Router> = out.iter_mut().filter(candidates).collect();
-                    let pos = it.iter().position(|r| linked(r)).unwrap_or(0);
-                    it.into_iter().nth(pos)
-                }
-                Transport::Unicast => out.iter_mut().filter(candidates).find(|r| linked(r)),
+                Transport::Multicast(_) => free.iter().copied().find(|&k| linked(&out[k])).or(free.first().copied()),
+                Transport::Unicast => free.iter().copied().find(|&k| linked(&out[k])),
             };
+            let member = Member { node: n, instance: i };
             match chosen {
-                Some(r) => r.members.push(member),
-                None => out.push(Router {
-                    vrid: c.vrid,
-                    family: c.family,
-                    transport,
-                    members: vec![member],
-                    master_at_start: None,
-                    election: String::new(),
-                }),
+                Some(k) => out[k].members.push(member),
+                None => {
+                    slot.push(out.len());
+                    out.push(Router {
+                        vrid: c.vrid,
+                        family: c.family,
+                        transport,
+                        members: vec![member],
+                        master_at_start: None,
+                        election: String::new(),
+                    });
+                }
             }
         }
     }
@@ -155,29 +156,31 @@ pub fn check(nodes: &[Node], routers: &[Router]) -> Vec<Finding> {
         router(nodes, r, several_nodes, &mut out);
     }
     // A VIP in two routers: a VRID typo makes each node master its own copy.
+    let mut claimed: HashMap<IpAddr, (usize, Member)> = HashMap::new();
     for (a, ra) in routers.iter().enumerate() {
-        for rb in &routers[..a] {
-            for m in &ra.members {
-                let i = inst(nodes, m);
-                for v in &i.vips {
-                    let other = rb.members.iter().find(|o| inst(nodes, o).vips.iter().any(|w| w.addr == v.addr));
-                    if let Some(o) = other {
-                        out.push(Finding {
-                            severity: Severity::Error,
-                            node: m.node,
-                            instance: Some(m.instance),
-                            loc: Some(v.loc),
-                            message: format!(
-                                "({}) VIP {} is also claimed by VRID {} ({} on {}): each virtual router will hold it",
-                                i.name,
-                                v.addr,
-                                rb.vrid,
-                                inst(nodes, o).name,
-                                nodes[o.node].name
-                            ),
-                            fix: "use one virtual_router_id for the VIP on every node (a typo?)".into(),
-                        });
+        for m in &ra.members {
+            let i = inst(nodes, m);
+            for v in &i.vips {
+                match claimed.get(&v.addr) {
+                    None => {
+                        claimed.insert(v.addr, (a, *m));
                     }
+                    Some(&(b, o)) if b != a => out.push(Finding {
+                        severity: Severity::Error,
+                        node: m.node,
+                        instance: Some(m.instance),
+                        loc: Some(v.loc),
+                        message: format!(
+                            "({}) VIP {} is also claimed by VRID {} ({} on {}): each virtual router will hold it",
+                            i.name,
+                            v.addr,
+                            routers[b].vrid,
+                            inst(nodes, &o).name,
+                            nodes[o.node].name
+                        ),
+                        fix: "use one virtual_router_id for the VIP on every node (a typo?)".into(),
+                    }),
+                    Some(_) => {}
                 }
             }
         }
