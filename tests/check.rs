@@ -75,6 +75,15 @@ fn the_seed_pair_checks_without_error_and_master_wins_the_election() {
     assert_eq!(report.routers.len(), 1);
     let r = &report.routers[0];
     assert_eq!(r.election, "master (priority 101 over 100)");
+    // Without simulating: the core's own Master_Down_Interval and Skew_Time of the backup.
+    assert_eq!(
+        r.failover,
+        [
+            "host death: 6.609375s after the last advert (3 x 2s + skew 0.609375s)",
+            "shutdown: 0.609375s after the priority-0 advert (skew)",
+            "chk_nginx failing (weight -5: 101 -> 96): within fall 1 x interval 2s + 6.609375s"
+        ]
+    );
     let text = check::report::text(&nodes, &report);
     assert!(text.contains("master.conf:4:1: warning: U+00A0 NO-BREAK SPACE treated as a space"), "{text}");
 }

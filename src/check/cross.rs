@@ -8,8 +8,10 @@
 use super::lint::vip_set;
 use super::{Finding, Node, Severity};
 use crate::config::model::{Auth, Family, Instance};
+use crate::config::value::format_seconds;
 use crate::config::Location;
 use crate::proto::track::effective_priority;
+use crate::proto::{Agent, InstanceId, Instant};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -40,6 +42,9 @@ pub struct Router {
     pub master_at_start: Option<usize>,
     /// Why, in words.
     pub election: String,
+    /// Who takes over from that master (index into `members`) and how fast, in words.
+    pub successor: Option<usize>,
+    pub failover: Vec<String>,
 }
 
 fn inst<'a>(nodes: &'a [Node], m: &Member) -> &'a Instance {
@@ -108,15 +113,72 @@ pub fn routers(nodes: &[Node]) -> Vec<Router> {
                         members: vec![member],
                         master_at_start: None,
                         election: String::new(),
+                        successor: None,
+                        failover: Vec::new(),
                     });
                 }
             }
         }
     }
+    let mut agents = HashMap::new();
     for r in &mut out {
         elect(nodes, r);
+        failover(nodes, r, &mut agents);
     }
     out
+}
+
+/// Who takes over from the master at start and how fast: the core's own Master_Down_Interval
+/// after the last advert (host death), Skew_Time after the priority-0 advert (shutdown; RFC
+/// 5798 §6.4.2), and for each track script of the master, `fall x interval` before that.
+fn failover(nodes: &[Node], r: &mut Router, agents: &mut HashMap<usize, Agent>) {
+    let Some(mi) = r.master_at_start else { return };
+    let next = (0..r.members.len()).filter(|&k| k != mi).max_by_key(|&k| {
+        let i = inst(nodes, &r.members[k]);
+        (healthy_priority(i), i.unicast_src)
+    });
+    let Some(k) = next else { return };
+    r.successor = Some(k);
+    let m = r.members[k];
+    let agent = agents.entry(m.node).or_insert_with(|| Agent::new(nodes[m.node].loaded.config.clone(), Instant::ZERO));
+    let id = InstanceId::from_index(m.instance);
+    let (down, skew) = (agent.master_down_interval(id), agent.skew_time(id));
+    let b = inst(nodes, &m);
+    let s = |us| format!("{}s", format_seconds(us));
+    let mut words = vec![
+        format!(
+            "host death: {} after the last advert ({} x {} + skew {})",
+            s(down),
+            b.down_timer_adverts,
+            s(b.advert_int),
+            s(skew)
+        ),
+        format!("shutdown: {} after the priority-0 advert (skew)", s(skew)),
+    ];
+    let master = inst(nodes, &r.members[mi]);
+    let cfg = &nodes[r.members[mi].node].loaded.config;
+    for t in master.track_scripts.iter().filter(|t| !t.reverse) {
+        let Some(script) = cfg.scripts.iter().find(|x| x.name == t.name) else { continue };
+        let effect = if t.weight == 0 {
+            "weight 0: FAULT".to_string()
+        } else {
+            let failed = healthy_priority(master) as i32 + if t.weight > 0 { -t.weight } else { t.weight };
+            format!(
+                "weight {}: {} -> {}",
+                t.weight,
+                healthy_priority(master),
+                effective_priority(master.priority, failed - master.priority as i32)
+            )
+        };
+        words.push(format!(
+            "{} failing ({effect}): within fall {} x interval {} + {}",
+            t.name,
+            script.fall,
+            s(script.interval),
+            s(down)
+        ));
+    }
+    r.failover = words;
 }
 
 /// RFC 5798 §6.4.3: the highest priority wins; on a tie the higher primary address.

@@ -44,6 +44,12 @@ pub fn text(nodes: &[Node], r: &Report) -> String {
         if !router.election.is_empty() {
             let _ = writeln!(out, "  master at start: {}", router.election);
         }
+        if let Some(k) = router.successor {
+            let _ = writeln!(out, "  failover to {}:", nodes[router.members[k].node].name);
+            for line in &router.failover {
+                let _ = writeln!(out, "    {line}");
+            }
+        }
         for f in r.findings.iter().filter(|f| f.instance.and_then(|i| r.router_of(f.node, i)) == Some(k)) {
             let _ = writeln!(out, "  {}\n    fix: {}", render(nodes, f), f.fix);
         }
@@ -103,6 +109,11 @@ fn plural(n: usize) -> &'static str {
     } else {
         "s"
     }
+}
+
+fn json_list(items: &[String]) -> String {
+    let v: Vec<String> = items.iter().map(|s| json_str(s)).collect();
+    format!("[{}]", v.join(","))
 }
 
 fn opt_secs(us: Option<u64>) -> String {
@@ -205,12 +216,13 @@ pub fn json(nodes: &[Node], r: &Report) -> String {
             let sim = r.simulations.iter().find(|s| s.label == router.label(nodes));
             let outcomes: Vec<String> = sim.map(|s| s.outcomes.iter().map(json_outcome).collect()).unwrap_or_default();
             format!(
-                "{{\"label\":{},\"vrid\":{},\"members\":[{}],\"master_at_start\":{},\"election\":{},\"findings\":[{}],\"simulated\":[{}]}}",
+                "{{\"label\":{},\"vrid\":{},\"members\":[{}],\"master_at_start\":{},\"election\":{},\"failover\":{},\"findings\":[{}],\"simulated\":[{}]}}",
                 json_str(&router.label(nodes)),
                 router.vrid,
                 members.join(","),
                 master.unwrap_or_else(|| "null".into()),
                 json_str(&router.election),
+                json_list(&router.failover),
                 findings.join(","),
                 outcomes.join(",")
             )

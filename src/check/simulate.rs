@@ -128,12 +128,11 @@ impl<'a> Run<'a> {
 
     /// Skew_Time of member `k` (RFC 5798 §6.1: (256 - priority) x advert / 256).
     fn skew(&self, k: usize) -> Micros {
-        self.agent_value(k, |a, i| {
-            a.master_down_interval(i) - a.conf(i).down_timer_adverts as u64 * a.master_adver_int(i)
-        })
-        .unwrap_or(0)
+        self.agent_value(k, |a, i| a.skew_time(i)).unwrap_or(0)
     }
 
+    /// Above every member's Master_Down_Interval (Skew_Time is under one advert): how long
+    /// the waits are bounded by.
     fn longest_master_down(&self) -> Micros {
         let m = self.r.members.iter().map(|m| {
             let i = &self.nodes[m.node].loaded.config.instances[m.instance];
