@@ -157,26 +157,29 @@ fn failover(nodes: &[Node], r: &mut Router, agents: &mut HashMap<usize, Agent>) 
     ];
     let master = inst(nodes, &r.members[mi]);
     let cfg = &nodes[r.members[mi].node].loaded.config;
+    let successor = healthy_priority(b);
     for t in master.track_scripts.iter().filter(|t| !t.reverse) {
         let Some(script) = cfg.scripts.iter().find(|x| x.name == t.name) else { continue };
-        let effect = if t.weight == 0 {
-            "weight 0: FAULT".to_string()
+        let (effect, moves) = if t.weight == 0 {
+            ("weight 0: FAULT".to_string(), true)
         } else {
-            let failed = healthy_priority(master) as i32 + if t.weight > 0 { -t.weight } else { t.weight };
-            format!(
-                "weight {}: {} -> {}",
-                t.weight,
-                healthy_priority(master),
-                effective_priority(master.priority, failed - master.priority as i32)
-            )
+            // Failing: a positive weight is no longer added, a negative one is.
+            let healthy = healthy_priority(master);
+            let adjust = healthy as i32 - master.priority as i32 - t.weight.abs();
+            let failed = effective_priority(master.priority, adjust);
+            (format!("weight {}: {healthy} -> {failed}", t.weight), failed < successor)
         };
-        words.push(format!(
-            "{} failing ({effect}): within fall {} x interval {} + {}",
-            t.name,
-            script.fall,
-            s(script.interval),
-            s(down)
-        ));
+        words.push(if moves {
+            format!(
+                "{} failing ({effect}): within fall {} x interval {} + {}",
+                t.name,
+                script.fall,
+                s(script.interval),
+                s(down)
+            )
+        } else {
+            format!("{} failing ({effect}): the VIP stays", t.name)
+        });
     }
     r.failover = words;
 }
@@ -420,7 +423,8 @@ fn unicast(nodes: &[Node], r: &Router, out: &mut Vec<Finding>) {
         }
         for o in r.members.iter().filter(|o| o.node != m.node) {
             let a = inst(nodes, o);
-            if let Some(src) = a.unicast_src {
+            // A source shared with `b` is the copied-config error above.
+            if let Some(src) = a.unicast_src.filter(|s| Some(*s) != b.unicast_src) {
                 if !b.unicast_peers.iter().any(|p| p.addr == src) {
                     push(
                         Severity::Error,
@@ -571,14 +575,15 @@ fn weights(nodes: &[Node], r: &Router, out: &mut Vec<Finding>) {
         // Failing: a positive weight is no longer added, a negative one is.
         let failed = if t.weight > 0 { up - t.weight } else { up + t.weight };
         let after = effective_priority(master.priority, failed);
-        if after > best_other {
+        if after >= best_other {
+            // RFC 5798 §6.4.2: a backup resets its timer on an advert of equal priority too.
             out.push(Finding {
                 severity: Severity::Error,
                 node: m.node,
                 instance: Some(m.instance),
                 loc: Some(t.loc),
                 message: format!(
-                    "({}) {} failing takes {} from {healthy} to {after}, still above {best_other}: the VIP never moves",
+                    "({}) {} failing takes {} from {healthy} to {after}, not below {best_other}: the VIP never moves",
                     master.name, t.name, nodes[m.node].name
                 ),
                 fix: format!(

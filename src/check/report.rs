@@ -23,7 +23,9 @@ fn render(nodes: &[Node], f: &Finding) -> String {
 
 fn timeline(out: &mut String, entries: &[(Instant, String)], indent: &str) {
     for (at, what) in entries {
-        let _ = writeln!(out, "{indent}{at:>12}  {what}");
+        // Instant's Display ignores widths: pad its text.
+        let at = at.to_string();
+        let _ = writeln!(out, "{indent}{at:>10}  {what}");
     }
 }
 
