@@ -1066,19 +1066,20 @@ impl<'d> Builder<'d> {
                 }
                 // `accept` / `no_accept`: keepalived's only use is the firewall rules that drop
                 // traffic to the VIPs without accept mode (vrrp_iptables, nftables), which
-                // vrrpd does not implement: its VIPs always accept. `debug`: a level keepalived
-                // only prints in its -d dump.
-                "accept"
-                | "no_accept"
+                // vrrpd does not implement: its VIPs always accept. Where `accept` was written
+                // is kept for `vrrpd check` (strict mode without it). `debug`: a level
+                // keepalived only prints in its -d dump.
+                "accept" => {
+                    d.accept_loc = Some(k.loc());
+                    self.corrected(k.loc(), "'accept' has no effect in vrrpd - ignored")
+                }
+                "no_accept"
                 | "debug"
                 | "smtp_alert"
                 | "lvs_sync_daemon_interface"
                 | "kernel_rx_buf_size"
                 | "timer_expired_backup"
                 | "old_unicast_checksum" => {
-                    if k.name() == "accept" {
-                        d.accept_loc = Some(k.loc());
-                    }
                     self.corrected(k.loc(), format!("'{}' has no effect in vrrpd - ignored", k.name()))
                 }
                 name => match unsupported_subsystem(name) {
