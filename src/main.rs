@@ -8,6 +8,9 @@ use vrrpd::io::host::{host_name, SystemHost};
 /// keepalived's runtime exit codes (lib/scheduler.h).
 const EXIT_FATAL: u8 = 1;
 const EXIT_CONFIG: u8 = 2;
+/// `vrrpd check` with a bad command line or scenario: sysexits' EX_USAGE, apart from its
+/// findings' 0, 1, 2 and 4.
+const EXIT_CHECK_USAGE: u8 = 64;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -17,7 +20,7 @@ fn main() -> ExitCode {
             Ok(cmd) => run_check(&cmd),
             Err(e) => {
                 eprintln!("vrrpd {verb}: {e}\nTry 'vrrpd --help' for more information.");
-                ExitCode::from(EXIT_FATAL)
+                ExitCode::from(EXIT_CHECK_USAGE)
             }
         };
     }
@@ -72,7 +75,7 @@ fn run_check(cmd: &cli::CheckCommand) -> ExitCode {
                     Ok(t) => t,
                     Err(e) => {
                         eprintln!("vrrpd check: cannot read scenario {file}: {e}");
-                        return ExitCode::from(EXIT_FATAL);
+                        return ExitCode::from(EXIT_CHECK_USAGE);
                     }
                 },
                 None => text.clone(),
@@ -81,7 +84,7 @@ fn run_check(cmd: &cli::CheckCommand) -> ExitCode {
                 Ok(s) => Some(s),
                 Err(e) => {
                     eprintln!("vrrpd check: {e}");
-                    return ExitCode::from(EXIT_FATAL);
+                    return ExitCode::from(EXIT_CHECK_USAGE);
                 }
             }
         }

@@ -214,6 +214,8 @@ fn the_binary_exits_0_1_2_4_and_prints_json() {
     assert!(json.starts_with("{\"schema\":\"vrrpd-check/1\",\"exit\":2,"), "{json}");
     assert!(json.contains("\"severity\":\"error\",\"node\":\"b\""), "{json}");
     assert_eq!(run(&["check", "/nonexistent/x.conf"]).0, Some(4));
+    assert_eq!(run(&["check", "--scenario", "explode at 1s", &case("clean-unicast", "a.conf")]).0, Some(64));
+    assert_eq!(run(&["check"]).0, Some(64));
     // A file keepalived would refuse (no virtual_router_id) does not load.
     assert_eq!(run(&["check", &case("does-not-load", "a.conf"), &case("does-not-load", "b.conf")]).0, Some(4));
     let (code, text) =
