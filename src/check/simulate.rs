@@ -54,8 +54,8 @@ fn secs(us: Micros) -> String {
     format!("{}s", format_seconds(us))
 }
 
-/// A LAN of the nodes that load; a unicast node is addressed by its first unicast_src_ip.
-/// Returns the LAN and, per node checked, its index on the LAN.
+/// A LAN of every node that loads, running all its instances (`--scenario`). Returns the
+/// LAN and, per node checked, its index on the LAN.
 pub fn lan(nodes: &[Node]) -> (Lan, Vec<Option<usize>>) {
     let mut map = Vec::new();
     let mut list = Vec::new();
@@ -68,12 +68,49 @@ pub fn lan(nodes: &[Node]) -> (Lan, Vec<Option<usize>>) {
         }
     }
     let mut lan = Lan::new(list);
+    address_unicast_nodes(&mut lan);
+    (lan, map)
+}
+
+/// On a router's LAN, each member runs the router's instance first (see [`router_lan`]).
+const ROUTER_INSTANCE: InstanceId = InstanceId::from_index(0);
+
+/// A LAN of one router's members: each runs that router's instance first, on its interface,
+/// and the rest of its sync group, so the other routers of a large configuration neither slow
+/// the run nor disturb it (the simulated node has one interface, its first instance's).
+/// Returns the LAN and, per node checked, its index on the LAN.
+fn router_lan(nodes: &[Node], r: &Router) -> (Lan, Vec<Option<usize>>) {
+    let mut map = vec![None; nodes.len()];
+    let mut list = Vec::new();
+    for m in &r.members {
+        let node = &nodes[m.node];
+        let mut cfg = node.loaded.config.clone();
+        let ours = cfg.instances[m.instance].clone();
+        let group = ours.sync_group.clone();
+        let peers: Vec<_> = cfg
+            .instances
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| *i != m.instance && group.is_some() && c.sync_group == group)
+            .map(|(_, c)| c.clone())
+            .collect();
+        cfg.instances = std::iter::once(ours).chain(peers).collect();
+        cfg.sync_groups.retain(|g| Some(&g.name) == group.as_ref());
+        map[m.node] = Some(list.len());
+        list.push((node.name.as_str(), cfg));
+    }
+    let mut lan = Lan::new(list);
+    address_unicast_nodes(&mut lan);
+    (lan, map)
+}
+
+/// A unicast node is addressed by its first unicast_src_ip.
+fn address_unicast_nodes(lan: &mut Lan) {
     for node in &mut lan.nodes {
         if let Some(src) = node.cfg.instances.iter().find_map(|i| i.unicast_src) {
             node.addr = src;
         }
     }
-    (lan, map)
 }
 
 /// The simulated view of one router.
@@ -89,7 +126,7 @@ struct Run<'a> {
 
 impl<'a> Run<'a> {
     fn new(nodes: &'a [Node], r: &'a Router) -> Run<'a> {
-        let (lan, map) = lan(nodes);
+        let (lan, map) = router_lan(nodes, r);
         let vips = r
             .members
             .iter()
@@ -109,7 +146,7 @@ impl<'a> Run<'a> {
 
     fn state(&self, k: usize) -> Option<State> {
         let m = &self.r.members[k];
-        self.lan.nodes[self.at(m)].agent.as_ref().map(|a| a.state(InstanceId::from_index(m.instance)))
+        self.lan.nodes[self.at(m)].agent.as_ref().map(|a| a.state(ROUTER_INSTANCE))
     }
 
     fn masters(&self) -> Vec<usize> {
@@ -118,7 +155,7 @@ impl<'a> Run<'a> {
 
     fn agent_value<T>(&self, k: usize, f: impl Fn(&crate::proto::Agent, InstanceId) -> T) -> Option<T> {
         let m = &self.r.members[k];
-        self.lan.nodes[self.at(m)].agent.as_ref().map(|a| f(a, InstanceId::from_index(m.instance)))
+        self.lan.nodes[self.at(m)].agent.as_ref().map(|a| f(a, ROUTER_INSTANCE))
     }
 
     /// Master_Down_Interval of member `k` (RFC 5798 §6.1: 3 x advert + skew).
@@ -200,7 +237,7 @@ impl<'a> Run<'a> {
     /// than `until` (the moment it was cut off), as heard.
     fn last_advert_heard(&self, from: usize, min: u8, until: Instant) -> Option<Instant> {
         let m = &self.r.members[from];
-        let id = InstanceId::from_index(m.instance);
+        let id = ROUTER_INSTANCE;
         let adverts = self.lan.nodes[self.at(m)].adverts.iter();
         let sent = adverts.filter(|a| a.1 == id && a.2 >= min.max(1) && a.0 <= until).map(|a| a.0).max();
         sent.map(|t| t.plus(self.lan.delay))
