@@ -223,3 +223,23 @@ fn the_binary_exits_0_1_2_4_and_prints_json() {
     assert_eq!(code, Some(1));
     assert!(text.contains("master host dies: backup MASTER 6.609375s after the last advert heard"), "{text}");
 }
+
+#[test]
+fn a_returning_master_waits_for_preempt_delay_or_stays_out_with_nopreempt() {
+    let run = |case: &str| {
+        let nodes = load(&case_files(&data(&format!("check/{case}"))));
+        let r = simulate(&nodes);
+        let o = outcome(&r, 0, "master returns");
+        (o.master.clone(), o.to_master, o.bound, o.summary.clone())
+    };
+    // v2, advert 1 s: a (150) discards b's lower adverts only after preempt_delay 5 s from the
+    // first one it heard (100 us after its start, b's adverts fall on a's start), then waits
+    // Master_Down = 3 x 1 s + (256 - 150) / 256 s after the last one it accepted, 4 s later.
+    let down_150 = 3_000_000 + 106 * 1_000_000 / 256;
+    let (master, to_master, bound, _) = run("clean-preempt-delay");
+    assert_eq!((master.as_deref(), to_master), (Some("a"), Some(100 + 4_000_000 + down_150)));
+    assert_eq!(bound, Some(5_000_000 + 1_000_000 + down_150));
+    let (master, to_master, _, summary) = run("clean-nopreempt");
+    assert_eq!((master.as_deref(), to_master), (Some("b"), None));
+    assert_eq!(summary, "a stays BACKUP (nopreempt); b keeps the VIP");
+}

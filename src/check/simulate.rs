@@ -280,11 +280,11 @@ fn state_name(s: State) -> &'static str {
     }
 }
 
-/// `3 x 2s + skew 0.609375s = 6.609375s`.
+/// `3 x 2s + skew 0.609375s = 6.609375s` (down_timer_adverts x Master_Adver_Interval + Skew_Time).
 fn bound_words(run: &Run, k: usize) -> String {
-    let md = run.master_down(k);
-    let skew = run.skew(k);
-    format!("3 x {} + skew {} = {}", secs((md - skew) / 3), secs(skew), secs(md))
+    let (md, skew) = (run.master_down(k), run.skew(k));
+    let adverts = run.agent_value(k, |a, i| a.conf(i).down_timer_adverts).unwrap_or(3).max(1);
+    format!("{adverts} x {} + skew {} = {}", secs((md - skew) / adverts as u64), secs(skew), secs(md))
 }
 
 /// The six scenarios on router `r`.
@@ -339,9 +339,13 @@ pub fn router(nodes: &[Node], r: &Router) -> RouterRun {
                 secs(limit),
                 if names.is_empty() { "none".into() } else { names.join(", ") }
             );
+            let who = match names.len() {
+                0 => "nobody is MASTER".to_string(),
+                n => format!("{n} nodes are MASTER ({})", names.join(", ")),
+            };
             out.findings.push(finding(
                 0,
-                format!("after the election {} nodes are MASTER ({})", names.len(), names.join(", ")),
+                format!("after the election {who}"),
                 "make the nodes agree (see the errors above)",
             ));
             run.outcome("election at start", summary)
@@ -515,18 +519,30 @@ fn returns(nodes: &[Node], r: &Router) -> Outcome {
     let mut o = match back {
         Some(t) => {
             let garp = run.first_garp(m, t);
-            let delay =
-                if i.preempt_delay > 0 { format!("preempt_delay {} + ", secs(i.preempt_delay)) } else { String::new() };
+            // keepalived preempt_delay: lower priorities are accepted for preempt_delay after
+            // the first one heard (up to one advert after the start), then Master_Down runs
+            // out from the last one accepted.
+            let (bound, words) = if i.preempt_delay > 0 {
+                let total = i.preempt_delay + i.advert_int + md;
+                let words = format!(
+                    "preempt_delay {} + one advert {} + {} = {}",
+                    secs(i.preempt_delay),
+                    secs(i.advert_int),
+                    secs(md),
+                    secs(total)
+                );
+                (total, words)
+            } else {
+                (md, bound_words(&run, m))
+            };
             let summary = format!(
-                "{} MASTER again {} after its start, first GARP {} after (bound {delay}{})",
+                "{} MASTER again {} after its start, first GARP {} after (bound {words})",
                 run.name(m),
                 secs(t.since(t0)),
                 garp.map_or("none".into(), |g| secs(g.since(t0))),
-                bound_words(&run, m)
             );
             let mut o = run.outcome(NAME, summary);
-            (o.to_master, o.to_garp, o.bound) =
-                (Some(t.since(t0)), garp.map(|g| g.since(t0)), Some(i.preempt_delay + md));
+            (o.to_master, o.to_garp, o.bound) = (Some(t.since(t0)), garp.map(|g| g.since(t0)), Some(bound));
             o
         }
         None => {
