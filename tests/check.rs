@@ -243,3 +243,17 @@ fn a_returning_master_waits_for_preempt_delay_or_stays_out_with_nopreempt() {
     assert_eq!((master.as_deref(), to_master), (Some("b"), None));
     assert_eq!(summary, "a stays BACKUP (nopreempt); b keeps the VIP");
 }
+
+#[test]
+fn one_file_with_id_lines_serves_several_nodes() {
+    let shared = data("check-shared.conf");
+    let list = [(Some("a".to_string()), shared.clone()), (Some("b".to_string()), shared)];
+    let nodes = check::load(&list, None, &check::node_host()).unwrap();
+    let names: Vec<_> = nodes.iter().map(|n| n.name.as_str()).collect();
+    assert_eq!(names, ["a", "b"]);
+    let r = simulate(&nodes);
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+    assert_eq!(r.exit_code(&nodes), 0);
+    assert_eq!(r.routers[0].election, "a (priority 101 over 100)");
+    assert_eq!(outcome(&r, 0, "master host dies").master.as_deref(), Some("b"));
+}
