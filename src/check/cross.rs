@@ -209,7 +209,8 @@ fn elect(nodes: &[Node], r: &mut Router) {
     };
 }
 
-fn at(i: &Instance, written: Option<Location>) -> Option<Location> {
+/// Where the keyword was written, else the instance itself.
+fn written_or_instance(i: &Instance, written: Option<Location>) -> Option<Location> {
     Some(written.unwrap_or(i.loc))
 }
 
@@ -262,7 +263,7 @@ fn router(nodes: &[Node], r: &Router, several_nodes: bool, out: &mut Vec<Finding
             severity: Severity::Warning,
             node: first.node,
             instance: Some(first.instance),
-            loc: at(a, a.written.vrid),
+            loc: written_or_instance(a, a.written.vrid),
             message: format!(
                 "({}) VRID {} has no peer among the nodes given: nothing takes over from {an}",
                 a.name, a.vrid
@@ -285,7 +286,7 @@ fn router(nodes: &[Node], r: &Router, several_nodes: bool, out: &mut Vec<Finding
         if a.version != b.version {
             push(
                 Severity::Error,
-                at(b, b.written.version),
+                written_or_instance(b, b.written.version),
                 format!(
                     "version {} here, {} on {an}: each drops the other's adverts and both become master",
                     b.version, a.version
@@ -306,7 +307,7 @@ fn router(nodes: &[Node], r: &Router, several_nodes: bool, out: &mut Vec<Finding
             };
             push(
                 severity,
-                at(b, b.written.advert_int),
+                written_or_instance(b, b.written.advert_int),
                 format!("advert_int {}s here, {}s on {an}: {what}", fmt(b.advert_int), fmt(a.advert_int)),
                 "use the same advert_int on every node",
             );
@@ -314,7 +315,7 @@ fn router(nodes: &[Node], r: &Router, several_nodes: bool, out: &mut Vec<Finding
         if a.version == b.version && a.version == 2 && a.auth != b.auth {
             push(
                 Severity::Error,
-                at(b, b.written.auth_pass.as_ref().map(|p| p.1).or(b.written.authentication)),
+                written_or_instance(b, b.written.auth_pass.as_ref().map(|p| p.1).or(b.written.authentication)),
                 format!("authentication {} here, {} on {an} (as compared, after the 8-byte truncation): adverts are dropped and both become master", auth_words(&b.auth), auth_words(&a.auth)),
                 "use the same auth_type and the same first 8 characters of auth_pass on every node",
             );
@@ -411,7 +412,7 @@ fn unicast(nodes: &[Node], r: &Router, out: &mut Vec<Finding>) {
             if a.unicast_src.is_some() && a.unicast_src == b.unicast_src {
                 push(
                     Severity::Error,
-                    at(b, b.written.unicast_src),
+                    written_or_instance(b, b.written.unicast_src),
                     format!(
                         "unicast_src_ip {} is also {}'s: a config copied between hosts?",
                         b.unicast_src.unwrap(),
@@ -428,7 +429,7 @@ fn unicast(nodes: &[Node], r: &Router, out: &mut Vec<Finding>) {
                 if !b.unicast_peers.iter().any(|p| p.addr == src) {
                     push(
                         Severity::Error,
-                        at(b, b.written.unicast_peers.first().map(|p| p.1)),
+                        written_or_instance(b, b.written.unicast_peers.first().map(|p| p.1)),
                         format!(
                             "unicast_peer does not list {src}, {}'s source: its adverts never reach it",
                             nodes[o.node].name
@@ -492,7 +493,7 @@ fn priorities(nodes: &[Node], r: &Router, out: &mut Vec<Finding>) {
                 severity,
                 node: m.node,
                 instance: Some(m.instance),
-                loc: at(b, b.written.priority),
+                loc: written_or_instance(b, b.written.priority),
                 message: format!("({}) {message}", b.name),
                 fix: fix.into(),
             });

@@ -136,7 +136,7 @@ impl<'a> Run<'a> {
         Run { nodes, r, lan, map, vips, timeline: Vec::new(), seen }
     }
 
-    fn at(&self, m: &Member) -> usize {
+    fn lan_index(&self, m: &Member) -> usize {
         self.map[m.node].expect("a router's members load")
     }
 
@@ -146,7 +146,7 @@ impl<'a> Run<'a> {
 
     fn state(&self, k: usize) -> Option<State> {
         let m = &self.r.members[k];
-        self.lan.nodes[self.at(m)].agent.as_ref().map(|a| a.state(ROUTER_INSTANCE))
+        self.lan.nodes[self.lan_index(m)].agent.as_ref().map(|a| a.state(ROUTER_INSTANCE))
     }
 
     fn masters(&self) -> Vec<usize> {
@@ -155,7 +155,7 @@ impl<'a> Run<'a> {
 
     fn agent_value<T>(&self, k: usize, f: impl Fn(&crate::proto::Agent, InstanceId) -> T) -> Option<T> {
         let m = &self.r.members[k];
-        self.lan.nodes[self.at(m)].agent.as_ref().map(|a| f(a, ROUTER_INSTANCE))
+        self.lan.nodes[self.lan_index(m)].agent.as_ref().map(|a| f(a, ROUTER_INSTANCE))
     }
 
     /// Master_Down_Interval of member `k` (RFC 5798 §6.1: 3 x advert + skew).
@@ -229,7 +229,7 @@ impl<'a> Run<'a> {
 
     /// The first GARP for a VIP of the router that member `k` sent at or after `t`.
     fn first_garp(&self, k: usize, t: Instant) -> Option<Instant> {
-        let n = self.at(&self.r.members[k]);
+        let n = self.lan_index(&self.r.members[k]);
         self.lan.nodes[n].garps.iter().filter(|g| g.0 >= t && self.vips.contains(&g.1)).map(|g| g.0).min()
     }
 
@@ -238,7 +238,7 @@ impl<'a> Run<'a> {
     fn last_advert_heard(&self, from: usize, min: u8, until: Instant) -> Option<Instant> {
         let m = &self.r.members[from];
         let id = ROUTER_INSTANCE;
-        let adverts = self.lan.nodes[self.at(m)].adverts.iter();
+        let adverts = self.lan.nodes[self.lan_index(m)].adverts.iter();
         let sent = adverts.filter(|a| a.1 == id && a.2 >= min.max(1) && a.0 <= until).map(|a| a.0).max();
         sent.map(|t| t.plus(self.lan.delay))
     }
@@ -371,7 +371,7 @@ fn host_dies(nodes: &[Node], r: &Router) -> Outcome {
     let mut run = Run::new(nodes, r);
     let Some(m) = run.settled() else { return run.outcome("master host dies", "no stable master".into()) };
     run.timeline.clear();
-    let lan_m = run.at(&r.members[m]);
+    let lan_m = run.lan_index(&r.members[m]);
     let cut = run.lan.now;
     run.lan.kill(lan_m);
     run.note(format!("{} powered off", run.name(m)));
@@ -400,7 +400,7 @@ fn graceful(nodes: &[Node], r: &Router) -> Outcome {
     let Some(m) = run.settled() else { return run.outcome("master shuts down", "no stable master".into()) };
     run.timeline.clear();
     let stop = run.lan.now;
-    run.lan.shutdown(run.at(&r.members[m]));
+    run.lan.shutdown(run.lan_index(&r.members[m]));
     run.note(format!("{} stops (priority-0 advert)", run.name(m)));
     let heard = stop.plus(run.lan.delay);
     let limit = 3 * run.longest_master_down();
@@ -439,7 +439,7 @@ fn script_fails(nodes: &[Node], r: &Router) -> (Outcome, Option<(usize, String)>
         return (run.outcome(NAME, format!("skipped: {} tracks no script", run.name(m))), None);
     };
     let script = &cfg.scripts[pos];
-    let lan_m = run.at(&mem);
+    let lan_m = run.lan_index(&mem);
     let before = run.agent_value(m, |a, i| a.effective_priority(i)).unwrap_or(0);
     run.lan.nodes[lan_m].script_ok[pos] = false;
     let t0 = run.lan.now;
@@ -499,7 +499,7 @@ fn returns(nodes: &[Node], r: &Router) -> Outcome {
     const NAME: &str = "master returns";
     let mut run = Run::new(nodes, r);
     let Some(m) = run.settled() else { return run.outcome(NAME, "no stable master".into()) };
-    let lan_m = run.at(&r.members[m]);
+    let lan_m = run.lan_index(&r.members[m]);
     run.lan.kill(lan_m);
     let limit = 3 * run.longest_master_down();
     if run.new_master_other_than(m, limit).is_none() {
@@ -561,7 +561,7 @@ fn partition(nodes: &[Node], r: &Router) -> Outcome {
     let mut run = Run::new(nodes, r);
     let Some(m) = run.settled() else { return run.outcome(NAME, "no stable master".into()) };
     run.timeline.clear();
-    let lan_m = run.at(&r.members[m]);
+    let lan_m = run.lan_index(&r.members[m]);
     let cut = run.lan.now;
     run.lan.nodes[lan_m].segment = 1;
     run.note(format!("{} cut off", run.name(m)));
