@@ -29,7 +29,7 @@ CROSS_TESTS := --lib --test config_seed --test config_syntax --test config_seman
 # before a commit; make test runs the full sizes in release).
 CHECK_TESTS := --lib --test config_seed --test config_syntax --test config_semantics --test config_robustness \
 	--test wire_fixtures --test wire_netlink --test wire_fuzz --test sim_seed --test sim_elections \
-	--test sim_semantics --test golden --test cli --test keyword_effects
+	--test sim_semantics --test golden --test cli --test keyword_effects --test check
 # Hand-written roff, installed by the packages and checked by make lint (mandoc -T lint).
 MAN_PAGES := man/vrrpd.8 man/vrrpd.conf.5
 CHECK_FUZZ_ITERATIONS ?= 2000
@@ -92,7 +92,7 @@ samples:
 
 # Tests that create network namespaces (root only; each removes its namespaces on drop).
 netns-test:
-	$(CARGO) test --release --test netns_config --test netns_daemon --test netns_control -- --ignored --test-threads=1
+	$(CARGO) test --release --test netns_config --test netns_daemon --test netns_control --test netns_check -- --ignored --test-threads=1
 	@if command -v keepalived >/dev/null; then $(CARGO) test --release --test netns_interop -- --ignored --test-threads=1 --nocapture; \
 	else echo "*** SKIPPED: interop with keepalived (not installed)"; fi
 	@if command -v keepalived >/dev/null && command -v python3 >/dev/null; then $(CARGO) test --release --test netns_differential -- --ignored --test-threads=1 --nocapture; \
@@ -116,6 +116,7 @@ bench:
 	$(CARGO) run --release --example config_load_bench
 	$(CARGO) run --release --example wire_bench
 	$(CARGO) run --release --example sim_bench
+	$(CARGO) run --release --example check_bench
 
 # vrrpd against keepalived 2.2.7 on a namespaced LAN: CPU and memory (root).
 # The static musl binary is measured: it is what users run (the glibc build's RSS is larger).

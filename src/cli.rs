@@ -381,7 +381,68 @@ Subcommands (they talk to the running daemon through its control socket; -s, -i 
                                      --persist: also after a restart of the daemon
   vrrpd promote INSTANCE|--all       End a demotion (root only)
   vrrpd metrics [--openmetrics]      The Prometheus metrics
+
+Checking configurations (no daemon involved; exit 0 clean, 1 warnings, 2 errors that
+break failover, 4 a file does not load):
+  vrrpd check [--json] [-i ID] [--simulate] [--scenario SCRIPT|@FILE] NODE.conf|ID=FILE...
+                                     Lint each node, cross-check every virtual router;
+                                     --simulate: run the failover scenarios on a
+                                     simulated LAN; --scenario: timed events such as
+                                     'kill n1 at 10s; start n1 at 30s'
+  vrrpd simulate ...                 vrrpd check --simulate ...
 ";
+
+/// The verbs that check configurations without a daemon (`src/check/`).
+pub const CHECK_VERBS: &[&str] = &["check", "simulate"];
+
+/// `vrrpd check ...` / `vrrpd simulate ...`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckCommand {
+    pub json: bool,
+    pub simulate: bool,
+    /// The `--scenario` text, or `@FILE` to read it from.
+    pub scenario: Option<String>,
+    /// `-i ID`: the config id of every node without its own (`ID=FILE`).
+    pub config_id: Option<String>,
+    /// Each node: its `ID=` if given, and its file.
+    pub nodes: Vec<(Option<String>, PathBuf)>,
+}
+
+/// Parses `check|simulate ARG...` (after the program name).
+pub fn parse_check(verb: &str, args: &[String]) -> Result<CheckCommand, CliError> {
+    let mut c = CheckCommand { simulate: verb == "simulate", ..Default::default() };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let (flag, attached) = match a.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+            _ => (a.as_str(), None),
+        };
+        let mut take = |name: &str| {
+            attached
+                .clone()
+                .map(Ok)
+                .unwrap_or_else(|| it.next().cloned().ok_or_else(|| CliError::MissingValue(name.to_string())))
+        };
+        match flag {
+            "--json" => c.json = true,
+            "--simulate" => c.simulate = true,
+            "--scenario" => c.scenario = Some(take(flag)?),
+            "-i" | "--config-id" => c.config_id = Some(take(flag)?),
+            other if other.starts_with('-') => return Err(CliError::UnknownOption(other.to_string())),
+            node => match node.split_once('=') {
+                // `ID=FILE`: a file of `@ID` lines serving several nodes.
+                Some((id, file)) if !id.is_empty() && !id.contains('/') => {
+                    c.nodes.push((Some(id.to_string()), PathBuf::from(file)))
+                }
+                _ => c.nodes.push((None, PathBuf::from(node))),
+            },
+        }
+    }
+    if c.nodes.is_empty() {
+        return Err(CliError::MissingValue(format!("{verb} NODE.conf")));
+    }
+    Ok(c)
+}
 
 /// A `vrrpd VERB ...` command for the running daemon.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -458,6 +519,22 @@ pub fn parse_subcommand(verb: &str, args: &[String]) -> Result<Subcommand, CliEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn check_takes_nodes_ids_and_its_options() {
+        let args: Vec<String> = ["--json", "-i", "lb", "a.conf", "n2=all.conf", "--scenario=kill a at 1s"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let c = parse_check("check", &args).unwrap();
+        assert!(c.json && !c.simulate);
+        assert_eq!(c.config_id.as_deref(), Some("lb"));
+        assert_eq!(c.scenario.as_deref(), Some("kill a at 1s"));
+        assert_eq!(c.nodes, [(None, PathBuf::from("a.conf")), (Some("n2".into()), PathBuf::from("all.conf"))]);
+        assert!(parse_check("simulate", &["x.conf".to_string()]).unwrap().simulate);
+        assert!(parse_check("check", &[]).is_err());
+        assert_eq!(parse_check("check", &["--bogus".to_string()]), Err(CliError::UnknownOption("--bogus".into())));
+    }
 
     fn p(args: &[&str]) -> Result<Options, CliError> {
         parse(args.iter().map(|s| s.to_string()))

@@ -9,6 +9,7 @@
 //! [`ctl`] is the client of the daemon's control socket.
 #![deny(unsafe_code)]
 
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod ctl;

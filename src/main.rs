@@ -8,9 +8,22 @@ use vrrpd::io::host::{host_name, SystemHost};
 /// keepalived's runtime exit codes (lib/scheduler.h).
 const EXIT_FATAL: u8 = 1;
 const EXIT_CONFIG: u8 = 2;
+/// `vrrpd check` with a bad command line or scenario: sysexits' EX_USAGE, apart from its
+/// findings' 0, 1, 2 and 4.
+const EXIT_CHECK_USAGE: u8 = 64;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(verb) = args.first().filter(|a| cli::CHECK_VERBS.contains(&a.as_str())) {
+        // `vrrpd check ...`: pure, no daemon involved.
+        return match cli::parse_check(verb, &args[1..]) {
+            Ok(cmd) => run_check(&cmd),
+            Err(e) => {
+                eprintln!("vrrpd {verb}: {e}\nTry 'vrrpd --help' for more information.");
+                ExitCode::from(EXIT_CHECK_USAGE)
+            }
+        };
+    }
     if let Some(verb) = args.first().filter(|a| cli::VERBS.contains(&a.as_str())) {
         // `vrrpd status ...`: a client of the running daemon.
         return match cli::parse_subcommand(verb, &args[1..]) {
@@ -49,6 +62,48 @@ fn main() -> ExitCode {
         };
     }
     run_config(&opts)
+}
+
+/// `vrrpd check` / `vrrpd simulate`: 0 clean, 1 warnings, 2 errors, 4 a file does not load.
+fn run_check(cmd: &cli::CheckCommand) -> ExitCode {
+    const NOT_LOADED: u8 = 4;
+    let scenario = match &cmd.scenario {
+        None => None,
+        Some(text) => {
+            let text = match text.strip_prefix('@') {
+                Some(file) => match std::fs::read_to_string(file) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        eprintln!("vrrpd check: cannot read scenario {file}: {e}");
+                        return ExitCode::from(EXIT_CHECK_USAGE);
+                    }
+                },
+                None => text.clone(),
+            };
+            match vrrpd::check::scenario::Script::parse(&text) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    eprintln!("vrrpd check: {e}");
+                    return ExitCode::from(EXIT_CHECK_USAGE);
+                }
+            }
+        }
+    };
+    let nodes = match vrrpd::check::load(&cmd.nodes, cmd.config_id.as_deref(), &vrrpd::check::node_host()) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("vrrpd check: {e}");
+            return ExitCode::from(NOT_LOADED);
+        }
+    };
+    let report = vrrpd::check::check(&nodes, &vrrpd::check::Options { simulate: cmd.simulate, scenario });
+    let text = if cmd.json {
+        vrrpd::check::report::json(&nodes, &report)
+    } else {
+        vrrpd::check::report::text(&nodes, &report)
+    };
+    print!("{text}");
+    ExitCode::from(report.exit_code(&nodes))
 }
 
 fn run_config(opts: &Options) -> ExitCode {

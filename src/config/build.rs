@@ -34,7 +34,7 @@ pub struct InstanceDraft {
     pub loc: Location,
     pub state: Option<(InitialState, Location)>,
     pub interface: Option<(String, Location)>,
-    pub vrid: Option<u8>,
+    pub vrid: Option<(u8, Location)>,
     pub priority: Option<(u8, Location)>,
     pub advert_int: Option<(Micros, Location)>,
     pub version: Option<(u8, Location)>,
@@ -70,6 +70,10 @@ pub struct InstanceDraft {
     pub routes: Vec<Route>,
     pub rules: Vec<Rule>,
     pub promote_secondaries: bool,
+    /// `auth_pass` as written, `strict_mode` and `accept` locations, for `vrrpd check`.
+    pub auth_pass: Option<(String, Location)>,
+    pub strict_loc: Option<Location>,
+    pub accept_loc: Option<Location>,
 }
 
 #[derive(Debug, Clone)]
@@ -898,6 +902,9 @@ impl<'d> Builder<'d> {
             routes: Vec::new(),
             rules: Vec::new(),
             promote_secondaries: false,
+            auth_pass: None,
+            strict_loc: None,
+            accept_loc: None,
         };
         let iname = d.name.clone();
         for k in self.block(s) {
@@ -921,7 +928,7 @@ impl<'d> Builder<'d> {
                 "interface" => d.interface = self.arg(k).map(|v| (v.to_string(), k.loc())),
                 "virtual_router_id" => {
                     if let Some(v) = self.int(k, 1, 255) {
-                        d.vrid = Some(v as u8);
+                        d.vrid = Some((v as u8, k.loc()));
                     }
                 }
                 "priority" => {
@@ -1032,7 +1039,10 @@ impl<'d> Builder<'d> {
                 "lower_prio_no_advert" => d.lower_prio_no_advert = self.flag(k),
                 "higher_prio_send_advert" => d.higher_prio_send_advert = self.flag(k),
                 "down_timer_adverts" => d.down_timer_adverts = self.int(k, 1, 100).map(|v| v as u32),
-                "strict_mode" => d.strict = self.flag(k),
+                "strict_mode" => {
+                    d.strict = self.flag(k);
+                    d.strict_loc = Some(k.loc());
+                }
                 "skip_check_adv_addr" => d.skip_check_adv_addr = self.flag(k),
                 "v3_checksum_as_v2" => d.v3_checksum_as_v2 = self.flag(k),
                 "owner_ignore_adverts" => d.owner_ignore_adverts = self.flag(k),
@@ -1056,10 +1066,14 @@ impl<'d> Builder<'d> {
                 }
                 // `accept` / `no_accept`: keepalived's only use is the firewall rules that drop
                 // traffic to the VIPs without accept mode (vrrp_iptables, nftables), which
-                // vrrpd does not implement: its VIPs always accept. `debug`: a level keepalived
-                // only prints in its -d dump.
-                "accept"
-                | "no_accept"
+                // vrrpd does not implement: its VIPs always accept. Where `accept` was written
+                // is kept for `vrrpd check` (strict mode without it). `debug`: a level
+                // keepalived only prints in its -d dump.
+                "accept" => {
+                    d.accept_loc = Some(k.loc());
+                    self.corrected(k.loc(), "'accept' has no effect in vrrpd - ignored")
+                }
+                "no_accept"
                 | "debug"
                 | "smtp_alert"
                 | "lvs_sync_daemon_interface"
@@ -1088,6 +1102,7 @@ impl<'d> Builder<'d> {
             }
         }
         let iname = d.name.clone();
+        d.auth_pass = pass.clone();
         match kind {
             Some((k, loc)) if k == "PASS" => {
                 let Some((p, ploc)) = pass else {

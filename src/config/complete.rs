@@ -521,6 +521,22 @@ fn complete_instance(
 ) -> Option<Instance> {
     let name = d.name.clone();
     let strict = d.strict.unwrap_or(g.strict);
+    let written = Written {
+        state: d.state.map(|s| s.1),
+        vrid: d.vrid.map(|v| v.1),
+        priority: d.priority.map(|p| p.1),
+        advert_int: d.advert_int.map(|a| a.1),
+        version: d.version.map(|v| v.1),
+        authentication: d.auth.as_ref().map(|a| a.1),
+        auth_pass: d.auth_pass.clone(),
+        nopreempt: d.nopreempt,
+        preempt_delay: d.preempt_delay.map(|p| p.1),
+        unicast_src: d.unicast_src.map(|s| s.1),
+        unicast_peers: d.unicast_peers.iter().map(|(p, loc)| (p.addr, *loc)).collect(),
+        strict_mode: d.strict_loc,
+        accept: d.accept_loc,
+        interface: d.interface.as_ref().map(|i| i.1),
+    };
 
     // Family: the first VIP decides (keepalived), then the source address, then the peers.
     let family = d
@@ -548,7 +564,7 @@ fn complete_instance(
         }
     }
 
-    let Some(vrid) = d.vrid else {
+    let Some((vrid, _)) = d.vrid else {
         diags.fatal(Some(d.loc), format!("({name}) the virtual router id must be set (virtual_router_id 1-255)"));
         return None;
     };
@@ -825,6 +841,7 @@ fn complete_instance(
         rules: d.rules,
         promote_secondaries: d.promote_secondaries,
         sync_group: None,
+        written,
     })
 }
 

@@ -352,6 +352,32 @@ pub struct Instance {
     pub rules: Vec<Rule>,
     pub promote_secondaries: bool,
     pub sync_group: Option<String>,
+    /// Where the keywords were written and what keepalived's corrections hide.
+    pub written: Written,
+}
+
+/// Where an instance's keywords were written, and the values keepalived's corrections
+/// replace: `vrrpd check` points at the keyword and says what is really compared. Nothing
+/// else reads it; the effective values are the fields of [`Instance`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Written {
+    pub state: Option<Location>,
+    pub vrid: Option<Location>,
+    pub priority: Option<Location>,
+    pub advert_int: Option<Location>,
+    pub version: Option<Location>,
+    pub authentication: Option<Location>,
+    /// `auth_pass` as written: keepalived keeps only its first 8 bytes (RFC 3768 §5.3.11).
+    pub auth_pass: Option<(String, Location)>,
+    pub nopreempt: Option<Location>,
+    pub preempt_delay: Option<Location>,
+    pub unicast_src: Option<Location>,
+    /// Each `unicast_peer` line kept, with its location.
+    pub unicast_peers: Vec<(IpAddr, Location)>,
+    pub strict_mode: Option<Location>,
+    /// `accept` (which has no effect in vrrpd, whose VIPs always accept).
+    pub accept: Option<Location>,
+    pub interface: Option<Location>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

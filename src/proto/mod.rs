@@ -353,6 +353,10 @@ impl Agent {
     pub fn master_down_interval(&self, i: InstanceId) -> Micros {
         self.master_down(i)
     }
+    /// Skew_Time of instance `i` as it stands (RFC 5798 §6.1; `vrrpd check`).
+    pub fn skew_time(&self, i: InstanceId) -> Micros {
+        self.skew(i)
+    }
     /// Every track script, in configuration order.
     pub fn scripts(&self) -> impl Iterator<Item = (ScriptId, &VrrpScript)> {
         self.scripts.iter().map(|s| s.id).zip(&self.cfg.scripts)
