@@ -5,7 +5,7 @@
 //! tcpdump on the new master for the adverts it heard), agree within scheduling noise. Every
 //! namespace and process is removed by `Drop` on every exit path; each wait is bounded.
 mod common;
-use common::lan::{added_at, day_micros, ip, now_hms, Lan, LOAD_MARGIN_MS, VIP};
+use common::lan::{added_at, added_at_after, day_micros, ip, now_hms, Lan, LOAD_MARGIN_MS, VIP};
 use common::*;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -57,6 +57,7 @@ fn start(lan: &mut Lan, nodes: &[(&str, PathBuf)], first: &str) -> u64 {
         lan.start(n, p);
     }
     lan.wait(Duration::from_secs(12), |l| l.has_vip(first)).unwrap_or_else(|| panic!("{}", lan.log(first)));
+    lan.wait(Duration::from_secs(2), |l| added_at(&monitor(l, first), VIP).is_some());
     t0
 }
 
@@ -76,7 +77,10 @@ fn host_dies(lan: &mut Lan, node: &str, src: &str, dst: &str, to: &str) -> u64 {
     lan.signal(node, "KILL");
     ip(&["-n", &lan.ns(node), "link", "set", "enp0s3", "down"]);
     lan.wait(Duration::from_secs(10), |l| l.has_vip(to)).unwrap_or_else(|| panic!("{}", lan.log(to)));
-    let added = added_at(&monitor(lan, to), VIP).expect("the monitor saw the VIP");
+    // `ip monitor` writes its line a moment after the kernel's event: wait for it. Only an
+    // addition after the kill counts (a backup may win a start-up race for a moment).
+    lan.wait(Duration::from_secs(2), |l| added_at_after(&monitor(l, to), VIP, killed).is_some());
+    let added = added_at_after(&monitor(lan, to), VIP, killed).expect("the monitor saw the VIP");
     let heard = adverts(&captured(lan, to), src, dst);
     let last = heard.iter().filter(|a| a.0 <= killed && a.1 > 0).map(|a| a.0).max().expect("adverts heard");
     added - last
@@ -86,13 +90,16 @@ fn host_dies(lan: &mut Lan, node: &str, src: &str, dst: &str, to: &str) -> u64 {
 /// `to`.
 fn graceful(lan: &mut Lan, node: &str, src: &str, dst: &str, to: &str) -> u64 {
     std::thread::sleep(Duration::from_millis(1500));
+    let stopped = day_micros(&now_hms());
     lan.signal(node, "TERM");
     lan.wait(Duration::from_secs(3), |l| l.has_vip(to)).unwrap_or_else(|| panic!("{}", lan.log(to)));
-    let added = added_at(&monitor(lan, to), VIP).expect("the monitor saw the VIP");
+    // As in host_dies: the addition after the stop, once `ip monitor` has written it.
+    lan.wait(Duration::from_secs(2), |l| added_at_after(&monitor(l, to), VIP, stopped).is_some());
+    let added = added_at_after(&monitor(lan, to), VIP, stopped).expect("the monitor saw the VIP");
     // The capture may lag the kernel by a few ms: wait for the advert to be written.
     let mut zero = None;
     lan.wait(Duration::from_secs(2), |l| {
-        zero = adverts(&captured(l, to), src, dst).iter().find(|a| a.1 == 0).map(|a| a.0);
+        zero = adverts(&captured(l, to), src, dst).iter().find(|a| a.1 == 0 && a.0 >= stopped).map(|a| a.0);
         zero.is_some()
     });
     added - zero.expect("the priority-0 advert heard")

@@ -134,6 +134,8 @@ fn v3_at_10ms_backup_takes_over_within_master_down_plus_5ms() {
     lan.signal("a", "KILL");
     ip(&["-n", &a, "link", "set", "enp0s3", "down"]);
     lan.wait(Duration::from_secs(2), |l| l.has_vip("b")).expect("b takes over");
+    // `ip monitor` writes its line a moment after the kernel's event.
+    lan.wait(Duration::from_secs(2), |_| common::lan::added_at(&monitor, VIP).is_some());
     let at = common::lan::added_at(&monitor, VIP).expect("the monitor saw the VIP added");
     let after = at.saturating_sub(killed);
     // Master-down at 10 ms for priority 100: 3 x 10 ms + 156/256 x 10 ms = 36.09 ms after the

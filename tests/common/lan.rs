@@ -291,12 +291,21 @@ pub fn now_hms() -> String {
 
 /// When `ip -ts monitor` first saw `addr` added (local time of day, microseconds).
 pub fn added_at(monitor: &std::path::Path, addr: &str) -> Option<u64> {
+    added_at_after(monitor, addr, 0)
+}
+
+/// When `ip -ts monitor` first saw `addr` added at or after `after` (time of day, us): an
+/// earlier addition (a backup that won a start-up race for a moment) does not count.
+pub fn added_at_after(monitor: &std::path::Path, addr: &str, after: u64) -> Option<u64> {
     let text = std::fs::read_to_string(monitor).ok()?;
     for line in text.lines() {
         // "[2026-11-25T15:11:00.123456] 3: enp0s3    inet 192.168.31.240/32 scope global enp0s3"
         if line.contains(&format!("inet {addr}/")) && !line.contains("Deleted") {
             let ts = line.split(']').next()?.split('T').nth(1)?;
-            return Some(day_micros(ts));
+            let at = day_micros(ts);
+            if at >= after {
+                return Some(at);
+            }
         }
     }
     None
