@@ -24,12 +24,12 @@ ARMV7_MAX_BYTES := 524288
 # The pure layers' tests (no root, no processes of the host architecture) run on ARM under qemu-user.
 CROSS_TESTS := --lib --test config_seed --test config_syntax --test config_semantics --test config_robustness \
 	--test wire_fixtures --test wire_netlink --test wire_fuzz --test sim_seed --test sim_elections \
-	--test sim_semantics --test golden
+	--test sim_semantics --test sim_operator --test golden
 # make check: the pure tests in a debug build, with small random-loop sizes (a quick loop
 # before a commit; make test runs the full sizes in release).
 CHECK_TESTS := --lib --test config_seed --test config_syntax --test config_semantics --test config_robustness \
 	--test wire_fixtures --test wire_netlink --test wire_fuzz --test sim_seed --test sim_elections \
-	--test sim_semantics --test golden --test cli --test keyword_effects --test check
+	--test sim_semantics --test sim_operator --test golden --test cli --test keyword_effects --test check
 # Hand-written roff, installed by the packages and checked by make lint (mandoc -T lint).
 MAN_PAGES := man/vrrpd.8 man/vrrpd.conf.5
 CHECK_FUZZ_ITERATIONS ?= 2000

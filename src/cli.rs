@@ -285,8 +285,15 @@ fn apply(o: &mut Options, name: &'static str, value: Option<String>) -> Result<(
                 expected: "0-7, local0-7, user or daemon",
             })?
         }
-        "log-file" => o.log_file = value.map(PathBuf::from),
-        "flush-log-file" => o.flush_log_file = true,
+        // keepalived's own log file: vrrpd logs to syslog and the console only, and says so.
+        "log-file" => {
+            o.log_file = value.map(PathBuf::from);
+            o.ignored.push("log-file".into());
+        }
+        "flush-log-file" => {
+            o.flush_log_file = true;
+            o.ignored.push("flush-log-file".into());
+        }
         "no-syslog" => o.no_syslog = true,
         "release-vips" => o.release_vips = true,
         "dont-release-vrrp" => o.dont_release_vrrp = true,
@@ -383,7 +390,7 @@ Subcommands (they talk to the running daemon through its control socket; -s, -i 
   vrrpd metrics [--openmetrics]      The Prometheus metrics
 
 Checking configurations (no daemon involved; exit 0 clean, 1 warnings, 2 errors that
-break failover, 4 a file does not load):
+break failover, 4 a file does not load, 64 a bad command line or scenario):
   vrrpd check [--json] [-i ID] [--simulate] [--scenario SCRIPT|@FILE] NODE.conf|ID=FILE...
                                      Lint each node, cross-check every virtual router;
                                      --simulate: run the failover scenarios on a

@@ -189,7 +189,9 @@ fn run_daemon(opts: &Options, config: vrrpd::config::Config, load_opts: LoadOpti
         log::warn!("-R/--dont-respawn has no effect: vrrpd is one process, with no child to respawn");
     }
     for option in &opts.ignored {
-        log::warn!("--{option} has no effect: vrrpd runs only the VRRP side of keepalived");
+        log::warn!(
+            "--{option} has no effect: vrrpd runs only the VRRP side of keepalived and logs to syslog and the console"
+        );
     }
     let pid = std::process::id().to_string() + "\n";
     for path in [&opts.pid_file, &opts.vrrp_pid_file] {

@@ -24,7 +24,11 @@ if [ "$what" = test ]; then
     need apt-get apt
 fi
 # What runs only as root: the namespace tests, the demo, the daemon benchmarks.
-if [ "$(id -u)" = 0 ] || [ "$what" != test ]; then
+# The demo runs only ip, python3's http.server and curl (and vrrpd).
+if [ "$what" = demo ]; then
+    need ip iproute2
+fi
+if { [ "$what" = test ] && [ "$(id -u)" = 0 ]; } || [ "$what" = bench ]; then
     need ip iproute2
     need keepalived keepalived
     need ping iputils-ping

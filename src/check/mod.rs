@@ -146,11 +146,16 @@ pub fn check(nodes: &[Node], opts: &Options) -> Report {
 }
 
 impl Report {
-    /// 0 clean, 1 warnings, 2 errors (findings that break failover), 4 a file does not load.
-    /// The loader's notes (Unicode spaces read as spaces) change nothing and do not count.
+    /// 0 clean, 1 warnings, 2 errors (findings that break failover), 4 a file does not load,
+    /// 64 a scenario that names a node or script no file has (a usage error, like one that
+    /// does not parse). The loader's notes (Unicode spaces read as spaces) change nothing and
+    /// do not count.
     pub fn exit_code(&self, nodes: &[Node]) -> u8 {
         if nodes.iter().any(|n| !n.loads()) {
             return 4;
+        }
+        if self.scenario.as_ref().is_some_and(|s| !s.errors.is_empty()) {
+            return 64;
         }
         if self.findings.iter().any(|f| f.severity == Severity::Error) {
             return 2;

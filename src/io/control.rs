@@ -451,7 +451,12 @@ impl Control {
                     let crate::proto::Event::Handover { instance, outcome } = event else { continue };
                     let Some(k) = waiting.iter().position(|w| w == instance) else { continue };
                     waiting.remove(k);
-                    *failed |= matches!(outcome, crate::proto::Handover::TookBack | crate::proto::Handover::Nobody);
+                    *failed |= matches!(
+                        outcome,
+                        crate::proto::Handover::TookBack
+                            | crate::proto::Handover::Nobody
+                            | crate::proto::Handover::Interrupted
+                    );
                     // The event's text without its sequence number.
                     let line = crate::proto::stream::text(seq, unix_us, event);
                     c.output.extend_from_slice(line.split_once(' ').map_or("", |x| x.1).as_bytes());
@@ -503,7 +508,8 @@ impl Control {
     }
 }
 
-/// The demote reply ends when no handover is awaited: `exit N` (3 when nobody took over).
+/// The demote reply ends when no handover is awaited: `exit N` (3 when nobody took over, or
+/// the instance left MASTER another way first).
 fn finish_demote_if_done(c: &mut Client) {
     if let Mode::Demote { waiting, failed } = &c.mode {
         if waiting.is_empty() {

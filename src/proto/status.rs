@@ -1,6 +1,6 @@
 //! `vrrpd status`: every instance as it stands, built from the agent's memory and the shell's
 //! view of the kernel, in two forms: for a person (fits 80 columns) and JSON (schema
-//! `vrrpd-status/1`, documented in README.md "Status JSON"). Pure: the shell passes the
+//! `vrrpd-status/1`, documented in README.md, "Operating it"). Pure: the shell passes the
 //! clock and what the kernel holds.
 use super::event::{Episode, InstanceId, State};
 use super::report::json_str;
