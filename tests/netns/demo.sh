@@ -16,6 +16,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 cleanup() {
     for f in "$DIR"/*.pid; do [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null; done
+    # Reap them: no zombie is left for init to collect after the demo.
+    wait 2>/dev/null
     for n in "$A" "$B" "$C" "$SW"; do ip netns del "$n" 2>/dev/null; done
     rm -rf "$DIR"
 }
@@ -64,7 +66,7 @@ say "vrrpd status on the backup (its control socket; no signal, no dump file)"
 
 say "the master host dies (its link goes down, vrrpd is killed)"
 ip -n "$A" link set enp0s3 down
-kill -9 "$(cat "$DIR/a.pid")"; rm -f "$DIR/a.pid"
+a_pid=$(cat "$DIR/a.pid"); kill -9 "$a_pid"; wait "$a_pid" 2>/dev/null; rm -f "$DIR/a.pid"
 t0=$(ms)
 i=0; until has_vip "$B"; do i=$((i+1)); [ $i -gt 1000 ] && { echo "no takeover"; exit 1; }; sleep 0.01; done
 echo "backup took the VIP after $(( $(ms) - t0 )) ms (master-down 6.61 s after the last advert it heard)"
