@@ -36,7 +36,7 @@ pub use time::Instant;
 
 use crate::config::model::{Config, Family, Instance, Micros, VrrpScript};
 use instance::Inst;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::IpAddr;
 use timers::{Timer, TimerTable};
 use track::{FileRt, LinkRt, ScriptRt, Tracking};
@@ -81,6 +81,9 @@ pub struct Agent {
     /// source address). Looked up per received advert, so no allocation on that path.
     demux: HashMap<(u32, bool, u8), Vec<InstanceId>>,
     iface_ids: HashMap<String, u32>,
+    /// Every VIP of the configuration (excluded ones too): asked for every source-address
+    /// choice, which every address event and every tracker assessment makes.
+    vips: HashSet<IpAddr>,
     out: VecDeque<Action>,
     timers: TimerTable,
     /// [`Agent::start`] has run: until then inputs only record the kernel's state.
@@ -109,6 +112,7 @@ impl Agent {
             addrs: HashMap::new(),
             demux: HashMap::new(),
             iface_ids: HashMap::new(),
+            vips: Default::default(),
             out: VecDeque::new(),
             timers: TimerTable::default(),
             started: false,
@@ -178,6 +182,8 @@ impl Agent {
             })
             .collect();
         self.tracking = track::resolve(&self.cfg, &self.links);
+        self.vips =
+            self.cfg.instances.iter().flat_map(|x| x.vips.iter().chain(&x.excluded_vips)).map(|v| v.addr).collect();
         self.demux.clear();
         self.iface_ids.clear();
         for (n, i) in self.cfg.instances.iter().enumerate() {
@@ -429,7 +435,7 @@ impl Agent {
 
     /// `addr` is a VIP of some instance (never a source address, never logged as assigned).
     fn is_vip(&self, addr: IpAddr) -> bool {
-        self.cfg.instances.iter().any(|x| x.vips.iter().chain(&x.excluded_vips).any(|v| v.addr == addr))
+        self.vips.contains(&addr)
     }
 
     fn in_startup_delay(&self) -> bool {

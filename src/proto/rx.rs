@@ -277,11 +277,15 @@ impl Agent {
         if let Some(list) = self.addrs.get_mut(interface) {
             list.retain(|a| *a != addr);
         }
-        // The instance's last source address went: FAULT (keepalived), VIPs released.
+        // The instance's last source address went: FAULT (keepalived), VIPs released. A VIP is
+        // never a source address (unless it is also someone's unicast_src_ip), so its removal
+        // strands nobody: 200 VIPs released at once need no 200 x 200 assessments.
+        let can_strand = !self.is_vip(addr) || self.cfg.instances.iter().any(|c| c.unicast_src == Some(addr));
         let stranded: Vec<InstanceId> = self
             .instance_ids()
             .filter(|&i| {
-                self.inst[i.index()].state != State::Fault
+                can_strand
+                    && self.inst[i.index()].state != State::Fault
                     && self.on_interface(i, interface)
                     && self.assess(i).down.is_some()
             })
