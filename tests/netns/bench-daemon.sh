@@ -55,8 +55,8 @@ run() { # name start-a start-b
     sleep 0.5
 }
 run vrrpd \
-    "ip netns exec $A $BIN -n -G -f $DIR/high.conf -p $DIR/a.pid -r $DIR/a.vpid >/dev/null 2>&1 &" \
-    "ip netns exec $B $BIN -n -G -f $DIR/low.conf -p $DIR/b.pid -r $DIR/b.vpid >/dev/null 2>&1 &"
+    "ip netns exec $A $BIN -n -G -f $DIR/high.conf -p $DIR/a.pid -r $DIR/a.vpid --control-socket none >/dev/null 2>&1 &" \
+    "ip netns exec $B $BIN -n -G -f $DIR/low.conf -p $DIR/b.pid -r $DIR/b.vpid --control-socket none >/dev/null 2>&1 &"
 # The control socket under load (issue: ten clients that never read and one events client
 # change nothing measurable; status answers in under 5 ms): the gaps between one instance's
 # adverts as the backup receives them (VRID 1, tcpdump timestamps), without and then with the
@@ -130,8 +130,8 @@ failover() { # impl interval
     one 150 "$2" > "$DIR/fa.conf"; one 100 "$2" > "$DIR/fb.conf"
     ip -n "$A" link set eth0 up
     if [ "$1" = vrrpd ]; then
-        ip netns exec "$A" "$BIN" -n -G -f "$DIR/fa.conf" -p "$DIR/fa.pid" -r "$DIR/fa.vpid" >/dev/null 2>&1 &
-        ip netns exec "$B" "$BIN" -n -G -f "$DIR/fb.conf" -p "$DIR/fb.pid" -r "$DIR/fb.vpid" >/dev/null 2>&1 &
+        ip netns exec "$A" "$BIN" -n -G -f "$DIR/fa.conf" -p "$DIR/fa.pid" -r "$DIR/fa.vpid" --control-socket none >/dev/null 2>&1 &
+        ip netns exec "$B" "$BIN" -n -G -f "$DIR/fb.conf" -p "$DIR/fb.pid" -r "$DIR/fb.vpid" --control-socket none >/dev/null 2>&1 &
     else
         ip netns exec "$A" keepalived -n -P -f "$DIR/fa.conf" -p "$DIR/fa.pid" -r "$DIR/fa.vpid" >/dev/null 2>&1 &
         ip netns exec "$B" keepalived -n -P -f "$DIR/fb.conf" -p "$DIR/fb.pid" -r "$DIR/fb.vpid" >/dev/null 2>&1 &
