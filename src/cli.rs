@@ -629,5 +629,7 @@ mod tests {
         assert!(o.dont_respawn && o.dont_release_vrrp && o.release_vips);
         assert_eq!(o.pid_file, PathBuf::from("/run/a.pid"));
         assert_eq!(o.ignored, ["vrrp", "check", "all", "snmp", "dont-release-ipvs"]);
+        let o = p(&["-g/var/log/k.log", "--flush-log-file"]).unwrap();
+        assert_eq!(o.ignored, ["log-file", "flush-log-file"], "logged as having no effect");
     }
 }

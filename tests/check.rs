@@ -196,7 +196,9 @@ fn a_scenario_script_gives_a_timeline() {
     assert_eq!(tl.entries.last().map(|e| (e.0.as_micros(), e.1.as_str())), Some((80_000_000, "end")));
     let bad =
         check::check(&nodes, &Options { simulate: false, scenario: Some(Script::parse("kill n9 at 1s").unwrap()) });
-    assert_eq!(bad.scenario.unwrap().errors, ["scenario: no node named 'n9' loads"]);
+    let bad_scenario = bad.scenario.as_ref().unwrap();
+    assert_eq!(bad_scenario.errors, ["scenario: no node named 'n9' loads"]);
+    assert_eq!(bad.exit_code(&nodes), 64, "a scenario naming an unknown node is a usage error");
 }
 
 #[test]

@@ -30,6 +30,28 @@ pub struct Member {
     pub instance: usize,
 }
 
+impl Finding {
+    /// A finding on member `m`, instance `name`: the message is prefixed `(NAME)` as
+    /// keepalived prefixes an instance's lines.
+    fn on_member(
+        m: &Member,
+        name: &str,
+        severity: Severity,
+        loc: Option<Location>,
+        message: String,
+        fix: &str,
+    ) -> Finding {
+        Finding {
+            severity,
+            node: m.node,
+            instance: Some(m.instance),
+            loc,
+            message: format!("({name}) {message}"),
+            fix: fix.to_string(),
+        }
+    }
+}
+
 /// A virtual router: the instances of the nodes that should elect one master among them.
 #[derive(Debug, Clone)]
 pub struct Router {
@@ -274,14 +296,7 @@ fn router(nodes: &[Node], r: &Router, several_nodes: bool, out: &mut Vec<Finding
     for m in &r.members[1..] {
         let b = inst(nodes, m);
         let mut push = |severity, loc, message: String, fix: &str| {
-            out.push(Finding {
-                severity,
-                node: m.node,
-                instance: Some(m.instance),
-                loc,
-                message: format!("({}) {message}", b.name),
-                fix: fix.to_string(),
-            })
+            out.push(Finding::on_member(m, &b.name, severity, loc, message, fix))
         };
         if a.version != b.version {
             push(
@@ -398,14 +413,7 @@ fn unicast(nodes: &[Node], r: &Router, out: &mut Vec<Finding>) {
     for (k, m) in r.members.iter().enumerate() {
         let b = inst(nodes, m);
         let mut push = |severity, loc, message: String, fix: &str| {
-            out.push(Finding {
-                severity,
-                node: m.node,
-                instance: Some(m.instance),
-                loc,
-                message: format!("({}) {message}", b.name),
-                fix: fix.to_string(),
-            })
+            out.push(Finding::on_member(m, &b.name, severity, loc, message, fix))
         };
         for o in &r.members[..k] {
             let a = inst(nodes, o);

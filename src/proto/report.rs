@@ -266,6 +266,37 @@ pub(crate) fn json_str(s: &str) -> String {
     o
 }
 
+/// keepalived's JSON `stats` object of one instance; `vrrpd_counters` adds vrrpd's own
+/// (version and checksum drops, lower-priority adverts as MASTER) for `vrrpd status --json`.
+pub(crate) fn stats_json(s: &super::Stats, vrrpd_counters: bool) -> String {
+    let mut o = format!(
+        "{{\"advert_rcvd\":{},\"advert_sent\":{},\"become_master\":{},\"release_master\":{},\"packet_len_err\":{},\"advert_interval_err\":{},\"ip_ttl_err\":{},\"invalid_type_rcvd\":{},\"addr_list_err\":{},\"invalid_authtype\":{},\"authtype_mismatch\":{},\"auth_failure\":{},\"pri_zero_rcvd\":{},\"pri_zero_sent\":{}",
+        s.advert_rcvd,
+        s.advert_sent,
+        s.become_master,
+        s.release_master,
+        s.packet_len_err,
+        s.advert_interval_err,
+        s.ip_ttl_err,
+        s.invalid_type_rcvd,
+        s.addr_list_err,
+        s.invalid_authtype,
+        s.authtype_mismatch,
+        s.auth_failure,
+        s.pri_zero_rcvd,
+        s.pri_zero_sent
+    );
+    if vrrpd_counters {
+        let _ = write!(
+            o,
+            ",\"version_err\":{},\"checksum_err\":{},\"lower_prio_rcvd\":{}",
+            s.version_err, s.checksum_err, s.lower_prio_rcvd
+        );
+    }
+    o.push('}');
+    o
+}
+
 /// json_version 1: `[{"data":{...},"stats":{...}}, ...]`, state numbers 0 INIT .. 3 FAULT.
 pub fn json(a: &Agent) -> String {
     let mut items = Vec::new();
@@ -297,23 +328,7 @@ pub fn json(a: &Agent) -> String {
             json_str(&a.reason(i).to_string()),
             a.demotion(i).is_some()
         );
-        let stats = format!(
-            "{{\"advert_rcvd\":{},\"advert_sent\":{},\"become_master\":{},\"release_master\":{},\"packet_len_err\":{},\"advert_interval_err\":{},\"ip_ttl_err\":{},\"invalid_type_rcvd\":{},\"addr_list_err\":{},\"invalid_authtype\":{},\"authtype_mismatch\":{},\"auth_failure\":{},\"pri_zero_rcvd\":{},\"pri_zero_sent\":{}}}",
-            s.advert_rcvd,
-            s.advert_sent,
-            s.become_master,
-            s.release_master,
-            s.packet_len_err,
-            s.advert_interval_err,
-            s.ip_ttl_err,
-            s.invalid_type_rcvd,
-            s.addr_list_err,
-            s.invalid_authtype,
-            s.authtype_mismatch,
-            s.auth_failure,
-            s.pri_zero_rcvd,
-            s.pri_zero_sent
-        );
+        let stats = stats_json(s, false);
         items.push(format!("{{\"data\":{data},\"stats\":{stats}}}"));
     }
     format!("[{}]\n", items.join(","))

@@ -42,25 +42,8 @@ impl Clock {
 
 /// `2026-12-01T11:22:33.123Z` for microseconds since the Unix epoch.
 pub fn utc(unix_us: u64) -> String {
-    let secs = unix_us / 1_000_000;
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        unix_us % 1_000_000 / 1000
-    )
+    let (year, month, day, h, m, sec, _) = super::time::civil_utc(unix_us / 1_000_000);
+    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{sec:02}.{:03}Z", unix_us % 1_000_000 / 1000)
 }
 
 /// `3.2s`, `5m03s`, `2h10m`, `3d04h`: a short duration for the human form.
@@ -347,28 +330,7 @@ fn instance_json(a: &Agent, i: InstanceId, k: &dyn KernelView, clock: &Clock, o:
         let sep = if n > 0 { "," } else { "" };
         let _ = write!(o, "{sep}{{\"rule\":{},\"installed\":{}}}", json_str(&rule_string(r)), k.has_rule(r));
     }
-    let s = a.stats(i);
-    let _ = write!(
-        o,
-        "],\"stats\":{{\"advert_rcvd\":{},\"advert_sent\":{},\"become_master\":{},\"release_master\":{},\"packet_len_err\":{},\"advert_interval_err\":{},\"ip_ttl_err\":{},\"invalid_type_rcvd\":{},\"addr_list_err\":{},\"invalid_authtype\":{},\"authtype_mismatch\":{},\"auth_failure\":{},\"pri_zero_rcvd\":{},\"pri_zero_sent\":{},\"version_err\":{},\"checksum_err\":{},\"lower_prio_rcvd\":{}}},",
-        s.advert_rcvd,
-        s.advert_sent,
-        s.become_master,
-        s.release_master,
-        s.packet_len_err,
-        s.advert_interval_err,
-        s.ip_ttl_err,
-        s.invalid_type_rcvd,
-        s.addr_list_err,
-        s.invalid_authtype,
-        s.authtype_mismatch,
-        s.auth_failure,
-        s.pri_zero_rcvd,
-        s.pri_zero_sent,
-        s.version_err,
-        s.checksum_err,
-        s.lower_prio_rcvd
-    );
+    let _ = write!(o, "],\"stats\":{},", super::report::stats_json(a.stats(i), true));
     o.push_str("\"warnings\":[");
     let mut first = true;
     for kind in [Episode::OtherMaster, Episode::Mismatch] {

@@ -36,3 +36,21 @@ impl fmt::Display for Instant {
         write!(f, "{}.{:06}", self.0 / 1_000_000, self.0 % 1_000_000)
     }
 }
+
+/// Calendar fields of a Unix time in UTC: (year, month 1-12, day 1-31, hour, minute, second,
+/// weekday 0 = Thursday, the epoch's). Howard Hinnant's days-to-civil algorithm; the status
+/// JSON and the console log both print wall-clock times with it (no time crate).
+pub fn civil_utc(unix_secs: u64) -> (i64, u32, u32, u32, u32, u32, u32) {
+    let days = unix_secs / 86_400;
+    let rem = (unix_secs % 86_400) as u32;
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day, rem / 3600, rem % 3600 / 60, rem % 60, (days % 7) as u32)
+}
