@@ -109,6 +109,38 @@ fn read_available(f: &mut std::fs::File, into: &mut String) {
     }
 }
 
+/// Starts `vrrpd events` on `node`, writing to `out`, and returns once it is subscribed.
+/// The client connects on its own schedule, so a reload's event (which changes no state) is
+/// asked for again until one reaches it: a single SIGHUP sent before the client's request
+/// arrives is never streamed to it.
+fn subscribed_events_client(lan: &Lan, node: &str, json: bool, out: &std::path::Path) -> std::process::Child {
+    let mut args = vec!["events"];
+    if json {
+        args.push("--json");
+    }
+    args.push("--control-socket");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vrrpd"))
+        .args(&args)
+        .arg(lan.control_socket(node))
+        .stdout(std::fs::File::create(out).unwrap())
+        .spawn()
+        .unwrap();
+    let needle = if json { "\"type\":\"reloaded\"" } else { "configuration reloaded" };
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut subscribed = false;
+    while !subscribed && Instant::now() < deadline {
+        lan.signal(node, "HUP");
+        let contains = |_: &Lan| std::fs::read_to_string(out).unwrap_or_default().contains(needle);
+        subscribed = lan.wait(Duration::from_secs(1), contains).is_some();
+    }
+    if !subscribed {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the events client of {node} never subscribed");
+    }
+    child
+}
+
 #[test]
 #[ignore = "needs root: creates network namespaces (make test runs it as root)"]
 fn events_deliver_a_thousand_flapping_transitions_in_order_and_agree_with_the_fifo() {
@@ -125,19 +157,8 @@ fn events_deliver_a_thousand_flapping_transitions_in_order_and_agree_with_the_fi
     lan.wait(Duration::from_secs(5), |l| l.ctl("a", &["status"]).1.contains("BACKUP")).expect("a runs");
     // The events client, reading as it goes.
     let events_out = lan.dir.0.join("events.txt");
-    let mut events = Command::new(env!("CARGO_BIN_EXE_vrrpd"))
-        .args(["events", "--json", "--control-socket"])
-        .arg(lan.control_socket("a"))
-        .stdout(std::fs::File::create(&events_out).unwrap())
-        .spawn()
-        .unwrap();
+    let mut events = subscribed_events_client(&lan, "a", true, &events_out);
     let guard = KillOnDrop(&mut events);
-    // Subscribed once a reload's event reaches it (a reload changes no state here).
-    lan.signal("a", "HUP");
-    let subscribed = lan.wait(Duration::from_secs(5), |_| {
-        std::fs::read_to_string(&events_out).unwrap_or_default().contains("\"type\":\"reloaded\"")
-    });
-    subscribed.expect("the events client is subscribed");
     let mut fifo_text = String::new();
     read_available(&mut reader, &mut fifo_text);
     let fifo_before = fifo_text.lines().count();
@@ -272,23 +293,9 @@ fn a_partition_and_its_heal_are_reported_in_status_events_and_metrics() {
     // An events client on each node (the side that yields at the heal may be the only one to
     // hear the other).
     let events_out = |node: &str| lan.dir.0.join(format!("{node}-events.txt"));
-    let subscribe = |node: &str| {
-        Command::new(env!("CARGO_BIN_EXE_vrrpd"))
-            .args(["events", "--control-socket"])
-            .arg(lan.control_socket(node))
-            .stdout(std::fs::File::create(events_out(node)).unwrap())
-            .spawn()
-            .unwrap()
-    };
-    let (mut events_a, mut events_b) = (subscribe("a"), subscribe("b"));
+    let mut events_a = subscribed_events_client(&lan, "a", false, &events_out("a"));
+    let mut events_b = subscribed_events_client(&lan, "b", false, &events_out("b"));
     let guards = (KillOnDrop(&mut events_a), KillOnDrop(&mut events_b));
-    for node in ["a", "b"] {
-        lan.signal(node, "HUP");
-        let subscribed = lan.wait(Duration::from_secs(5), |_| {
-            std::fs::read_to_string(events_out(node)).unwrap_or_default().contains("configuration reloaded")
-        });
-        subscribed.unwrap_or_else(|| panic!("the events client of {node} is subscribed"));
-    }
     // Partition: b's switch port goes down on the switch side only.
     let sw = format!("{}-sw", lan.tag);
     ip(&["-n", &sw, "link", "set", "pb", "nomaster"]);
