@@ -99,6 +99,8 @@ netns-test:
 	else echo "*** SKIPPED: differential test against keepalived (keepalived or python3 not installed)"; fi
 	@if command -v python3 >/dev/null; then $(CARGO) test --release --test netns_hostile -- --ignored --test-threads=1 --nocapture; \
 	else echo "*** SKIPPED: hostile-input tests (python3 not installed)"; fi
+	@if [ -x /usr/lib/frr/vrrpd ] && command -v vtysh >/dev/null; then $(CARGO) test --release --test netns_frr -- --ignored --test-threads=1 --nocapture; \
+	else echo "*** SKIPPED: interop with FRR's vrrpd (frr not installed)"; fi
 
 # The namespace suite three times beside two CPU-bound processes (root).
 stress-test: release

@@ -41,6 +41,7 @@ fi
 if [ "$what" = test ] && [ "$(id -u)" = 0 ]; then
     need prometheus prometheus
     need promtool prometheus
+    need vtysh frr
 fi
 if [ "$what" = bench ]; then
     need bc bc

@@ -206,6 +206,13 @@ impl Lan {
         self.dir.write(name, text)
     }
 
+    /// Makes `child` (named `name` for `pid`, `signal`, `wait_exit`) one of the LAN's
+    /// processes: killed and reaped when the LAN is dropped.
+    #[allow(dead_code)]
+    pub fn adopt(&mut self, name: &str, child: Child) {
+        self.procs.push((name.to_string(), child));
+    }
+
     pub fn pid(&self, node: &str) -> i32 {
         self.procs.iter().rev().find(|p| p.0 == node).unwrap().1.id() as i32
     }
