@@ -135,6 +135,9 @@ pub struct Drafts {
     pub delays: Vec<InterfaceDelay>,
     /// Where notify_fifo and vrrp_notify_fifo were written.
     pub fifo_locs: [Option<Location>; 2],
+    pub statics: Statics,
+    /// Each garp_group with where it was written.
+    pub garp_groups: Vec<(GarpGroup, Location)>,
 }
 
 /// Subsystems vrrpd does not implement: their keywords and blocks are skipped whole, with one
@@ -159,11 +162,7 @@ const UNSUPPORTED_PREFIXES: &[(&str, &str)] = &[
     ("vrrp_ipsets", "firewall"),
     ("nftables", "firewall"),
     ("vrrp_nftables", "firewall"),
-    ("static_ipaddress", "static addresses"),
-    ("static_routes", "static routes"),
-    ("static_rules", "static rules"),
     ("track_group", "static tracking groups"),
-    ("garp_group", "GARP groups"),
     ("vrrp_track_process", "process tracking"),
     ("track_process", "process tracking"),
     ("net_namespace", "network namespaces"),
@@ -223,8 +222,6 @@ const IGNORED_GLOBALS: &[&str] = &[
     "script_security_strict",
     "no_checker_emails",
     "vrrp_startup_delay_disabled",
-    // keepalived: the interface of static addresses without `dev`; vrrpd has no static addresses.
-    "default_interface",
 ];
 
 /// Options of virtual_routes / virtual_rules entries that take a value.
@@ -449,6 +446,28 @@ impl<'d> Builder<'d> {
                 "vrrp_instance" => self.instance(s),
                 "vrrp_sync_group" => self.sync_group(s),
                 "track_file" | "vrrp_track_file" => self.track_file(s),
+                "static_ipaddress" => {
+                    for line in self.block(s) {
+                        if let Some(v) = self.vip(line) {
+                            self.d.statics.addresses.push(v);
+                        }
+                    }
+                }
+                "static_routes" => {
+                    for line in self.block(s) {
+                        if let Some(r) = self.route(line) {
+                            self.d.statics.routes.push(r);
+                        }
+                    }
+                }
+                "static_rules" => {
+                    for line in self.block(s) {
+                        if let Some(r) = self.rule(line) {
+                            self.d.statics.rules.push(r);
+                        }
+                    }
+                }
+                "garp_group" => self.garp_group(s),
                 "interface_up_down_delays" => {
                     for d in self.block(s) {
                         self.interface_delay(d);
@@ -583,13 +602,23 @@ impl<'d> Builder<'d> {
                 }
                 "vrrp_garp_lower_prio_repeat"
             }
-            // vrrpd sends a burst of GARPs / unsolicited NAs at once (keepalived's default, 0).
-            "vrrp_garp_interval" | "vrrp_gna_interval" => {
-                self.corrected(
-                    s.loc(),
-                    format!("'{}' has no effect in vrrpd - ignored (a burst goes out at once)", s.name()),
-                );
-                return;
+            // keepalived: the pacing of every interface an instance or VIP uses that is in no
+            // garp_group (set_default_garp_delay()); 0 (the default) sends a burst at once.
+            "vrrp_garp_interval" => {
+                if let Some(v) = self.secs(s, 4294) {
+                    self.d.global.garp.interval = v;
+                }
+                "vrrp_garp_interval"
+            }
+            "vrrp_gna_interval" => {
+                if let Some(v) = self.secs(s, 4294) {
+                    self.d.global.garp.na_interval = v;
+                }
+                "vrrp_gna_interval"
+            }
+            "default_interface" => {
+                self.d.global.default_interface = self.arg(s).map(str::to_string);
+                "default_interface"
             }
             "vrrp_min_garp" => {
                 self.d.global.min_garp = self.flag(s).unwrap_or(false);
@@ -1198,8 +1227,10 @@ impl<'d> Builder<'d> {
         while i < args.len() {
             let opt = &args[i];
             let val = args.get(i + 1);
-            let takes_value =
-                matches!(opt.text.as_str(), "brd" | "broadcast" | "dev" | "scope" | "label" | "peer" | "preferred_lft");
+            let takes_value = matches!(
+                opt.text.as_str(),
+                "brd" | "broadcast" | "dev" | "scope" | "label" | "peer" | "preferred_lft" | "track_group"
+            );
             if takes_value && val.is_none() {
                 self.corrected(opt.loc, format!("'{}' needs a value - ignoring", opt.text));
                 break;
@@ -1258,6 +1289,10 @@ impl<'d> Builder<'d> {
                     i += 1;
                     continue;
                 }
+                "track_group" => self.corrected(
+                    opt.loc,
+                    "'track_group' of a static entry is not implemented by vrrpd - ignored (the entry is kept)",
+                ),
                 "use_vmac" => {
                     self.corrected(opt.loc, "use_vmac is not implemented by vrrpd - the address goes on the interface");
                     i += 1;
@@ -1354,6 +1389,13 @@ impl<'d> Builder<'d> {
                 }
                 ("proto" | "protocol", Some(v)) => {
                     r.protocol = Some(v.text.clone());
+                    true
+                }
+                ("track_group", Some(_)) => {
+                    self.corrected(
+                        w.loc,
+                        "'track_group' of a static entry is not implemented by vrrpd - ignored (the entry is kept)",
+                    );
                     true
                 }
                 ("to", Some(v)) => {
@@ -1471,6 +1513,13 @@ impl<'d> Builder<'d> {
                     }
                 }
                 ("tos" | "dsfield", Some(v)) => value::int(&v.text, 0, 255).map(|t| r.tos = Some(t as u8)).is_ok(),
+                ("track_group", Some(_)) => {
+                    self.corrected(
+                        w.loc,
+                        "'track_group' of a static entry is not implemented by vrrpd - ignored (the entry is kept)",
+                    );
+                    true
+                }
                 ("no_track", _) => {
                     consumed = 1;
                     r.no_track = true;
@@ -1494,6 +1543,36 @@ impl<'d> Builder<'d> {
             i += consumed;
         }
         Some(r)
+    }
+
+    /// `garp_group { garp_interval T; gna_interval T; interface IF; interfaces { IF... } }`
+    /// (keepalived garp_group_handler() and friends). A group without an interval is dropped.
+    fn garp_group(&mut self, s: &Stmt) {
+        let mut g = GarpGroup { garp_interval: None, gna_interval: None, interfaces: Vec::new() };
+        for k in self.block(s) {
+            match k.name() {
+                "garp_interval" => g.garp_interval = self.secs(k, 2147).or(g.garp_interval),
+                "gna_interval" => g.gna_interval = self.secs(k, 2147).or(g.gna_interval),
+                "interface" => g.interfaces.extend(self.arg(k).map(str::to_string)),
+                "interfaces" => {
+                    let lines = self.block(k);
+                    if lines.is_empty() {
+                        self.corrected(k.loc(), "Warning - empty garp_group interfaces block");
+                    }
+                    for line in lines {
+                        g.interfaces.push(line.name().to_string());
+                        g.interfaces.extend(line.args.iter().map(|t| t.text.clone()));
+                    }
+                }
+                _ => self.unknown(k, "garp_group"),
+            }
+        }
+        if g.garp_interval.is_none() && g.gna_interval.is_none() {
+            let n = self.d.garp_groups.len() + 1;
+            self.corrected(s.loc(), format!("garp group {n} does not have any delay set - removing"));
+            return;
+        }
+        self.d.garp_groups.push((g, s.loc()));
     }
 
     fn sync_group(&mut self, s: &Stmt) {

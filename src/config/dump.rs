@@ -217,6 +217,17 @@ pub fn rule_string(r: &Rule) -> String {
     }
 }
 
+/// The non-empty static blocks as keepalived.data titles them, one line per entry (for -d
+/// and keepalived.data alike).
+pub fn static_lines(st: &Statics) -> Vec<(&'static str, Vec<String>)> {
+    let lines = [
+        ("Static Addresses", st.addresses.iter().map(vip_string).collect::<Vec<_>>()),
+        ("Static Routes", st.routes.iter().map(route_string).collect()),
+        ("Static Rules", st.rules.iter().map(rule_string).collect()),
+    ];
+    lines.into_iter().filter(|(_, l)| !l.is_empty()).collect()
+}
+
 pub fn dump(c: &Config) -> String {
     let mut o = Out { s: String::new() };
     let g = &c.global;
@@ -253,6 +264,26 @@ pub fn dump(c: &Config) -> String {
         o.head("Interface up/down delays");
         for d in &c.interface_delays {
             o.kv(1, &d.interface, format!("down {} up {}", secs(d.down), secs(d.up)));
+        }
+    }
+
+    if !c.garp_groups.is_empty() {
+        o.head("Gratuitous ARP delays");
+        for (n, g) in c.garp_groups.iter().enumerate() {
+            o.kv(1, "GARP delay group", n + 1);
+            if let Some(t) = g.garp_interval {
+                o.kv(3, "GARP interval", secs(t));
+            }
+            if let Some(t) = g.gna_interval {
+                o.kv(3, "GNA interval", secs(t));
+            }
+            o.kv(3, "Interfaces", g.interfaces.join(" "));
+        }
+    }
+    for (title, list) in static_lines(&c.statics) {
+        o.head(title);
+        for line in list {
+            let _ = writeln!(o.s, " {line}");
         }
     }
 

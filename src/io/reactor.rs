@@ -30,7 +30,7 @@ use super::track_file::TrackFiles;
 use super::vrrp_sock::VrrpSockets;
 use super::wheel::{TimerId, Wheel};
 use crate::config::model::{Command, Config, Micros};
-use crate::proto::{Action, Agent, Input, InstanceId, Instant, Level, NoAdvert, ScriptId, ScriptResult};
+use crate::proto::{Action, Agent, Input, InstanceId, Instant, Level, NoAdvert, ScriptId, ScriptResult, StaticEntry};
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
 use std::net::IpAddr;
@@ -549,6 +549,11 @@ impl Daemon {
                 Action::AddRoute { instance, route } => self.kernel.route(inst(instance), &route, true),
                 Action::RemoveRoute { instance, route } => self.kernel.route(inst(instance), &route, false),
                 Action::AddRule { instance, rule } => self.kernel.rule(inst(instance), &rule, true),
+                Action::Static { entry, add } => match entry {
+                    StaticEntry::Address(vip) => self.kernel.address(None, &vip, add),
+                    StaticEntry::Route(route) => self.kernel.route(None, &route, add),
+                    StaticEntry::Rule(rule) => self.kernel.rule(None, &rule, add),
+                },
                 Action::RemoveRule { instance, rule } => self.kernel.rule(inst(instance), &rule, false),
             }
         }

@@ -286,6 +286,14 @@ pub enum Action {
         /// The rule.
         rule: Rule,
     },
+    /// Add (`add`) or remove an entry of keepalived's `static_ipaddress`, `static_routes` or
+    /// `static_rules`: no instance owns it, an address has its `dev` filled in.
+    Static {
+        /// The address, route or rule.
+        entry: StaticEntry,
+        /// Add, or remove.
+        add: bool,
+    },
     /// Start a run of track script `script`; the shell kills it after `timeout` and reports
     /// [`ScriptResult::TimedOut`], and reports every end with [`Input::ScriptExited`].
     RunScript {
@@ -319,6 +327,17 @@ pub enum Action {
     },
     /// Something an operator watches happened (`vrrpd events`); the shell numbers them.
     Event(Event),
+}
+
+/// One static entry (keepalived `static_ipaddress` / `static_routes` / `static_rules`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StaticEntry {
+    /// A `static_ipaddress` line.
+    Address(Vip),
+    /// A `static_routes` line.
+    Route(Route),
+    /// A `static_rules` line.
+    Rule(Rule),
 }
 
 /// Why an instance is in its state: the cause of its last transition (`vrrpd status`).
