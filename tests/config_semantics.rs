@@ -663,19 +663,21 @@ fn static_blocks_and_garp_groups_load_without_warnings() {
     );
     let l = load(&text);
     no_diagnostics(&l);
-    let st = &l.config.statics;
-    assert_eq!(st.addresses.len(), 2);
-    assert_eq!(st.addresses[0].dev.as_deref(), Some("eth1"));
-    assert_eq!(st.addresses[1].dev.as_deref(), Some("eth0"), "keepalived's default interface");
-    assert!(st.addresses[1].no_track);
-    assert_eq!(st.routes[0].via, vec!["10.9.9.254".parse::<std::net::IpAddr>().unwrap()]);
-    assert_eq!((st.rules[0].table, st.rules[0].priority), (Some(100), Some(1000)));
+    let [Static::Address(a1), Static::Address(a2), Static::Route(route), Static::Rule(rule)] = &l.config.statics[..]
+    else {
+        panic!("{:?}", l.config.statics)
+    };
+    assert_eq!(a1.dev.as_deref(), Some("eth1"));
+    assert_eq!(a2.dev.as_deref(), Some("eth0"), "keepalived's default interface");
+    assert!(a2.no_track);
+    assert_eq!(route.via, vec!["10.9.9.254".parse::<std::net::IpAddr>().unwrap()]);
+    assert_eq!((rule.table, rule.priority), (Some(100), Some(1000)));
     let g = &l.config.garp_groups[0];
     assert_eq!((g.garp_interval, g.gna_interval), (Some(SECOND / 2), Some(SECOND / 4)));
     assert_eq!(g.interfaces, ["eth0", "eth1", "veth1"]);
     // default_interface moves the address; a missing one stops the load as in keepalived.
     let l = load(&format!("global_defs {{\n default_interface veth1\n}}\n{text}"));
-    assert_eq!(l.config.statics.addresses[1].dev.as_deref(), Some("veth1"));
+    assert!(matches!(&l.config.statics[1], Static::Address(v) if v.dev.as_deref() == Some("veth1")));
     let l = load(&format!("global_defs {{\n default_interface nosuch\n}}\n{text}"));
     assert!(l.is_fatal());
     expect(&l, "Static address 10.9.9.2 requires either an interface", 6, 2, Effect::Fatal);
@@ -685,19 +687,18 @@ fn static_blocks_and_garp_groups_load_without_warnings() {
 fn garp_group_misuse_is_reported() {
     let text = format!(
         "garp_group {{\n interface eth0\n}}\ngarp_group {{\n garp_interval 1\n interface eth0\n interface eth1\n}}\n\
-         garp_group {{\n garp_interval 1\n interface eth1\n interface nosuch\n}}\n{}",
+         garp_group {{\n garp_interval 1\n interfaces {{\n  eth1 veth1\n }}\n}}\n{}",
         inst(BASE)
     );
     let l = load(&text);
     expect(&l, "garp group 1 does not have any delay set - removing", 1, 1, Effect::Corrected);
-    expect(&l, "garp_group already specified for eth1 - ignoring", 9, 1, Effect::Corrected);
-    expect(&l, "interface nosuch specified for garp_group doesn't exist", 9, 1, Effect::Corrected);
+    expect(&l, "garp_group already specified for eth1 - ignoring", 12, 3, Effect::Corrected);
     let groups = &l.config.garp_groups;
     assert_eq!(groups.len(), 2);
     assert_eq!(groups[0].interfaces, ["eth0", "eth1"]);
-    assert_eq!(groups[1].interfaces, ["nosuch"]);
+    assert_eq!(groups[1].interfaces, ["veth1"]);
     // A static route's track_group is ignored, the route kept.
     let l = load(&format!("static_routes {{\n 10.50.0.0/16 dev eth0 track_group G\n}}\n{}", inst(BASE)));
     expect(&l, "'track_group' of a static entry is not implemented by vrrpd", 2, 24, Effect::Corrected);
-    assert_eq!(l.config.statics.routes.len(), 1);
+    assert!(matches!(&l.config.statics[..], [Static::Route(_)]));
 }

@@ -135,9 +135,9 @@ pub struct Drafts {
     pub delays: Vec<InterfaceDelay>,
     /// Where notify_fifo and vrrp_notify_fifo were written.
     pub fifo_locs: [Option<Location>; 2],
-    pub statics: Statics,
-    /// Each garp_group with where it was written.
-    pub garp_groups: Vec<(GarpGroup, Location)>,
+    /// static_ipaddress, static_routes and static_rules lines.
+    pub statics: (Vec<Vip>, Vec<Route>, Vec<Rule>),
+    pub garp_groups: Vec<GarpGroup>,
 }
 
 /// Subsystems vrrpd does not implement: their keywords and blocks are skipped whole, with one
@@ -449,21 +449,21 @@ impl<'d> Builder<'d> {
                 "static_ipaddress" => {
                     for line in self.block(s) {
                         if let Some(v) = self.vip(line) {
-                            self.d.statics.addresses.push(v);
+                            self.d.statics.0.push(v);
                         }
                     }
                 }
                 "static_routes" => {
                     for line in self.block(s) {
                         if let Some(r) = self.route(line) {
-                            self.d.statics.routes.push(r);
+                            self.d.statics.1.push(r);
                         }
                     }
                 }
                 "static_rules" => {
                     for line in self.block(s) {
                         if let Some(r) = self.rule(line) {
-                            self.d.statics.rules.push(r);
+                            self.d.statics.2.push(r);
                         }
                     }
                 }
@@ -1553,15 +1553,18 @@ impl<'d> Builder<'d> {
             match k.name() {
                 "garp_interval" => g.garp_interval = self.secs(k, 2147).or(g.garp_interval),
                 "gna_interval" => g.gna_interval = self.secs(k, 2147).or(g.gna_interval),
-                "interface" => g.interfaces.extend(self.arg(k).map(str::to_string)),
+                "interface" => {
+                    if let Some(name) = self.arg(k) {
+                        self.garp_interface(&mut g, name, k.loc());
+                    }
+                }
                 "interfaces" => {
                     let lines = self.block(k);
                     if lines.is_empty() {
                         self.corrected(k.loc(), "Warning - empty garp_group interfaces block");
                     }
-                    for line in lines {
-                        g.interfaces.push(line.name().to_string());
-                        g.interfaces.extend(line.args.iter().map(|t| t.text.clone()));
+                    for t in lines.iter().flat_map(|l| std::iter::once(&l.keyword).chain(&l.args)) {
+                        self.garp_interface(&mut g, &t.text, t.loc);
                     }
                 }
                 _ => self.unknown(k, "garp_group"),
@@ -1572,7 +1575,18 @@ impl<'d> Builder<'d> {
             self.corrected(s.loc(), format!("garp group {n} does not have any delay set - removing"));
             return;
         }
-        self.d.garp_groups.push((g, s.loc()));
+        self.d.garp_groups.push(g);
+    }
+
+    /// An interface belongs to the first garp_group that names it (keepalived: "garp_group
+    /// already specified").
+    fn garp_interface(&mut self, g: &mut GarpGroup, name: &str, loc: Location) {
+        let named = |x: &GarpGroup| x.interfaces.iter().any(|i| i == name);
+        if named(g) || self.d.garp_groups.iter().any(named) {
+            self.corrected(loc, format!("garp_group already specified for {name} - ignoring"));
+        } else {
+            g.interfaces.push(name.to_string());
+        }
     }
 
     fn sync_group(&mut self, s: &Stmt) {

@@ -163,7 +163,6 @@ pub fn complete(d: Drafts, host: &dyn Host, diags: &mut Diagnostics) -> Config {
     }
 
     let statics = complete_statics(d.statics, &global, host, diags);
-    let garp_groups = complete_garp_groups(d.garp_groups, &global, host, diags);
     let config = Config {
         global,
         scripts,
@@ -172,7 +171,7 @@ pub fn complete(d: Drafts, host: &dyn Host, diags: &mut Diagnostics) -> Config {
         sync_groups,
         interface_delays: d.delays,
         statics,
-        garp_groups,
+        garp_groups: d.garp_groups,
     };
     if !config.global.enable_script_security && uses_scripts(&config) {
         // keepalived -t exits 6 for this; the scripts still run.
@@ -896,59 +895,30 @@ fn check_duplicate_vrids(instances: &[Instance], diags: &mut Diagnostics) {
     }
 }
 
-/// Static addresses get their interface: `dev`, else `default_interface` (keepalived's eth0);
-/// keepalived refuses to start without it and drops an address whose `dev` does not exist.
-fn complete_statics(mut s: Statics, g: &GlobalDefs, host: &dyn Host, diags: &mut Diagnostics) -> Statics {
-    s.addresses.retain_mut(|v| {
-        let exists = |name: &str| g.dynamic_interfaces || host.interface_exists(name);
-        match &v.dev {
-            Some(dev) if !exists(dev) => {
-                diags.corrected(v.loc, format!("Cannot find interface {dev} for ip address {} - ignoring", v.addr));
-                false
-            }
-            Some(_) => true,
-            None => {
-                let dev = g.default_interface.clone().unwrap_or_else(|| "eth0".into());
-                if !exists(&dev) {
-                    diags.fatal(
-                        Some(v.loc),
-                        format!(
-                            "Static address {} requires either an interface or default interface must exist",
-                            v.addr
-                        ),
-                    );
-                }
-                v.dev = Some(dev);
-                true
-            }
-        }
-    });
-    s
-}
-
-/// An interface belongs to the first garp_group that names it (keepalived: "garp_group already
-/// specified"); an interface that does not exist is reported and kept (it may appear later).
-fn complete_garp_groups(
-    drafts: Vec<(GarpGroup, super::diag::Location)>,
+/// The static entries in keepalived's order. An address gets its interface: `dev`, else
+/// `default_interface` (keepalived's eth0); keepalived refuses to start without that one and
+/// drops an address whose `dev` does not exist.
+fn complete_statics(
+    (addresses, routes, rules): (Vec<Vip>, Vec<Route>, Vec<Rule>),
     g: &GlobalDefs,
     host: &dyn Host,
     diags: &mut Diagnostics,
-) -> Vec<GarpGroup> {
-    let mut seen: Vec<String> = Vec::new();
+) -> Vec<Static> {
     let mut out = Vec::new();
-    for (mut group, loc) in drafts {
-        group.interfaces.retain(|name| {
-            if seen.contains(name) {
-                diags.corrected(loc, format!("garp_group already specified for {name} - ignoring"));
-                return false;
+    for mut v in addresses {
+        let given = v.dev.is_some();
+        let dev = v.dev.get_or_insert_with(|| g.default_interface.clone().unwrap_or_else(|| "eth0".into()));
+        if !g.dynamic_interfaces && !host.interface_exists(dev) {
+            if given {
+                diags.corrected(v.loc, format!("Cannot find interface {dev} for ip address {} - ignoring", v.addr));
+                continue;
             }
-            if !g.dynamic_interfaces && !host.interface_exists(name) {
-                diags.corrected(loc, format!("WARNING - interface {name} specified for garp_group doesn't exist"));
-            }
-            seen.push(name.clone());
-            true
-        });
-        out.push(group);
+            let msg = format!("Static address {} requires either an interface or default interface must exist", v.addr);
+            diags.fatal(Some(v.loc), msg);
+        }
+        out.push(Static::Address(v));
     }
+    out.extend(routes.into_iter().map(Static::Route));
+    out.extend(rules.into_iter().map(Static::Rule));
     out
 }

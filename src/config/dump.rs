@@ -217,15 +217,33 @@ pub fn rule_string(r: &Rule) -> String {
     }
 }
 
-/// The non-empty static blocks as keepalived.data titles them, one line per entry (for -d
-/// and keepalived.data alike).
-pub fn static_lines(st: &Statics) -> Vec<(&'static str, Vec<String>)> {
-    let lines = [
-        ("Static Addresses", st.addresses.iter().map(vip_string).collect::<Vec<_>>()),
-        ("Static Routes", st.routes.iter().map(route_string).collect()),
-        ("Static Rules", st.rules.iter().map(rule_string).collect()),
-    ];
-    lines.into_iter().filter(|(_, l)| !l.is_empty()).collect()
+/// A static entry's line, as its block has it.
+pub fn static_string(e: &Static) -> String {
+    match e {
+        Static::Address(v) => vip_string(v),
+        Static::Route(r) => route_string(r),
+        Static::Rule(r) => rule_string(r),
+    }
+}
+
+/// The static blocks as keepalived.data titles them, one `indent`ed line per entry (for -d and
+/// keepalived.data alike); an empty block has no title.
+pub fn statics_text(statics: &[Static], indent: &str) -> String {
+    let mut o = String::new();
+    let mut last = "";
+    for e in statics {
+        let title = match e {
+            Static::Address(_) => "Static Addresses",
+            Static::Route(_) => "Static Routes",
+            Static::Rule(_) => "Static Rules",
+        };
+        if title != last {
+            let _ = writeln!(o, "------< {title} >------");
+            last = title;
+        }
+        let _ = writeln!(o, "{indent}{}", static_string(e));
+    }
+    o
 }
 
 pub fn dump(c: &Config) -> String {
@@ -280,12 +298,7 @@ pub fn dump(c: &Config) -> String {
             o.kv(3, "Interfaces", g.interfaces.join(" "));
         }
     }
-    for (title, list) in static_lines(&c.statics) {
-        o.head(title);
-        for line in list {
-            let _ = writeln!(o.s, " {line}");
-        }
-    }
+    o.s.push_str(&statics_text(&c.statics, " "));
 
     o.head("VRRP Scripts");
     for s in &c.scripts {

@@ -16,19 +16,20 @@ pub struct Config {
     pub instances: Vec<Instance>,
     pub sync_groups: Vec<SyncGroup>,
     pub interface_delays: Vec<InterfaceDelay>,
-    pub statics: Statics,
+    /// Addresses first, then routes, then rules, each kind in file order (keepalived's lists).
+    pub statics: Vec<Static>,
     pub garp_groups: Vec<GarpGroup>,
 }
 
-/// keepalived's `static_ipaddress`, `static_routes` and `static_rules` (the line syntax of the
-/// virtual_* blocks): installed at start before any instance runs, whatever the states,
-/// removed at stop, diffed at reload (keepalived start_vrrp(), vrrp_terminate_phase2()).
-/// An address without `dev` has `default_interface`'s (default eth0) filled in.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Statics {
-    pub addresses: Vec<Vip>,
-    pub routes: Vec<Route>,
-    pub rules: Vec<Rule>,
+/// One line of keepalived's `static_ipaddress`, `static_routes` or `static_rules` (the line
+/// syntax of the virtual_* blocks): installed at start before any instance runs, whatever the
+/// states, removed at stop, diffed at reload (keepalived start_vrrp(),
+/// vrrp_terminate_phase2()). An address has its `dev` filled in (`default_interface`, eth0).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Static {
+    Address(Vip),
+    Route(Route),
+    Rule(Rule),
 }
 
 /// One `garp_group`: a pacing clock its interfaces share (keepalived garp_delay_t): on them,

@@ -29,8 +29,8 @@ use super::sys;
 use super::track_file::TrackFiles;
 use super::vrrp_sock::VrrpSockets;
 use super::wheel::{TimerId, Wheel};
-use crate::config::model::{Command, Config, Micros};
-use crate::proto::{Action, Agent, Input, InstanceId, Instant, Level, NoAdvert, ScriptId, ScriptResult, StaticEntry};
+use crate::config::model::{Command, Config, Micros, Static};
+use crate::proto::{Action, Agent, Input, InstanceId, Instant, Level, NoAdvert, ScriptId, ScriptResult};
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
 use std::net::IpAddr;
@@ -550,9 +550,9 @@ impl Daemon {
                 Action::RemoveRoute { instance, route } => self.kernel.route(inst(instance), &route, false),
                 Action::AddRule { instance, rule } => self.kernel.rule(inst(instance), &rule, true),
                 Action::Static { entry, add } => match entry {
-                    StaticEntry::Address(vip) => self.kernel.address(None, &vip, add),
-                    StaticEntry::Route(route) => self.kernel.route(None, &route, add),
-                    StaticEntry::Rule(rule) => self.kernel.rule(None, &rule, add),
+                    Static::Address(vip) => self.kernel.address(None, &vip, add),
+                    Static::Route(route) => self.kernel.route(None, &route, add),
+                    Static::Rule(rule) => self.kernel.rule(None, &rule, add),
                 },
                 Action::RemoveRule { instance, rule } => self.kernel.rule(inst(instance), &rule, false),
             }

@@ -9,7 +9,7 @@
 //! configuration; the shell drains every action of a turn before the next input, so an
 //! `InstanceId` in an action always refers to the configuration that queued it.
 use super::time::Instant;
-use crate::config::model::{Command, Config, Instance, Micros, Route, Rule, Vip};
+use crate::config::model::{Command, Config, Instance, Micros, Route, Rule, Static, Vip};
 use crate::wire::vrrp::RxMeta;
 use std::fmt;
 use std::net::IpAddr;
@@ -290,7 +290,7 @@ pub enum Action {
     /// `static_rules`: no instance owns it, an address has its `dev` filled in.
     Static {
         /// The address, route or rule.
-        entry: StaticEntry,
+        entry: Static,
         /// Add, or remove.
         add: bool,
     },
@@ -327,17 +327,6 @@ pub enum Action {
     },
     /// Something an operator watches happened (`vrrpd events`); the shell numbers them.
     Event(Event),
-}
-
-/// One static entry (keepalived `static_ipaddress` / `static_routes` / `static_rules`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StaticEntry {
-    /// A `static_ipaddress` line.
-    Address(Vip),
-    /// A `static_routes` line.
-    Route(Route),
-    /// A `static_rules` line.
-    Rule(Rule),
 }
 
 /// Why an instance is in its state: the cause of its last transition (`vrrpd status`).

@@ -32,7 +32,7 @@ mod watch;
 
 pub use event::{
     Action, Episode, Event, Handover, Input, InstanceId, Level, Reason, ScriptId, ScriptResult, ScriptStatus, State,
-    StaticEntry, Stats, TrackFileId,
+    Stats, TrackFileId,
 };
 pub use instance::{Advert, NoAdvert, ReleaseAdvert};
 pub use time::Instant;
@@ -89,10 +89,9 @@ pub struct Agent {
     vips: HashSet<IpAddr>,
     out: VecDeque<Action>,
     timers: TimerTable,
-    /// GARP pacing clocks (`garp_group`, `vrrp_garp_interval`), the interfaces using each, and
-    /// the GARPs held back (pacing.rs). Rebuilt, and the held-back ones dropped, at reload.
+    /// GARP pacing clocks (`garp_group`, `vrrp_garp_interval`) and the GARPs held back
+    /// (pacing.rs). Rebuilt, and the held-back ones dropped, at reload.
     pacers: Vec<pacing::Pacer>,
-    pacer_of: HashMap<String, usize>,
     garp_pending: Vec<(InstanceId, IpAddr)>,
     /// [`Agent::start`] has run: until then inputs only record the kernel's state.
     started: bool,
@@ -124,7 +123,6 @@ impl Agent {
             out: VecDeque::new(),
             timers: TimerTable::default(),
             pacers: Vec::new(),
-            pacer_of: HashMap::new(),
             garp_pending: Vec::new(),
             started: false,
             reloading: false,
@@ -194,7 +192,7 @@ impl Agent {
             })
             .collect();
         self.tracking = track::resolve(&self.cfg, &self.links);
-        (self.pacers, self.pacer_of) = pacing::pacers(&self.cfg);
+        self.pacers = pacing::pacers(&self.cfg);
         self.garp_pending.clear();
         self.vips =
             self.cfg.instances.iter().flat_map(|x| x.vips.iter().chain(&x.excluded_vips)).map(|v| v.addr).collect();

@@ -17,48 +17,48 @@ use super::event::{Action, InstanceId, State};
 use super::timers::Timer;
 use super::{Agent, Instant};
 use crate::config::model::{Config, Micros};
-use std::collections::HashMap;
 use std::net::IpAddr;
 
-/// One pacing clock: per family (ARP, NA) the interval and when the next may go.
+/// One pacing clock: the interfaces that share it, and per family (ARP, NA) the interval
+/// and when the next may go.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Pacer {
+    interfaces: Vec<String>,
     interval: [Micros; 2],
     next: [Option<Instant>; 2],
 }
 
-/// The clocks of a configuration and which interface uses which: each garp_group's, then
-/// one per remaining interface of an instance or VIP when a global interval is set
-/// (keepalived set_default_garp_delay()).
-pub(crate) fn pacers(cfg: &Config) -> (Vec<Pacer>, HashMap<String, usize>) {
-    let mut pacers = Vec::new();
-    let mut of = HashMap::new();
-    for g in &cfg.garp_groups {
-        let n = pacers.len();
-        pacers.push(Pacer { interval: [g.garp_interval.unwrap_or(0), g.gna_interval.unwrap_or(0)], next: [None; 2] });
-        for i in &g.interfaces {
-            of.entry(i.clone()).or_insert(n);
-        }
-    }
+/// The clocks of a configuration: each garp_group's, then one per remaining interface of an
+/// instance or VIP when a global interval is set (keepalived set_default_garp_delay()).
+pub(crate) fn pacers(cfg: &Config) -> Vec<Pacer> {
+    let mut pacers: Vec<Pacer> = cfg
+        .garp_groups
+        .iter()
+        .map(|g| Pacer {
+            interfaces: g.interfaces.clone(),
+            interval: [g.garp_interval.unwrap_or(0), g.gna_interval.unwrap_or(0)],
+            next: [None; 2],
+        })
+        .collect();
     let global = [cfg.global.garp.interval, cfg.global.garp.na_interval];
     if global != [0, 0] {
         for c in &cfg.instances {
             let devs = c.vips.iter().chain(&c.excluded_vips).filter_map(|v| v.dev.as_ref());
             for name in c.interface.iter().chain(devs) {
-                if !of.contains_key(name) {
-                    of.insert(name.clone(), pacers.len());
-                    pacers.push(Pacer { interval: global, next: [None; 2] });
+                if !pacers.iter().any(|p| p.interfaces.contains(name)) {
+                    pacers.push(Pacer { interfaces: vec![name.clone()], interval: global, next: [None; 2] });
                 }
             }
         }
     }
-    (pacers, of)
+    pacers
 }
 
 impl Agent {
     /// The clock of `addr`'s interface for its family, when that is paced.
     fn pacer(&self, i: InstanceId, addr: IpAddr) -> Option<(usize, usize)> {
-        let p = *self.pacer_of.get(self.conf(i).vip_interface(addr)?)?;
+        let name = self.conf(i).vip_interface(addr)?;
+        let p = self.pacers.iter().position(|p| p.interfaces.iter().any(|n| n == name))?;
         let family = usize::from(addr.is_ipv6());
         (self.pacers[p].interval[family] > 0).then_some((p, family))
     }
@@ -75,8 +75,11 @@ impl Agent {
             // keepalived queue_garp(): the timer is set for an interval from now, unless
             // it is due sooner already.
             let at = now.plus(pacer.interval[f]);
+            // Kept in instance order (each one's VIPs come in its order): the order
+            // vrrp_arp_thread() walks them in.
             if !self.garp_pending.contains(&(i, addr)) {
-                self.garp_pending.push((i, addr));
+                let at = self.garp_pending.partition_point(|(j, _)| *j <= i);
+                self.garp_pending.insert(at, (i, addr));
             }
             if self.timers.get(Timer::Garp).is_none_or(|t| at < t) {
                 self.timers.set(Timer::Garp, at);
@@ -89,27 +92,18 @@ impl Agent {
 
     /// The pacing timer: send what the clocks allow, keep the rest for the earliest clock.
     pub(crate) fn garp_timer_fired(&mut self, now: Instant) {
-        let pending = std::mem::take(&mut self.garp_pending);
         let mut again: Option<Instant> = None;
-        for i in self.instance_ids() {
-            if self.state(i) != State::Master {
-                continue;
-            }
-            let c = self.conf(i);
-            let addrs: Vec<IpAddr> =
-                c.vips.iter().chain(&c.excluded_vips).map(|v| v.addr).filter(|a| pending.contains(&(i, *a))).collect();
-            for addr in addrs {
-                let Some((p, f)) = self.pacer(i, addr) else { continue };
-                let pacer = &mut self.pacers[p];
-                match pacer.next[f] {
-                    Some(t) if now < t => {
-                        self.garp_pending.push((i, addr));
-                        again = Some(again.map_or(t, |a| a.min(t)));
-                    }
-                    _ => {
-                        pacer.next[f] = Some(now.plus(pacer.interval[f]));
-                        self.out.push_back(Action::SendGarp { instance: i, addr });
-                    }
+        for (i, addr) in std::mem::take(&mut self.garp_pending) {
+            let Some((p, f)) = self.pacer(i, addr).filter(|_| self.state(i) == State::Master) else { continue };
+            let pacer = &mut self.pacers[p];
+            match pacer.next[f] {
+                Some(t) if now < t => {
+                    self.garp_pending.push((i, addr));
+                    again = Some(again.map_or(t, |a| a.min(t)));
+                }
+                _ => {
+                    pacer.next[f] = Some(now.plus(pacer.interval[f]));
+                    self.out.push_back(Action::SendGarp { instance: i, addr });
                 }
             }
         }

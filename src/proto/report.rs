@@ -117,12 +117,7 @@ fn statics_section(a: &Agent, o: &mut String) {
             let _ = writeln!(o, "  {i}");
         }
     }
-    for (title, list) in crate::config::dump::static_lines(&c.statics) {
-        let _ = writeln!(o, "------< {title} >------");
-        for line in list {
-            let _ = writeln!(o, "     {line}");
-        }
-    }
+    o.push_str(&crate::config::dump::statics_text(&c.statics, "     "));
 }
 
 fn garp_lines(o: &mut String, indent: &str, g: &crate::config::model::Garp) {

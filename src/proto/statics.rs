@@ -11,84 +11,69 @@
 //!   does not implement).
 //!
 //! Entries are compared by their `-d` text, so moving a line in the file changes nothing.
-use super::event::{Action, Level, StaticEntry};
+use super::event::{Action, Level};
 use super::Agent;
-use crate::config::dump::{route_string, rule_string, vip_string};
-use crate::config::model::Statics;
+use crate::config::dump::{static_string, vip_string};
+use crate::config::model::Static;
 use std::net::IpAddr;
 
 impl Agent {
     /// keepalived start_vrrp() "Set static entries".
     pub(crate) fn install_statics(&mut self) {
         let all = self.cfg.statics.clone();
-        self.push_statics(all, true);
+        self.push_statics(&all, true);
     }
 
     /// keepalived vrrp_terminate_phase2() "Clear static entries".
     pub(crate) fn remove_statics(&mut self) {
         let all = self.cfg.statics.clone();
-        self.push_statics(all, false);
+        self.push_statics(&all, false);
     }
 
     /// SIGHUP: what `old` had and the configuration in force does not goes, then what is new
     /// comes.
-    pub(crate) fn diff_statics(&mut self, old: &Statics) {
-        let new = &self.cfg.statics;
-        let missing = |from: &Statics, other: &Statics| Statics {
-            addresses: from
-                .addresses
-                .iter()
-                .filter(|v| !other.addresses.iter().any(|o| vip_string(o) == vip_string(v)))
-                .cloned()
-                .collect(),
-            routes: from
-                .routes
-                .iter()
-                .filter(|r| !other.routes.iter().any(|o| route_string(o) == route_string(r)))
-                .cloned()
-                .collect(),
-            rules: from
-                .rules
-                .iter()
-                .filter(|r| !other.rules.iter().any(|o| rule_string(o) == rule_string(r)))
-                .cloned()
-                .collect(),
+    pub(crate) fn diff_statics(&mut self, old: &[Static]) {
+        let new = self.cfg.statics.clone();
+        let missing = |from: &[Static], other: &[Static]| -> Vec<Static> {
+            let other: Vec<String> = other.iter().map(static_string).collect();
+            from.iter().filter(|e| !other.contains(&static_string(e))).cloned().collect()
         };
-        let (gone, added) = (missing(old, new), missing(new, old));
-        self.push_statics(gone, false);
-        self.push_statics(added, true);
+        self.push_statics(&missing(old, &new), false);
+        self.push_statics(&missing(&new, old), true);
     }
 
-    /// Addresses, routes, rules when adding; the reverse when removing.
-    fn push_statics(&mut self, st: Statics, add: bool) {
-        let addresses = st.addresses.into_iter().map(StaticEntry::Address);
-        let routes = st.routes.into_iter().map(StaticEntry::Route);
-        let rules = st.rules.into_iter().map(StaticEntry::Rule);
-        let entries: Vec<StaticEntry> = if add {
-            addresses.chain(routes).chain(rules).collect()
-        } else {
-            rules.chain(routes).chain(addresses).collect()
+    /// Queues `list` (addresses, routes, rules, as the configuration orders them) to be
+    /// added, or removed: rules, then routes, then addresses, each kind kept in order.
+    fn push_statics(&mut self, list: &[Static], add: bool) {
+        let kind = |e: &Static| match e {
+            Static::Address(_) => 0,
+            Static::Route(_) => 1,
+            Static::Rule(_) => 2,
         };
-        self.out.extend(entries.into_iter().map(|entry| Action::Static { entry, add }));
+        let kinds: [u8; 3] = if add { [0, 1, 2] } else { [2, 1, 0] };
+        for k in kinds {
+            let of_kind = list.iter().filter(|e| kind(e) == k).cloned();
+            self.out.extend(of_kind.map(|entry| Action::Static { entry, add }));
+        }
     }
 
     /// keepalived reinstate_static_address(): someone deleted a static address; put it back.
     pub(crate) fn static_address_removed(&mut self, interface: &str, addr: IpAddr) {
-        let found = self
-            .cfg
-            .statics
-            .addresses
-            .iter()
-            .find(|v| !v.no_track && v.addr == addr && v.dev.as_deref() == Some(interface));
-        let Some(v) = found.cloned() else { return };
-        self.log(Level::Info, format!("Restoring deleted static address {}", vip_string(&v)));
-        self.out.push_back(Action::Static { entry: StaticEntry::Address(v), add: true });
+        let found = self.cfg.statics.iter().find(
+            |e| matches!(e, Static::Address(v) if !v.no_track && v.addr == addr && v.dev.as_deref() == Some(interface)),
+        );
+        let Some(entry) = found.cloned() else { return };
+        if let Static::Address(v) = &entry {
+            self.log(Level::Info, format!("Restoring deleted static address {}", vip_string(v)));
+        }
+        self.out.push_back(Action::Static { entry, add: true });
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::proto::{Action, Agent, Input, Instant, StaticEntry};
+    use crate::config::dump::static_string;
+    use crate::proto::{Action, Agent, Input, Instant};
 
     const CONF: &str = "static_ipaddress {\n 10.9.9.1/24 dev eth1\n 10.9.9.2/32 dev eth1 no_track\n}\n\
         static_routes {\n 10.50.0.0/16 via 10.9.9.254 dev eth1\n}\n\
@@ -97,16 +82,10 @@ mod tests {
 
     /// (add, the entry's -d text) of every static action queued, in order.
     fn statics(a: &mut Agent) -> Vec<(bool, String)> {
-        use crate::config::dump::{route_string, rule_string, vip_string};
         let mut out = Vec::new();
         while let Some(x) = a.poll_action() {
             if let Action::Static { entry, add } = x {
-                let text = match &entry {
-                    StaticEntry::Address(v) => vip_string(v),
-                    StaticEntry::Route(r) => route_string(r),
-                    StaticEntry::Rule(r) => rule_string(r),
-                };
-                out.push((add, text));
+                out.push((add, static_string(&entry)));
             }
         }
         out
