@@ -701,4 +701,13 @@ fn garp_group_misuse_is_reported() {
     let l = load(&format!("static_routes {{\n 10.50.0.0/16 dev eth0 track_group G\n}}\n{}", inst(BASE)));
     expect(&l, "'track_group' of a static entry is not implemented by vrrpd", 2, 24, Effect::Corrected);
     assert!(matches!(&l.config.statics[..], [Static::Route(_)]));
+    // Whatever order the blocks are written in: addresses, routes, rules (keepalived's lists).
+    let l = load(&format!(
+        "static_rules {{\n from 10.9.9.0/24 table 100\n}}\nstatic_ipaddress {{\n 10.9.9.1/24 dev eth0\n}}\n\
+         static_routes {{\n 10.50.0.0/16 dev eth0\n}}\nstatic_ipaddress {{\n 10.9.9.2/24 dev eth0\n}}\n{}",
+        inst(BASE)
+    ));
+    let kinds: Vec<u8> = l.config.statics.iter().map(Static::kind).collect();
+    assert_eq!(kinds, [0, 0, 1, 2]);
+    assert!(matches!(&l.config.statics[1], Static::Address(v) if v.addr.to_string() == "10.9.9.2"));
 }

@@ -135,8 +135,8 @@ pub struct Drafts {
     pub delays: Vec<InterfaceDelay>,
     /// Where notify_fifo and vrrp_notify_fifo were written.
     pub fifo_locs: [Option<Location>; 2],
-    /// static_ipaddress, static_routes and static_rules lines.
-    pub statics: (Vec<Vip>, Vec<Route>, Vec<Rule>),
+    /// static_ipaddress, static_routes and static_rules lines, in [`Config::statics`] order.
+    pub statics: Vec<Static>,
     pub garp_groups: Vec<GarpGroup>,
 }
 
@@ -448,23 +448,20 @@ impl<'d> Builder<'d> {
                 "track_file" | "vrrp_track_file" => self.track_file(s),
                 "static_ipaddress" => {
                     for line in self.block(s) {
-                        if let Some(v) = self.vip(line) {
-                            self.d.statics.0.push(v);
-                        }
+                        let e = self.vip(line).map(Static::Address);
+                        self.add_static(e);
                     }
                 }
                 "static_routes" => {
                     for line in self.block(s) {
-                        if let Some(r) = self.route(line) {
-                            self.d.statics.1.push(r);
-                        }
+                        let e = self.route(line).map(Static::Route);
+                        self.add_static(e);
                     }
                 }
                 "static_rules" => {
                     for line in self.block(s) {
-                        if let Some(r) = self.rule(line) {
-                            self.d.statics.2.push(r);
-                        }
+                        let e = self.rule(line).map(Static::Rule);
+                        self.add_static(e);
                     }
                 }
                 "garp_group" => self.garp_group(s),
@@ -479,6 +476,13 @@ impl<'d> Builder<'d> {
                 },
             }
         }
+    }
+
+    /// Keeps keepalived's lists apart: addresses, then routes, then rules, each in file order.
+    fn add_static(&mut self, e: Option<Static>) {
+        let Some(e) = e else { return };
+        let at = self.d.statics.partition_point(|x| x.kind() <= e.kind());
+        self.d.statics.insert(at, e);
     }
 
     fn name_arg(&mut self, s: &Stmt, what: &str) -> String {

@@ -895,30 +895,24 @@ fn check_duplicate_vrids(instances: &[Instance], diags: &mut Diagnostics) {
     }
 }
 
-/// The static entries in keepalived's order. An address gets its interface: `dev`, else
-/// `default_interface` (keepalived's eth0); keepalived refuses to start without that one and
-/// drops an address whose `dev` does not exist.
-fn complete_statics(
-    (addresses, routes, rules): (Vec<Vip>, Vec<Route>, Vec<Rule>),
-    g: &GlobalDefs,
-    host: &dyn Host,
-    diags: &mut Diagnostics,
-) -> Vec<Static> {
-    let mut out = Vec::new();
-    for mut v in addresses {
+/// A static address gets its interface: `dev`, else `default_interface` (keepalived's eth0);
+/// keepalived refuses to start without that one and drops an address whose `dev` does not
+/// exist.
+fn complete_statics(mut statics: Vec<Static>, g: &GlobalDefs, host: &dyn Host, diags: &mut Diagnostics) -> Vec<Static> {
+    statics.retain_mut(|e| {
+        let Static::Address(v) = e else { return true };
         let given = v.dev.is_some();
         let dev = v.dev.get_or_insert_with(|| g.default_interface.clone().unwrap_or_else(|| "eth0".into()));
-        if !g.dynamic_interfaces && !host.interface_exists(dev) {
-            if given {
-                diags.corrected(v.loc, format!("Cannot find interface {dev} for ip address {} - ignoring", v.addr));
-                continue;
-            }
-            let msg = format!("Static address {} requires either an interface or default interface must exist", v.addr);
-            diags.fatal(Some(v.loc), msg);
+        if g.dynamic_interfaces || host.interface_exists(dev) {
+            return true;
         }
-        out.push(Static::Address(v));
-    }
-    out.extend(routes.into_iter().map(Static::Route));
-    out.extend(rules.into_iter().map(Static::Rule));
-    out
+        if given {
+            diags.corrected(v.loc, format!("Cannot find interface {dev} for ip address {} - ignoring", v.addr));
+            return false;
+        }
+        let msg = format!("Static address {} requires either an interface or default interface must exist", v.addr);
+        diags.fatal(Some(v.loc), msg);
+        true
+    });
+    statics
 }

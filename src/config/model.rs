@@ -32,6 +32,18 @@ pub enum Static {
     Rule(Rule),
 }
 
+impl Static {
+    /// keepalived adds addresses (0), then routes (1), then rules (2), and removes them in
+    /// the reverse order of kinds.
+    pub fn kind(&self) -> u8 {
+        match self {
+            Static::Address(_) => 0,
+            Static::Route(_) => 1,
+            Static::Rule(_) => 2,
+        }
+    }
+}
+
 /// One `garp_group`: a pacing clock its interfaces share (keepalived garp_delay_t): on them,
 /// gratuitous ARPs are at least `garp_interval` apart and unsolicited NAs `gna_interval`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -293,7 +293,7 @@ impl Agent {
                 Timer::Link(l) => self.link_timer_fired(l, now),
                 Timer::Demotion(i) => self.demotion_ended(i, now),
                 Timer::Episode(i) => self.episode_check(i, now),
-                Timer::Garp => self.garp_timer_fired(now),
+                Timer::Garp => self.garp_timer_fired(),
                 Timer::Startup => {
                     let waiting: Vec<InstanceId> =
                         self.instance_ids().filter(|&i| self.inst[i.index()].state == State::Init).collect();

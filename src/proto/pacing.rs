@@ -63,48 +63,49 @@ impl Agent {
         (self.pacers[p].interval[family] > 0).then_some((p, family))
     }
 
+    /// Sends the GARP for `addr` when its clock allows (and holds the clock for the interval),
+    /// else returns when the clock allows one again.
+    fn send_paced(&mut self, i: InstanceId, addr: IpAddr, p: usize, f: usize) -> Option<Instant> {
+        let pacer = &mut self.pacers[p];
+        if let Some(t) = pacer.next[f].filter(|t| self.now < *t) {
+            return Some(t);
+        }
+        pacer.next[f] = Some(self.now.plus(pacer.interval[f]));
+        self.out.push_back(Action::SendGarp { instance: i, addr });
+        None
+    }
+
     /// One gratuitous ARP / NA for VIP `addr` of instance `i`: now, or held back by pacing.
     pub(crate) fn garp(&mut self, i: InstanceId, addr: IpAddr) {
-        let now = self.now;
         let Some((p, f)) = self.pacer(i, addr) else {
             self.out.push_back(Action::SendGarp { instance: i, addr });
             return;
         };
-        let pacer = &mut self.pacers[p];
-        if pacer.next[f].is_some_and(|t| now < t) {
-            // keepalived queue_garp(): the timer is set for an interval from now, unless
-            // it is due sooner already.
-            let at = now.plus(pacer.interval[f]);
-            // Kept in instance order (each one's VIPs come in its order): the order
-            // vrrp_arp_thread() walks them in.
-            if !self.garp_pending.contains(&(i, addr)) {
-                let at = self.garp_pending.partition_point(|(j, _)| *j <= i);
-                self.garp_pending.insert(at, (i, addr));
-            }
-            if self.timers.get(Timer::Garp).is_none_or(|t| at < t) {
-                self.timers.set(Timer::Garp, at);
-            }
-        } else {
-            pacer.next[f] = Some(now.plus(pacer.interval[f]));
-            self.out.push_back(Action::SendGarp { instance: i, addr });
+        if self.send_paced(i, addr, p, f).is_none() {
+            return;
+        }
+        // Kept in instance order (each one's VIPs come in its order): the order
+        // vrrp_arp_thread() walks them in.
+        if !self.garp_pending.contains(&(i, addr)) {
+            let at = self.garp_pending.partition_point(|(j, _)| *j <= i);
+            self.garp_pending.insert(at, (i, addr));
+        }
+        // keepalived queue_garp(): the timer is set for an interval from now, unless it is
+        // due sooner already.
+        let at = self.now.plus(self.pacers[p].interval[f]);
+        if self.timers.get(Timer::Garp).is_none_or(|t| at < t) {
+            self.timers.set(Timer::Garp, at);
         }
     }
 
     /// The pacing timer: send what the clocks allow, keep the rest for the earliest clock.
-    pub(crate) fn garp_timer_fired(&mut self, now: Instant) {
+    pub(crate) fn garp_timer_fired(&mut self) {
         let mut again: Option<Instant> = None;
         for (i, addr) in std::mem::take(&mut self.garp_pending) {
             let Some((p, f)) = self.pacer(i, addr).filter(|_| self.state(i) == State::Master) else { continue };
-            let pacer = &mut self.pacers[p];
-            match pacer.next[f] {
-                Some(t) if now < t => {
-                    self.garp_pending.push((i, addr));
-                    again = Some(again.map_or(t, |a| a.min(t)));
-                }
-                _ => {
-                    pacer.next[f] = Some(now.plus(pacer.interval[f]));
-                    self.out.push_back(Action::SendGarp { instance: i, addr });
-                }
+            if let Some(t) = self.send_paced(i, addr, p, f) {
+                self.garp_pending.push((i, addr));
+                again = Some(again.map_or(t, |a| a.min(t)));
             }
         }
         if let Some(t) = again {

@@ -45,14 +45,9 @@ impl Agent {
     /// Queues `list` (addresses, routes, rules, as the configuration orders them) to be
     /// added, or removed: rules, then routes, then addresses, each kind kept in order.
     fn push_statics(&mut self, list: &[Static], add: bool) {
-        let kind = |e: &Static| match e {
-            Static::Address(_) => 0,
-            Static::Route(_) => 1,
-            Static::Rule(_) => 2,
-        };
         let kinds: [u8; 3] = if add { [0, 1, 2] } else { [2, 1, 0] };
         for k in kinds {
-            let of_kind = list.iter().filter(|e| kind(e) == k).cloned();
+            let of_kind = list.iter().filter(|e| e.kind() == k).cloned();
             self.out.extend(of_kind.map(|entry| Action::Static { entry, add }));
         }
     }
