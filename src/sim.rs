@@ -367,6 +367,7 @@ impl Lan {
                     }
                 }
                 Action::AddRoute { .. }
+                | Action::Static { .. }
                 | Action::RemoveRoute { .. }
                 | Action::AddRule { .. }
                 | Action::RemoveRule { .. } => {}

@@ -624,17 +624,12 @@ fn keywords_without_an_effect_in_vrrpd_are_reported() {
         inst(&format!(" accept\n no_accept\n debug 2\n{BASE}"))
     );
     let l = load(&text);
-    for (kw, line, col) in [
-        ("default_interface", 2, 2),
-        ("allow_if_changes", 3, 21),
-        ("accept", 6, 2),
-        ("no_accept", 7, 2),
-        ("debug", 8, 2),
-    ] {
+    for (kw, line, col) in [("allow_if_changes", 3, 21), ("accept", 6, 2), ("no_accept", 7, 2), ("debug", 8, 2)] {
         expect(&l, &format!("'{kw}' has no effect in vrrpd - ignored"), line, col, Effect::Corrected);
     }
-    assert_eq!(l.diagnostics.list.len(), 5, "{:#?}", l.diagnostics.list);
-    assert_eq!(l.config.global.default_interface, None);
+    assert_eq!(l.diagnostics.list.len(), 4, "{:#?}", l.diagnostics.list);
+    // default_interface is the interface of static addresses without `dev`.
+    assert_eq!(l.config.global.default_interface.as_deref(), Some("eth1"));
     assert!(l.config.global.dynamic_interfaces, "dynamic_interfaces itself is used");
 }
 
@@ -652,4 +647,67 @@ fn instance_only_notifies_in_a_sync_group_and_nodad_are_unknown() {
     assert_eq!(l.diagnostics.list.iter().filter(|d| d.effect == Effect::Corrected).count(), 3);
     assert_eq!(l.config.sync_groups[0].notify, Notifies::default());
     assert_eq!(l.config.instances[0].vips[0].flags, Vec::<String>::new(), "the address itself is kept");
+}
+
+/// static_ipaddress / static_routes / static_rules take the virtual_* line syntax; an address
+/// without `dev` goes on default_interface (keepalived: eth0 when unset); garp_group gathers
+/// its intervals and interfaces. None of it is reported as not implemented any more.
+#[test]
+fn static_blocks_and_garp_groups_load_without_warnings() {
+    let text = format!(
+        "static_ipaddress {{\n 10.9.9.1/24 dev eth1\n 10.9.9.2/32 no_track\n}}\n\
+         static_routes {{\n 10.50.0.0/16 via 10.9.9.254 dev eth1\n}}\n\
+         static_rules {{\n from 10.9.9.0/24 table 100 priority 1000\n}}\n\
+         garp_group {{\n garp_interval 0.5\n gna_interval 0.25\n interface eth0\n interfaces {{\n  eth1 veth1\n }}\n}}\n{}",
+        inst(BASE)
+    );
+    let l = load(&text);
+    no_diagnostics(&l);
+    let [Static::Address(a1), Static::Address(a2), Static::Route(route), Static::Rule(rule)] = &l.config.statics[..]
+    else {
+        panic!("{:?}", l.config.statics)
+    };
+    assert_eq!(a1.dev.as_deref(), Some("eth1"));
+    assert_eq!(a2.dev.as_deref(), Some("eth0"), "keepalived's default interface");
+    assert!(a2.no_track);
+    assert_eq!(route.via, vec!["10.9.9.254".parse::<std::net::IpAddr>().unwrap()]);
+    assert_eq!((rule.table, rule.priority), (Some(100), Some(1000)));
+    let g = &l.config.garp_groups[0];
+    assert_eq!((g.garp_interval, g.gna_interval), (Some(SECOND / 2), Some(SECOND / 4)));
+    assert_eq!(g.interfaces, ["eth0", "eth1", "veth1"]);
+    // default_interface moves the address; a missing one stops the load as in keepalived.
+    let l = load(&format!("global_defs {{\n default_interface veth1\n}}\n{text}"));
+    assert!(matches!(&l.config.statics[1], Static::Address(v) if v.dev.as_deref() == Some("veth1")));
+    let l = load(&format!("global_defs {{\n default_interface nosuch\n}}\n{text}"));
+    assert!(l.is_fatal());
+    expect(&l, "Static address 10.9.9.2 requires either an interface", 6, 2, Effect::Fatal);
+}
+
+#[test]
+fn garp_group_misuse_is_reported() {
+    let text = format!(
+        "garp_group {{\n interface eth0\n}}\ngarp_group {{\n garp_interval 1\n interface eth0\n interface eth1\n}}\n\
+         garp_group {{\n garp_interval 1\n interfaces {{\n  eth1 veth1\n }}\n}}\n{}",
+        inst(BASE)
+    );
+    let l = load(&text);
+    expect(&l, "garp group 1 does not have any delay set - removing", 1, 1, Effect::Corrected);
+    expect(&l, "garp_group already specified for eth1 - ignoring", 12, 3, Effect::Corrected);
+    let groups = &l.config.garp_groups;
+    assert_eq!(groups.len(), 2);
+    assert_eq!(groups[0].interfaces, ["eth0", "eth1"]);
+    assert_eq!(groups[1].interfaces, ["veth1"]);
+    // A static route's track_group is ignored, the route kept.
+    let l = load(&format!("static_routes {{\n 10.50.0.0/16 dev eth0 track_group G\n}}\n{}", inst(BASE)));
+    expect(&l, "'track_group' of a static entry is not implemented by vrrpd", 2, 24, Effect::Corrected);
+    assert!(matches!(&l.config.statics[..], [Static::Route(_)]));
+    // Whatever order the blocks are written in: addresses, routes, rules (keepalived's lists).
+    let l = load(&format!(
+        "static_rules {{\n from 10.9.9.0/24 table 100\n}}\nstatic_ipaddress {{\n 10.9.9.1/24 dev eth0\n}}\n\
+         static_routes {{\n 10.50.0.0/16 dev eth0\n}}\nstatic_ipaddress {{\n 10.9.9.2/24 dev eth0\n}}\n{}",
+        inst(BASE)
+    ));
+    let kinds: Vec<u8> = l.config.statics.iter().map(Static::kind).collect();
+    assert_eq!(kinds, [0, 0, 1, 2]);
+    assert!(matches!(&l.config.statics[1], Static::Address(v) if v.addr.to_string() == "10.9.9.2"));
 }

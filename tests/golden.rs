@@ -24,6 +24,7 @@ fn render(a: &Action) -> String {
         }
         Action::AddRule { .. } => "add-rule".into(),
         Action::RemoveRule { .. } => "remove-rule".into(),
+        Action::Static { entry, add } => format!("{} static {entry:?}", if *add { "add" } else { "remove" }),
         Action::RunScript { script, .. } => format!("run-script {script}"),
         Action::Notify { command, extra, kill_after } => {
             let kill = kill_after.map(|k| format!(" (killed after {k} us)")).unwrap_or_default();

@@ -58,6 +58,7 @@ const SOURCES: &[(&str, &str, &str, Words)] = &[
     ("build.rs", "rule", "t.strip_prefix", Values("a hexadecimal fwmark")),
     ("build.rs", "sync_group", "k.name()", Keywords(&["vrrp_sync_group"])),
     ("build.rs", "track_file", "k.name()", Keywords(&["track_file"])),
+    ("build.rs", "garp_group", "k.name()", Keywords(&["garp_group"])),
     ("build.rs", "track_file", "a.text", Keywords(&["init_file"])),
     ("lexer.rs", "for_keyword", "word", Keywords(&["anywhere"])),
     ("lexer.rs", "lookup", "name", Keywords(&["${} builtin"])),

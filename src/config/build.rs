@@ -135,6 +135,9 @@ pub struct Drafts {
     pub delays: Vec<InterfaceDelay>,
     /// Where notify_fifo and vrrp_notify_fifo were written.
     pub fifo_locs: [Option<Location>; 2],
+    /// static_ipaddress, static_routes and static_rules lines, in [`Config::statics`] order.
+    pub statics: Vec<Static>,
+    pub garp_groups: Vec<GarpGroup>,
 }
 
 /// Subsystems vrrpd does not implement: their keywords and blocks are skipped whole, with one
@@ -159,11 +162,7 @@ const UNSUPPORTED_PREFIXES: &[(&str, &str)] = &[
     ("vrrp_ipsets", "firewall"),
     ("nftables", "firewall"),
     ("vrrp_nftables", "firewall"),
-    ("static_ipaddress", "static addresses"),
-    ("static_routes", "static routes"),
-    ("static_rules", "static rules"),
     ("track_group", "static tracking groups"),
-    ("garp_group", "GARP groups"),
     ("vrrp_track_process", "process tracking"),
     ("track_process", "process tracking"),
     ("net_namespace", "network namespaces"),
@@ -223,8 +222,6 @@ const IGNORED_GLOBALS: &[&str] = &[
     "script_security_strict",
     "no_checker_emails",
     "vrrp_startup_delay_disabled",
-    // keepalived: the interface of static addresses without `dev`; vrrpd has no static addresses.
-    "default_interface",
 ];
 
 /// Options of virtual_routes / virtual_rules entries that take a value.
@@ -449,6 +446,25 @@ impl<'d> Builder<'d> {
                 "vrrp_instance" => self.instance(s),
                 "vrrp_sync_group" => self.sync_group(s),
                 "track_file" | "vrrp_track_file" => self.track_file(s),
+                "static_ipaddress" => {
+                    for line in self.block(s) {
+                        let e = self.vip(line).map(Static::Address);
+                        self.add_static(e);
+                    }
+                }
+                "static_routes" => {
+                    for line in self.block(s) {
+                        let e = self.route(line).map(Static::Route);
+                        self.add_static(e);
+                    }
+                }
+                "static_rules" => {
+                    for line in self.block(s) {
+                        let e = self.rule(line).map(Static::Rule);
+                        self.add_static(e);
+                    }
+                }
+                "garp_group" => self.garp_group(s),
                 "interface_up_down_delays" => {
                     for d in self.block(s) {
                         self.interface_delay(d);
@@ -460,6 +476,13 @@ impl<'d> Builder<'d> {
                 },
             }
         }
+    }
+
+    /// Keeps keepalived's lists apart: addresses, then routes, then rules, each in file order.
+    fn add_static(&mut self, e: Option<Static>) {
+        let Some(e) = e else { return };
+        let at = self.d.statics.partition_point(|x| x.kind() <= e.kind());
+        self.d.statics.insert(at, e);
     }
 
     fn name_arg(&mut self, s: &Stmt, what: &str) -> String {
@@ -583,13 +606,23 @@ impl<'d> Builder<'d> {
                 }
                 "vrrp_garp_lower_prio_repeat"
             }
-            // vrrpd sends a burst of GARPs / unsolicited NAs at once (keepalived's default, 0).
-            "vrrp_garp_interval" | "vrrp_gna_interval" => {
-                self.corrected(
-                    s.loc(),
-                    format!("'{}' has no effect in vrrpd - ignored (a burst goes out at once)", s.name()),
-                );
-                return;
+            // keepalived: the pacing of every interface an instance or VIP uses that is in no
+            // garp_group (set_default_garp_delay()); 0 (the default) sends a burst at once.
+            "vrrp_garp_interval" => {
+                if let Some(v) = self.secs(s, 4294) {
+                    self.d.global.garp.interval = v;
+                }
+                "vrrp_garp_interval"
+            }
+            "vrrp_gna_interval" => {
+                if let Some(v) = self.secs(s, 4294) {
+                    self.d.global.garp.na_interval = v;
+                }
+                "vrrp_gna_interval"
+            }
+            "default_interface" => {
+                self.d.global.default_interface = self.arg(s).map(str::to_string);
+                "default_interface"
             }
             "vrrp_min_garp" => {
                 self.d.global.min_garp = self.flag(s).unwrap_or(false);
@@ -1198,8 +1231,10 @@ impl<'d> Builder<'d> {
         while i < args.len() {
             let opt = &args[i];
             let val = args.get(i + 1);
-            let takes_value =
-                matches!(opt.text.as_str(), "brd" | "broadcast" | "dev" | "scope" | "label" | "peer" | "preferred_lft");
+            let takes_value = matches!(
+                opt.text.as_str(),
+                "brd" | "broadcast" | "dev" | "scope" | "label" | "peer" | "preferred_lft" | "track_group"
+            );
             if takes_value && val.is_none() {
                 self.corrected(opt.loc, format!("'{}' needs a value - ignoring", opt.text));
                 break;
@@ -1258,6 +1293,10 @@ impl<'d> Builder<'d> {
                     i += 1;
                     continue;
                 }
+                "track_group" => self.corrected(
+                    opt.loc,
+                    "'track_group' of a static entry is not implemented by vrrpd - ignored (the entry is kept)",
+                ),
                 "use_vmac" => {
                     self.corrected(opt.loc, "use_vmac is not implemented by vrrpd - the address goes on the interface");
                     i += 1;
@@ -1354,6 +1393,13 @@ impl<'d> Builder<'d> {
                 }
                 ("proto" | "protocol", Some(v)) => {
                     r.protocol = Some(v.text.clone());
+                    true
+                }
+                ("track_group", Some(_)) => {
+                    self.corrected(
+                        w.loc,
+                        "'track_group' of a static entry is not implemented by vrrpd - ignored (the entry is kept)",
+                    );
                     true
                 }
                 ("to", Some(v)) => {
@@ -1471,6 +1517,13 @@ impl<'d> Builder<'d> {
                     }
                 }
                 ("tos" | "dsfield", Some(v)) => value::int(&v.text, 0, 255).map(|t| r.tos = Some(t as u8)).is_ok(),
+                ("track_group", Some(_)) => {
+                    self.corrected(
+                        w.loc,
+                        "'track_group' of a static entry is not implemented by vrrpd - ignored (the entry is kept)",
+                    );
+                    true
+                }
                 ("no_track", _) => {
                     consumed = 1;
                     r.no_track = true;
@@ -1494,6 +1547,50 @@ impl<'d> Builder<'d> {
             i += consumed;
         }
         Some(r)
+    }
+
+    /// `garp_group { garp_interval T; gna_interval T; interface IF; interfaces { IF... } }`
+    /// (keepalived garp_group_handler() and friends). A group without an interval is dropped.
+    fn garp_group(&mut self, s: &Stmt) {
+        let mut g = GarpGroup { garp_interval: None, gna_interval: None, interfaces: Vec::new() };
+        for k in self.block(s) {
+            match k.name() {
+                "garp_interval" => g.garp_interval = self.secs(k, 2147).or(g.garp_interval),
+                "gna_interval" => g.gna_interval = self.secs(k, 2147).or(g.gna_interval),
+                "interface" => {
+                    if let Some(name) = self.arg(k) {
+                        self.garp_interface(&mut g, name, k.loc());
+                    }
+                }
+                "interfaces" => {
+                    let lines = self.block(k);
+                    if lines.is_empty() {
+                        self.corrected(k.loc(), "Warning - empty garp_group interfaces block");
+                    }
+                    for t in lines.iter().flat_map(|l| std::iter::once(&l.keyword).chain(&l.args)) {
+                        self.garp_interface(&mut g, &t.text, t.loc);
+                    }
+                }
+                _ => self.unknown(k, "garp_group"),
+            }
+        }
+        if g.garp_interval.is_none() && g.gna_interval.is_none() {
+            let n = self.d.garp_groups.len() + 1;
+            self.corrected(s.loc(), format!("garp group {n} does not have any delay set - removing"));
+            return;
+        }
+        self.d.garp_groups.push(g);
+    }
+
+    /// An interface belongs to the first garp_group that names it (keepalived: "garp_group
+    /// already specified").
+    fn garp_interface(&mut self, g: &mut GarpGroup, name: &str, loc: Location) {
+        let named = |x: &GarpGroup| x.interfaces.iter().any(|i| i == name);
+        if named(g) || self.d.garp_groups.iter().any(named) {
+            self.corrected(loc, format!("garp_group already specified for {name} - ignoring"));
+        } else {
+            g.interfaces.push(name.to_string());
+        }
     }
 
     fn sync_group(&mut self, s: &Stmt) {

@@ -162,7 +162,17 @@ pub fn complete(d: Drafts, host: &dyn Host, diags: &mut Diagnostics) -> Config {
         });
     }
 
-    let config = Config { global, scripts, track_files, instances, sync_groups, interface_delays: d.delays };
+    let statics = complete_statics(d.statics, &global, host, diags);
+    let config = Config {
+        global,
+        scripts,
+        track_files,
+        instances,
+        sync_groups,
+        interface_delays: d.delays,
+        statics,
+        garp_groups: d.garp_groups,
+    };
     if !config.global.enable_script_security && uses_scripts(&config) {
         // keepalived -t exits 6 for this; the scripts still run.
         diags.push(
@@ -883,4 +893,26 @@ fn check_duplicate_vrids(instances: &[Instance], diags: &mut Diagnostics) {
             }
         }
     }
+}
+
+/// A static address gets its interface: `dev`, else `default_interface` (keepalived's eth0);
+/// keepalived refuses to start without that one and drops an address whose `dev` does not
+/// exist.
+fn complete_statics(mut statics: Vec<Static>, g: &GlobalDefs, host: &dyn Host, diags: &mut Diagnostics) -> Vec<Static> {
+    statics.retain_mut(|e| {
+        let Static::Address(v) = e else { return true };
+        let given = v.dev.is_some();
+        let dev = v.dev.get_or_insert_with(|| g.default_interface.clone().unwrap_or_else(|| "eth0".into()));
+        if g.dynamic_interfaces || host.interface_exists(dev) {
+            return true;
+        }
+        if given {
+            diags.corrected(v.loc, format!("Cannot find interface {dev} for ip address {} - ignoring", v.addr));
+            return false;
+        }
+        let msg = format!("Static address {} requires either an interface or default interface must exist", v.addr);
+        diags.fatal(Some(v.loc), msg);
+        true
+    });
+    statics
 }

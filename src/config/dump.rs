@@ -217,6 +217,35 @@ pub fn rule_string(r: &Rule) -> String {
     }
 }
 
+/// A static entry's line, as its block has it.
+pub fn static_string(e: &Static) -> String {
+    match e {
+        Static::Address(v) => vip_string(v),
+        Static::Route(r) => route_string(r),
+        Static::Rule(r) => rule_string(r),
+    }
+}
+
+/// The static blocks as keepalived.data titles them, one `indent`ed line per entry (for -d and
+/// keepalived.data alike); an empty block has no title.
+pub fn statics_text(statics: &[Static], indent: &str) -> String {
+    let mut o = String::new();
+    let mut last = "";
+    for e in statics {
+        let title = match e {
+            Static::Address(_) => "Static Addresses",
+            Static::Route(_) => "Static Routes",
+            Static::Rule(_) => "Static Rules",
+        };
+        if title != last {
+            let _ = writeln!(o, "------< {title} >------");
+            last = title;
+        }
+        let _ = writeln!(o, "{indent}{}", static_string(e));
+    }
+    o
+}
+
 pub fn dump(c: &Config) -> String {
     let mut o = Out { s: String::new() };
     let g = &c.global;
@@ -255,6 +284,21 @@ pub fn dump(c: &Config) -> String {
             o.kv(1, &d.interface, format!("down {} up {}", secs(d.down), secs(d.up)));
         }
     }
+
+    if !c.garp_groups.is_empty() {
+        o.head("Gratuitous ARP delays");
+        for (n, g) in c.garp_groups.iter().enumerate() {
+            o.kv(1, "GARP delay group", n + 1);
+            if let Some(t) = g.garp_interval {
+                o.kv(3, "GARP interval", secs(t));
+            }
+            if let Some(t) = g.gna_interval {
+                o.kv(3, "GNA interval", secs(t));
+            }
+            o.kv(3, "Interfaces", g.interfaces.join(" "));
+        }
+    }
+    o.s.push_str(&statics_text(&c.statics, " "));
 
     o.head("VRRP Scripts");
     for s in &c.scripts {

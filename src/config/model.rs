@@ -16,6 +16,41 @@ pub struct Config {
     pub instances: Vec<Instance>,
     pub sync_groups: Vec<SyncGroup>,
     pub interface_delays: Vec<InterfaceDelay>,
+    /// Addresses first, then routes, then rules, each kind in file order (keepalived's lists).
+    pub statics: Vec<Static>,
+    pub garp_groups: Vec<GarpGroup>,
+}
+
+/// One line of keepalived's `static_ipaddress`, `static_routes` or `static_rules` (the line
+/// syntax of the virtual_* blocks): installed at start before any instance runs, whatever the
+/// states, removed at stop, diffed at reload (keepalived start_vrrp(),
+/// vrrp_terminate_phase2()). An address has its `dev` filled in (`default_interface`, eth0).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Static {
+    Address(Vip),
+    Route(Route),
+    Rule(Rule),
+}
+
+impl Static {
+    /// keepalived adds addresses (0), then routes (1), then rules (2), and removes them in
+    /// the reverse order of kinds.
+    pub fn kind(&self) -> u8 {
+        match self {
+            Static::Address(_) => 0,
+            Static::Route(_) => 1,
+            Static::Rule(_) => 2,
+        }
+    }
+}
+
+/// One `garp_group`: a pacing clock its interfaces share (keepalived garp_delay_t): on them,
+/// gratuitous ARPs are at least `garp_interval` apart and unsolicited NAs `gna_interval`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GarpGroup {
+    pub garp_interval: Option<Micros>,
+    pub gna_interval: Option<Micros>,
+    pub interfaces: Vec<String>,
 }
 
 pub use crate::wire::Family;
@@ -85,8 +120,8 @@ pub struct GlobalDefs {
     pub startup_delay: Micros,
     pub delay_after_boot: Micros,
     pub dynamic_interfaces: bool,
-    /// Always None: `default_interface` (keepalived: the interface of static addresses) has
-    /// no effect in vrrpd and the loader says so. Only proto/report.rs still reads it.
+    /// `default_interface`: the interface of a static address without `dev` (keepalived's
+    /// default eth0 when None).
     pub default_interface: Option<String>,
     /// `notify_fifo` (all processes) and `vrrp_notify_fifo` (the VRRP process only).
     pub notify_fifo: Option<NotifyFifo>,
@@ -354,6 +389,15 @@ pub struct Instance {
     pub sync_group: Option<String>,
     /// Where the keywords were written and what keepalived's corrections hide.
     pub written: Written,
+}
+
+impl Instance {
+    /// The interface a VIP (or excluded VIP) of this instance is on: its `dev`, else the
+    /// instance's interface. GARPs for it go out there.
+    pub fn vip_interface(&self, addr: IpAddr) -> Option<&str> {
+        let v = self.vips.iter().chain(&self.excluded_vips).find(|v| v.addr == addr);
+        v.and_then(|v| v.dev.as_deref()).or(self.interface.as_deref())
+    }
 }
 
 /// Where an instance's keywords were written, and the values keepalived's corrections

@@ -31,15 +31,9 @@ impl PacketSocket {
     /// VIP's own `dev` if it has one, else on the instance's interface, with that interface's
     /// MAC. Nothing is sent for an interface missing from the table.
     pub(crate) fn send_garp(&self, c: &Instance, kernel: &Kernel, addr: IpAddr) {
-        let dev = c
-            .vips
-            .iter()
-            .chain(&c.excluded_vips)
-            .find(|v| v.addr == addr)
-            .and_then(|v| v.dev.clone())
-            .or_else(|| c.interface.clone());
+        let dev = c.vip_interface(addr);
         let Some(dev) = dev else { return };
-        let Some(iface) = kernel.iface(&dev) else { return };
+        let Some(iface) = kernel.iface(dev) else { return };
         match addr {
             IpAddr::V4(vip) => {
                 let mut frame = [0u8; arp::FRAME_LEN];
@@ -50,7 +44,7 @@ impl PacketSocket {
             IpAddr::V6(vip) => {
                 // RFC 4861 §7.2.6: Override set; Router set when the interface forwards, read
                 // at each send as keepalived does (only GARP bursts pay for it).
-                let router = super::host::ipv6_forwarding(&dev);
+                let router = super::host::ipv6_forwarding(dev);
                 let na = ndisc::Repr::unsolicited(iface.mac, vip, router);
                 let mut frame = [0u8; ndisc::FRAME_LEN];
                 if na.emit(&mut frame).is_ok() {

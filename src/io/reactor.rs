@@ -29,7 +29,7 @@ use super::sys;
 use super::track_file::TrackFiles;
 use super::vrrp_sock::VrrpSockets;
 use super::wheel::{TimerId, Wheel};
-use crate::config::model::{Command, Config, Micros};
+use crate::config::model::{Command, Config, Micros, Static};
 use crate::proto::{Action, Agent, Input, InstanceId, Instant, Level, NoAdvert, ScriptId, ScriptResult};
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
@@ -549,6 +549,11 @@ impl Daemon {
                 Action::AddRoute { instance, route } => self.kernel.route(inst(instance), &route, true),
                 Action::RemoveRoute { instance, route } => self.kernel.route(inst(instance), &route, false),
                 Action::AddRule { instance, rule } => self.kernel.rule(inst(instance), &rule, true),
+                Action::Static { entry, add } => match entry {
+                    Static::Address(vip) => self.kernel.address(None, &vip, add),
+                    Static::Route(route) => self.kernel.route(None, &route, add),
+                    Static::Rule(rule) => self.kernel.rule(None, &rule, add),
+                },
                 Action::RemoveRule { instance, rule } => self.kernel.rule(inst(instance), &rule, false),
             }
         }

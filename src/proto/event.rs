@@ -9,7 +9,7 @@
 //! configuration; the shell drains every action of a turn before the next input, so an
 //! `InstanceId` in an action always refers to the configuration that queued it.
 use super::time::Instant;
-use crate::config::model::{Command, Config, Instance, Micros, Route, Rule, Vip};
+use crate::config::model::{Command, Config, Instance, Micros, Route, Rule, Static, Vip};
 use crate::wire::vrrp::RxMeta;
 use std::fmt;
 use std::net::IpAddr;
@@ -285,6 +285,14 @@ pub enum Action {
         instance: InstanceId,
         /// The rule.
         rule: Rule,
+    },
+    /// Add (`add`) or remove an entry of keepalived's `static_ipaddress`, `static_routes` or
+    /// `static_rules`: no instance owns it, an address has its `dev` filled in.
+    Static {
+        /// The address, route or rule.
+        entry: Static,
+        /// Add, or remove.
+        add: bool,
     },
     /// Start a run of track script `script`; the shell kills it after `timeout` and reports
     /// [`ScriptResult::TimedOut`], and reports every end with [`Input::ScriptExited`].

@@ -567,7 +567,7 @@ impl Agent {
         }
         for _ in 0..repeat {
             for a in &addrs {
-                self.out.push_back(Action::SendGarp { instance: i, addr: *a });
+                self.garp(i, *a);
             }
         }
     }

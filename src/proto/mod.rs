@@ -9,17 +9,20 @@
 //! One concern per file, one `impl Agent` block each: [`event`] (the contract with the
 //! shell), `timers` (the timer table), [`instance`] (states, transitions, adverts), `rx`
 //! (receiving), [`track`] (scripts, links, files, effective priority), `notify`, `shutdown`,
-//! `reload`, and [`report`] (keepalived's dump formats).
+//! `reload`, `statics` (static addresses, routes, rules), `pacing` (GARP pacing), and
+//! [`report`] (keepalived's dump formats).
 #![warn(missing_docs)]
 pub mod event;
 pub mod instance;
 pub mod metrics;
 mod notify;
 mod operator;
+mod pacing;
 mod reload;
 pub mod report;
 mod rx;
 mod shutdown;
+mod statics;
 pub mod status;
 pub mod stream;
 pub mod time;
@@ -86,6 +89,10 @@ pub struct Agent {
     vips: HashSet<IpAddr>,
     out: VecDeque<Action>,
     timers: TimerTable,
+    /// GARP pacing clocks (`garp_group`, `vrrp_garp_interval`) and the GARPs held back
+    /// (pacing.rs). Rebuilt, and the held-back ones dropped, at reload.
+    pacers: Vec<pacing::Pacer>,
+    garp_pending: Vec<(InstanceId, IpAddr)>,
     /// [`Agent::start`] has run: until then inputs only record the kernel's state.
     started: bool,
     /// A reload is re-assessing the instances it kept.
@@ -115,6 +122,8 @@ impl Agent {
             vips: Default::default(),
             out: VecDeque::new(),
             timers: TimerTable::default(),
+            pacers: Vec::new(),
+            garp_pending: Vec::new(),
             started: false,
             reloading: false,
             stopped: false,
@@ -147,6 +156,7 @@ impl Agent {
         for i in self.instance_ids() {
             self.remove_leftovers(i);
         }
+        self.install_statics();
         if delay > 0 {
             self.timers.set(Timer::Startup, now.plus(delay));
             self.log(
@@ -182,6 +192,8 @@ impl Agent {
             })
             .collect();
         self.tracking = track::resolve(&self.cfg, &self.links);
+        self.pacers = pacing::pacers(&self.cfg);
+        self.garp_pending.clear();
         self.vips =
             self.cfg.instances.iter().flat_map(|x| x.vips.iter().chain(&x.excluded_vips)).map(|v| v.addr).collect();
         self.demux.clear();
@@ -214,7 +226,10 @@ impl Agent {
             Input::Packet { interface, meta, bytes } => self.on_packet(now, interface, meta, bytes),
             Input::Link { interface, up } => self.on_link(now, interface, up),
             Input::AddressAdded { interface, addr } => self.on_address_added(now, interface, addr),
-            Input::AddressRemoved { interface, addr } => self.on_address_removed(now, interface, addr),
+            Input::AddressRemoved { interface, addr } => {
+                self.static_address_removed(interface, addr);
+                self.on_address_removed(now, interface, addr)
+            }
             Input::ScriptExited { script, result } => self.on_script_exited(now, script, result),
             Input::TrackFile { file, value } => self.on_track_file(now, file, value),
             Input::Reload(cfg) => self.reload(now, *cfg),
@@ -278,6 +293,7 @@ impl Agent {
                 Timer::Link(l) => self.link_timer_fired(l, now),
                 Timer::Demotion(i) => self.demotion_ended(i, now),
                 Timer::Episode(i) => self.episode_check(i, now),
+                Timer::Garp => self.garp_timer_fired(),
                 Timer::Startup => {
                     let waiting: Vec<InstanceId> =
                         self.instance_ids().filter(|&i| self.inst[i.index()].state == State::Init).collect();

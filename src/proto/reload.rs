@@ -25,6 +25,7 @@ impl Agent {
         self.carry_scripts(now, &old_cfg, &old_timers);
         self.carry_files(&old_cfg);
         self.resolve();
+        self.diff_statics(&old_cfg.statics);
         for (l, link) in self.links.iter().enumerate() {
             if link.pending.is_some() {
                 let old = old_links.iter().position(|o| o.name == link.name);
@@ -226,7 +227,7 @@ impl Agent {
             if !old.vips.iter().chain(&old.excluded_vips).any(|o| key(o) == key(v)) {
                 self.out.push_back(Action::AddAddress { instance: n, vip: v.clone() });
                 for _ in 0..new.garp.master_repeat {
-                    self.out.push_back(Action::SendGarp { instance: n, addr: v.addr });
+                    self.garp(n, v.addr);
                 }
             }
         }

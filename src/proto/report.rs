@@ -55,6 +55,7 @@ fn on_off(b: bool, on: &'static str, off: &'static str) -> &'static str {
 pub fn data(a: &Agent) -> String {
     let mut o = String::new();
     global_section(a, &mut o);
+    statics_section(a, &mut o);
     topology_section(a, &mut o);
     scripts_section(a, &mut o);
     interfaces_section(a, &mut o);
@@ -97,6 +98,28 @@ fn global_section(a: &Agent, o: &mut String) {
 }
 
 /// keepalived's GARP lines, shared by the global and the per-instance sections.
+/// keepalived dump_data_vrrp(): the garp_groups, then the static entries.
+fn statics_section(a: &Agent, o: &mut String) {
+    let c = a.config();
+    if !c.garp_groups.is_empty() {
+        o.push_str("------< Gratuitous ARP delays >------\n");
+    }
+    for (n, g) in c.garp_groups.iter().enumerate() {
+        let _ = writeln!(o, "------< GARP delay group {n} >------");
+        if let Some(t) = g.garp_interval {
+            let _ = writeln!(o, " GARP interval = {}", format_seconds(t));
+        }
+        if let Some(t) = g.gna_interval {
+            let _ = writeln!(o, " GNA interval = {}", format_seconds(t));
+        }
+        o.push_str(" Interfaces\n");
+        for i in &g.interfaces {
+            let _ = writeln!(o, "  {i}");
+        }
+    }
+    o.push_str(&crate::config::dump::statics_text(&c.statics, "     "));
+}
+
 fn garp_lines(o: &mut String, indent: &str, g: &crate::config::model::Garp) {
     let _ = writeln!(o, "{indent}Gratuitous ARP delay = {}", g.master_delay / 1_000_000);
     let _ = writeln!(o, "{indent}Gratuitous ARP repeat = {}", g.master_repeat);

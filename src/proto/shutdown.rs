@@ -1,5 +1,5 @@
 //! SIGTERM (keepalived's shutdown): priority-0 adverts and VIPs released by every MASTER,
-//! then STOP notifies (`notify_stop` killed after 1 s), then nothing more: a stopped agent
+//! the static entries removed, then STOP notifies (`notify_stop` killed after 1 s), then nothing more: a stopped agent
 //! ignores every input and has no timers.
 use super::event::{Action, InstanceId, Level, State};
 use super::Agent;
@@ -13,6 +13,7 @@ impl Agent {
                 self.leave_master(InstanceId::from_index(n), true);
             }
         }
+        self.remove_statics();
         self.stopped = true;
         for n in 0..self.inst.len() {
             let i = InstanceId::from_index(n);

@@ -45,6 +45,9 @@ pub(crate) enum Timer {
     Episode(InstanceId),
     /// `vrrp_startup_delay` / `vrrp_delay_after_boot` ends.
     Startup,
+    /// A gratuitous ARP / NA held back by `garp_group` pacing may go (pacing.rs; keepalived
+    /// has one such thread, vrrp_arp_thread()).
+    Garp,
 }
 
 /// Deadlines by timer, with an ordered index for the earliest.

@@ -173,6 +173,9 @@ pub const FRA_TABLE: u16 = 15;
 pub const FRA_FWMASK: u16 = 16;
 /// FRA_OIFNAME: the output interface name a rule matches (linux/fib_rules.h).
 pub const FRA_OIFNAME: u16 = 17;
+/// FRA_PROTOCOL: who installed the rule, u8 (linux/fib_rules.h); keepalived marks its rules
+/// RTPROT_KEEPALIVED (18), as `ip rule` shows ("proto keepalived").
+pub const FRA_PROTOCOL: u16 = 21;
 /// FR_ACT_TO_TBL: look the route up in the rule's table (linux/fib_rules.h).
 pub const FR_ACT_TO_TBL: u8 = 1;
 /// FR_ACT_NOP: do nothing and go on to the next rule (linux/fib_rules.h).
@@ -929,6 +932,7 @@ pub fn rule_request(buf: &mut [u8], add: bool, r: &RuleRequest, seq: u32) -> Res
     if r.table.is_some() {
         w.attr_u32(FRA_TABLE, table);
     }
+    w.attr(FRA_PROTOCOL, &[18]);
     w.finish()
 }
 
@@ -1049,7 +1053,7 @@ mod tests {
         let m = only(&buf[..n]);
         assert_eq!((m.payload[2], m.payload[4], m.payload[7]), (32, 100, FR_ACT_TO_TBL));
         let kinds: Vec<u16> = attrs(&m.payload[12..]).map(|a| a.unwrap().kind).collect();
-        assert_eq!(kinds, [FRA_SRC, FRA_PRIORITY, FRA_FWMARK, FRA_FWMASK, FRA_TABLE]);
+        assert_eq!(kinds, [FRA_SRC, FRA_PRIORITY, FRA_FWMARK, FRA_FWMASK, FRA_TABLE, FRA_PROTOCOL]);
     }
 
     #[test]
