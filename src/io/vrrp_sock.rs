@@ -3,12 +3,13 @@
 //!
 //! Per (interface, family) in use:
 //! - one receive socket per protocol its instances use (keepalived opens `auth_type AH`
-//!   instances' for protocol 51, vrrp_scheduler.c), bound to the device (SO_BINDTODEVICE) and joined to the group of
-//!   each multicast instance on it (224.0.0.18 / ff02::12, RFC 5798 §5.1.1.2 / §5.1.2.2,
-//!   unless keepalived's `mcast_dst_ip`, `vrrp_mcast_group4` or `vrrp_mcast_group6` say
-//!   otherwise). IPv4 turns IP_MULTICAST_ALL off, so groups joined on other sockets are not
-//!   delivered here; IPv6 asks for the hop limit and destination as ancillary data (the
-//!   kernel strips the IPv6 header). Registered with the reactor's poll, one token each;
+//!   instances' for protocol 51, vrrp_scheduler.c), bound to the device (SO_BINDTODEVICE)
+//!   and joined to the group of each multicast instance on it (224.0.0.18 / ff02::12,
+//!   RFC 5798 §5.1.1.2 / §5.1.2.2, unless keepalived's `mcast_dst_ip`, `vrrp_mcast_group4` or
+//!   `vrrp_mcast_group6` say otherwise). IPv4 turns IP_MULTICAST_ALL off, so groups joined
+//!   on other sockets are not delivered here; IPv6 asks for the hop limit and destination
+//!   as ancillary data (the kernel strips the IPv6 header). Registered with the reactor's
+//!   poll, one token each;
 //! - one send-only socket (drop-all BPF filter, SO_RCVBUF 0), also bound to the device. IPv4
 //!   has IP_HDRINCL: we write the IP header ourselves, with the advert's TTL, TOS
 //!   internetwork control and an Identification counter per instance (keepalived keeps
@@ -17,16 +18,15 @@
 //!   checksum at offset 6 (IPV6_CHECKSUM), as keepalived has it.
 //!
 //! What is sent is exactly what the core's `Agent::advert` describes (VRRP fields, checksum
-//! mode, addresses, TTL, multicast or not, AH); this module only gives it its IP ID. IP_HDRINCL
-//! sends our header's protocol, so the one send socket serves AH too.
+//! mode, addresses, TTL, multicast or not, AH); this module only gives it its IP ID.
+//! IP_HDRINCL sends our header's protocol, so the one send socket serves AH too.
 //! Multicast loopback is off on the send sockets, so our own adverts do not come back to us.
-//! Sockets are opened at start and for new (interface, family) pairs on reload; they are
+//! Sockets are opened at start and for new (interface, family[, protocol]) on reload; they are
 //! never closed while the daemon runs.
 use super::error::{setup, DaemonError};
 use super::kernel::Iface;
 use super::sys;
-use crate::config::model::Auth;
-use crate::config::model::Config;
+use crate::config::model::{Auth, Config};
 use crate::proto::{Advert, InstanceId};
 use crate::wire::vrrp::RxMeta;
 use crate::wire::{ah, ipv4, vrrp, Family};
