@@ -107,3 +107,19 @@ fn an_owner_restarted_at_once_is_a_replay_until_it_syncs_from_the_backup() {
     lan.run_for(secs(5.0));
     assert_eq!(stats(&lan, 1).auth_failure, replays, "in step again: no more drops");
 }
+
+#[test]
+fn a_reload_keeps_the_master_s_sequence_numbers() {
+    // keepalived restore_vrrp_state() keeps `ipsecah_counter`: restarting at 1 would make the
+    // master's adverts replays to its backup, which would drop them and take over.
+    let mut lan = pair(AH, AH);
+    lan.start(0);
+    lan.start(1);
+    lan.run_for(secs(20.0));
+    assert_eq!(lan.masters(), [0]);
+    lan.input(0, vrrpd::proto::Input::Reload(Box::new(router(150, AH))));
+    lan.run_for(secs(10.0));
+    assert_eq!(lan.masters(), [0]);
+    assert_eq!(lan.state(1), Some(vrrpd::proto::State::Backup));
+    assert_eq!(stats(&lan, 1).auth_failure, 0, "{:#?}", lan.nodes[1].logs);
+}

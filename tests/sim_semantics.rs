@@ -1074,3 +1074,44 @@ fn priority_zero_adverts_are_answered_at_once_but_at_most_once_per_interval() {
     assert_eq!(answered(&s, start), 1, "within one interval: no more answers");
     assert_eq!(s.agent.stats(instance(0)).pri_zero_rcvd, 100);
 }
+
+#[test]
+fn ah_numbers_each_advert_and_a_master_syncs_past_a_lower_one() {
+    let ah = " authentication {\n  auth_type AH\n  auth_pass secret12\n }";
+    let mut s = Solo::new(&inst(150, ah));
+    let seqs = |s: &Solo| -> Vec<u32> {
+        let sent = s.actions.iter().filter_map(|(_, a)| match a {
+            Action::SendAdvert { ah_seq, .. } => Some(*ah_seq),
+            _ => None,
+        });
+        sent.collect()
+    };
+    // MASTER at 3.41 s, then an advert a second: numbered from 1 (keepalived's first is 1).
+    s.at(6_500_000);
+    assert_eq!(s.state(), State::Master);
+    assert_eq!(seqs(&s), [1, 2, 3, 4]);
+    // A lower-priority peer's advert numbered 41.
+    let (peer, dst): (IpAddr, IpAddr) = (PEER.parse().unwrap(), s.agent.config().instances[0].mcast_dst);
+    let advert = vrrpd::proto::Advert {
+        repr: s.agent.advert_repr(instance(0), 100),
+        checksum: vrrpd::wire::vrrp::ChecksumMode::Plain,
+        src: peer,
+        dst,
+        ttl: 255,
+        multicast: true,
+        interface: "eth0",
+        ah: Some(vrrpd::proto::AhSeal { key: *b"secret12", seq: 41 }),
+    };
+    let d = advert.ipv4_datagram(7).unwrap();
+    let meta = RxMeta { src: peer, dst, ttl: 255, header_len: 44 };
+    s.at(6_600_000).input(Input::Packet { interface: "eth0", meta, header: &d[..44], bytes: &d[44..] });
+    // keepalived vrrp_state_master_rx(): 41 + 1 ("Syncing seq_num"), and the answer adds one.
+    assert_eq!(seqs(&s).last(), Some(&43));
+    assert!(s.logged("(VI_1) IPSEC-AH : Syncing seq_num - Increment seq"));
+    assert_eq!(s.agent.stats(instance(0)).advert_rcvd, 1);
+    // The same advert again is a replay: dropped and counted, not answered.
+    s.at(6_700_000).input(Input::Packet { interface: "eth0", meta, header: &d[..44], bytes: &d[44..] });
+    assert_eq!((s.agent.stats(instance(0)).advert_rcvd, s.agent.stats(instance(0)).auth_failure), (1, 1));
+    assert!(s.logged("(VI_1) IPSEC-AH : sequence number 41 already processed. Packet dropped. Local(43)"));
+    assert_eq!(seqs(&s).len(), 5);
+}
