@@ -659,3 +659,20 @@ impl Agent {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::AhCounter;
+
+    #[test]
+    fn the_ah_counter_counts_from_1_and_stops_cycled_at_0xfffffffe() {
+        // keepalived vrrp_update_pkt(): past 0xfffffffd it stops counting and marks the counter
+        // cycled (vrrp_state_goto_master() then starts it again).
+        let mut c = AhCounter::default();
+        assert_eq!((c.next(), c.next(), c.cycle), (1, 2, false));
+        let mut c = AhCounter { seq: 0xffff_fffd, cycle: false };
+        assert_eq!((c.next(), c.cycle), (0xffff_fffe, false));
+        assert_eq!((c.next(), c.cycle), (0xffff_fffe, true));
+        assert_eq!(c.next(), 0xffff_fffe);
+    }
+}
