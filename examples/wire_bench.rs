@@ -27,6 +27,7 @@ fn main() {
         multicast: true,
         ttl_range: None,
         auth: V2Auth::NONE,
+        ah_key: None,
         v2_interval: 1,
         v3_checksum_as_v2: false,
         vrid: repr.vrid,
@@ -40,7 +41,7 @@ fn main() {
     for _ in 0..5 {
         let t = Instant::now();
         for _ in 0..N {
-            let ok = vrrp::validate(black_box(&buf), black_box(&meta), black_box(&expect), 100).unwrap();
+            let ok = vrrp::validate(&[], black_box(&buf), black_box(&meta), black_box(&expect), &mut 0, 100).unwrap();
             black_box(ok.repr.priority);
         }
         best_parse = best_parse.min(t.elapsed().as_nanos() as f64 / N as f64);

@@ -65,8 +65,19 @@ pub struct Node {
 }
 
 enum Event {
-    Deliver { to: usize, from_addr: IpAddr, dst: IpAddr, bytes: Vec<u8> },
-    ScriptDone { node: usize, script: ScriptId, ok: bool },
+    /// `bytes` from its `header_len`th byte on is the advert (before it: IPv4 and AH headers).
+    Deliver {
+        to: usize,
+        from_addr: IpAddr,
+        dst: IpAddr,
+        bytes: Vec<u8>,
+        header_len: usize,
+    },
+    ScriptDone {
+        node: usize,
+        script: ScriptId,
+        ok: bool,
+    },
 }
 
 /// The LAN: its nodes, the virtual clock and the packets in flight.
@@ -269,11 +280,12 @@ impl Lan {
             }
             self.queue.pop();
             match self.events.remove(&id).expect("event") {
-                Event::Deliver { to, from_addr, dst, bytes } => {
+                Event::Deliver { to, from_addr, dst, bytes, header_len } => {
                     let node = &mut self.nodes[to];
                     if let (true, true, Some(a)) = (node.alive, node.link_up, node.agent.as_mut()) {
-                        let meta = RxMeta { src: from_addr, dst, ttl: 255, header_len: 20 };
-                        a.handle(now, Input::Packet { interface: &node.iface, meta, bytes: &bytes });
+                        let meta = RxMeta { src: from_addr, dst, ttl: 255, header_len: header_len.max(20) };
+                        let (header, bytes) = bytes.split_at(header_len);
+                        a.handle(now, Input::Packet { interface: &node.iface, meta, header, bytes });
                         self.drain(to);
                     }
                 }
@@ -297,7 +309,7 @@ impl Lan {
 
     /// Puts node `n`'s frame on its segment: every live peer there (or only `dst`, in unicast)
     /// receives it after the LAN's delay, unless the loss draw drops it.
-    fn transmit(&mut self, n: usize, from_addr: IpAddr, dst: IpAddr, bytes: Vec<u8>) {
+    fn transmit(&mut self, n: usize, from_addr: IpAddr, dst: IpAddr, (bytes, header_len): (Vec<u8>, usize)) {
         let at = self.now.plus(self.delay);
         for to in 0..self.nodes.len() {
             let peer = &self.nodes[to];
@@ -307,7 +319,7 @@ impl Lan {
             if self.loss_ppm > 0 && (self.rand() % 1_000_000) < self.loss_ppm as u64 {
                 continue;
             }
-            self.push(at, Event::Deliver { to, from_addr, dst, bytes: bytes.clone() });
+            self.push(at, Event::Deliver { to, from_addr, dst, bytes: bytes.clone(), header_len });
         }
     }
 
@@ -316,13 +328,13 @@ impl Lan {
         let now = self.now;
         while let Some(action) = self.nodes[n].agent.as_mut().and_then(|a| a.poll_action()) {
             match action {
-                Action::SendAdvert { instance, priority, dst } => {
+                Action::SendAdvert { instance, priority, dst, ah_seq } => {
                     self.nodes[n].adverts.push((now, instance, priority));
                     if !self.nodes[n].alive || !self.nodes[n].link_up {
                         continue;
                     }
                     let Some(agent) = self.nodes[n].agent.as_ref() else { continue };
-                    let Ok(advert) = agent.advert(instance, priority, dst) else { continue };
+                    let Ok(advert) = agent.advert(instance, priority, dst, ah_seq) else { continue };
                     let Some((from_addr, bytes)) = emit(&advert) else { continue };
                     self.transmit(n, from_addr, dst, bytes);
                 }
@@ -467,9 +479,14 @@ pub fn advert_from(agent: &Agent, i: InstanceId, priority: u8, src: IpAddr, dst:
     out
 }
 
-/// An advert's bytes as the daemon emits them, with its source.
-fn emit(advert: &crate::proto::Advert<'_>) -> Option<(IpAddr, Vec<u8>)> {
+/// An advert's bytes as the daemon emits them, with its source: the VRRP part, or with AH
+/// the whole IPv4 datagram (its ICV covers the headers) and where the advert starts in it.
+fn emit(advert: &crate::proto::Advert<'_>) -> Option<(IpAddr, (Vec<u8>, usize))> {
+    if advert.ah.is_some() {
+        let datagram = advert.ipv4_datagram(1)?;
+        return Some((advert.src, (datagram, crate::wire::ipv4::HEADER_LEN + crate::wire::ah::HEADER_LEN)));
+    }
     let mut bytes = vec![0u8; advert.repr.buffer_len()];
     advert.repr.emit(&mut bytes, advert.checksum).ok()?;
-    Some((advert.src, bytes))
+    Some((advert.src, (bytes, 0)))
 }

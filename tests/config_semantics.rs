@@ -199,6 +199,25 @@ fn v3_advert_int_in_centiseconds() {
 }
 
 #[test]
+fn authentication_ah_keys_with_the_first_8_bytes_and_is_ignored_under_v3() {
+    let l = load(&inst(&format!(" authentication {{\n  auth_type AH\n  auth_pass 0123456789\n }}\n{BASE}")));
+    expect(&l, "(VI_1) Truncating auth_pass to 8 characters", 4, 13, Effect::Corrected);
+    assert_eq!(l.config.instances[0].auth, Auth::Ah(*b"01234567"));
+    assert_eq!(l.diagnostics.list.len(), 1, "{:#?}", l.diagnostics.list);
+    let l = load(&inst(&format!(" authentication {{\n  auth_type AH\n  auth_pass abc\n }}\n{BASE}")));
+    no_diagnostics(&l);
+    assert_eq!(l.config.instances[0].auth, Auth::Ah(*b"abc\0\0\0\0\0"));
+    // -d and keepalived.data name it as keepalived does; JSON has its number, 2.
+    assert!(vrrpd::config::dump::dump(&l.config).contains("   Authentication = IPSEC_AH (3 bytes)\n"));
+    let agent = vrrpd::proto::Agent::new(l.config.clone(), vrrpd::proto::Instant::ZERO);
+    assert!(vrrpd::proto::report::data(&agent).contains("   Authentication type = IPSEC_AH\n"));
+    assert!(vrrpd::proto::report::json(&agent).contains("\"auth_type\":2,"));
+    let l = load(&inst(&format!(" version 3\n authentication {{\n  auth_type AH\n  auth_pass x\n }}\n{BASE}")));
+    expect(&l, "Cannot use authentication with VRRPv3", 4, 13, Effect::Corrected);
+    assert_eq!(l.config.instances[0].auth, Auth::None);
+}
+
+#[test]
 fn authentication_pass_truncated_and_ignored_under_v3() {
     let l = load(&inst(&format!(" authentication {{\n  auth_type PASS\n  auth_pass 0123456789\n }}\n{BASE}")));
     expect(&l, "(VI_1) Truncating auth_pass to 8 characters", 4, 13, Effect::Corrected);

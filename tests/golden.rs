@@ -116,7 +116,7 @@ fn replay(path: &std::path::Path) -> String {
                 let src: IpAddr = src.parse().unwrap();
                 let bytes = advert_from(agent, instance(0), prio.parse().unwrap(), src, c.mcast_dst);
                 let meta = RxMeta { src, dst: c.mcast_dst, ttl: 255, header_len: 20 };
-                agent.handle(now, Input::Packet { interface: "eth0", meta, bytes: &bytes });
+                agent.handle(now, Input::Packet { interface: "eth0", meta, header: &[], bytes: &bytes });
             }
             ["link", ifname, state] => {
                 r.agent.as_mut().unwrap().handle(now, Input::Link { interface: ifname, up: *state == "up" })

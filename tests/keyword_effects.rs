@@ -45,7 +45,7 @@ const SOURCES: &[(&str, &str, &str, Words)] = &[
     ("build.rs", "instance", "k.name()", Keywords(&["vrrp_instance"])),
     ("build.rs", "instance", "self.arg(k)", Values("state MASTER|BACKUP")),
     ("build.rs", "authentication", "a.name()", Keywords(&["authentication"])),
-    ("build.rs", "authentication", "kind", Values("auth_type PASS|AH (complete.rs reports AH not implemented)")),
+    ("build.rs", "authentication", "kind", Values("auth_type PASS|AH")),
     ("build.rs", "unicast_peer", "(opt.text.as_str(),ttl)", Keywords(&["unicast_peer entry"])),
     ("build.rs", "vip", "matches!(opt.text.as_str())", Values("the VIP options that take a value (the match below)")),
     ("build.rs", "vip", "opt.text.as_str()", Keywords(&["virtual_ipaddress entry"])),

@@ -57,7 +57,7 @@ impl Solo {
         let src: IpAddr = src.parse().unwrap();
         let bytes = advert_from(&self.agent, instance(0), prio, src, dst);
         let meta = RxMeta { src, dst, ttl: 255, header_len: 20 };
-        self.agent.handle(self.now, Input::Packet { interface: "eth0", meta, bytes: &bytes });
+        self.agent.handle(self.now, Input::Packet { interface: "eth0", meta, header: &[], bytes: &bytes });
         self.drain();
         self
     }
@@ -206,6 +206,7 @@ fn v2_interval_mismatch_is_dropped_and_counted() {
     s.at(1_000_000).input(Input::Packet {
         interface: "eth0",
         meta: RxMeta { src, dst: c.mcast_dst, ttl: 255, header_len: 20 },
+        header: &[],
         bytes: &bytes,
     });
     assert_eq!(s.agent.stats(instance(0)).advert_interval_err, 1);
@@ -223,6 +224,7 @@ fn v3_backup_learns_the_masters_interval() {
     s.at(500_000).input(Input::Packet {
         interface: "eth0",
         meta: RxMeta { src, dst, ttl: 255, header_len: 20 },
+        header: &[],
         bytes: &bytes,
     });
     assert_eq!(s.agent.master_adver_int(instance(0)), 100_000);
@@ -640,7 +642,7 @@ fn foreign_advert(s: &Solo, src: &str, prio: u8, vips: &str) -> Vec<u8> {
 fn feed(s: &mut Solo, src: &str, bytes: &[u8]) {
     let dst = s.agent.config().instances[0].mcast_dst;
     let meta = RxMeta { src: src.parse().unwrap(), dst, ttl: 255, header_len: 20 };
-    s.input(Input::Packet { interface: "eth0", meta, bytes });
+    s.input(Input::Packet { interface: "eth0", meta, header: &[], bytes });
 }
 
 #[test]
@@ -711,7 +713,7 @@ fn feed_from(s: &mut Solo, src: &str, dst: &str, ttl: u8, prio: u8) {
     let (src, dst): (IpAddr, IpAddr) = (src.parse().unwrap(), dst.parse().unwrap());
     let bytes = advert_from(&s.agent, instance(0), prio, src, dst);
     let meta = RxMeta { src, dst, ttl, header_len: 20 };
-    s.input(Input::Packet { interface: "eth0", meta, bytes: &bytes });
+    s.input(Input::Packet { interface: "eth0", meta, header: &[], bytes: &bytes });
 }
 
 fn fifo_lines(s: &Solo) -> Vec<String> {
@@ -765,10 +767,10 @@ fn min_ttl_and_max_ttl_bound_the_ttl_of_a_unicast_peer() {
 fn unicast_ttl_is_the_ttl_of_unicast_adverts() {
     let s = Solo::new(&inst(100, &format!("{UNICAST}\n unicast_ttl 10")));
     let peer: IpAddr = "192.168.31.30".parse().unwrap();
-    assert_eq!(s.agent.advert(instance(0), 100, peer).unwrap().ttl, 10);
+    assert_eq!(s.agent.advert(instance(0), 100, peer, 0).unwrap().ttl, 10);
     let m = Solo::new(&inst(100, ""));
     let group = m.agent.config().instances[0].mcast_dst;
-    assert_eq!(m.agent.advert(instance(0), 100, group).unwrap().ttl, 255, "multicast is always 255");
+    assert_eq!(m.agent.advert(instance(0), 100, group, 0).unwrap().ttl, 255, "multicast is always 255");
 }
 
 #[test]
@@ -1071,4 +1073,45 @@ fn priority_zero_adverts_are_answered_at_once_but_at_most_once_per_interval() {
     }
     assert_eq!(answered(&s, start), 1, "within one interval: no more answers");
     assert_eq!(s.agent.stats(instance(0)).pri_zero_rcvd, 100);
+}
+
+#[test]
+fn ah_numbers_each_advert_and_a_master_syncs_past_a_lower_one() {
+    let ah = " authentication {\n  auth_type AH\n  auth_pass secret12\n }";
+    let mut s = Solo::new(&inst(150, ah));
+    let seqs = |s: &Solo| -> Vec<u32> {
+        let sent = s.actions.iter().filter_map(|(_, a)| match a {
+            Action::SendAdvert { ah_seq, .. } => Some(*ah_seq),
+            _ => None,
+        });
+        sent.collect()
+    };
+    // MASTER at 3.41 s, then an advert a second: numbered from 1 (keepalived's first is 1).
+    s.at(6_500_000);
+    assert_eq!(s.state(), State::Master);
+    assert_eq!(seqs(&s), [1, 2, 3, 4]);
+    // A lower-priority peer's advert numbered 41.
+    let (peer, dst): (IpAddr, IpAddr) = (PEER.parse().unwrap(), s.agent.config().instances[0].mcast_dst);
+    let advert = vrrpd::proto::Advert {
+        repr: s.agent.advert_repr(instance(0), 100),
+        checksum: vrrpd::wire::vrrp::ChecksumMode::Plain,
+        src: peer,
+        dst,
+        ttl: 255,
+        multicast: true,
+        interface: "eth0",
+        ah: Some(vrrpd::proto::AhSeal { key: *b"secret12", seq: 41 }),
+    };
+    let d = advert.ipv4_datagram(7).unwrap();
+    let meta = RxMeta { src: peer, dst, ttl: 255, header_len: 44 };
+    s.at(6_600_000).input(Input::Packet { interface: "eth0", meta, header: &d[..44], bytes: &d[44..] });
+    // keepalived vrrp_state_master_rx(): 41 + 1 ("Syncing seq_num"), and the answer adds one.
+    assert_eq!(seqs(&s).last(), Some(&43));
+    assert!(s.logged("(VI_1) IPSEC-AH : Syncing seq_num - Increment seq"));
+    assert_eq!(s.agent.stats(instance(0)).advert_rcvd, 1);
+    // The same advert again is a replay: dropped and counted, not answered.
+    s.at(6_700_000).input(Input::Packet { interface: "eth0", meta, header: &d[..44], bytes: &d[44..] });
+    assert_eq!((s.agent.stats(instance(0)).advert_rcvd, s.agent.stats(instance(0)).auth_failure), (1, 1));
+    assert!(s.logged("(VI_1) IPSEC-AH : sequence number 41 already processed. Packet dropped. Local(43)"));
+    assert_eq!(seqs(&s).len(), 5);
 }

@@ -5,7 +5,7 @@ mod common;
 use common::{data, pcap};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use vrrpd::wire::vrrp::{self, Addrs, ChecksumMode, Expect, RxMeta, V2Auth, Version};
-use vrrpd::wire::{arp, ethernet, ipv4, ndisc, Family};
+use vrrpd::wire::{ah, arp, ethernet, ipv4, ndisc, Family};
 
 const KA_MAC: [u8; 6] = [0x02, 0, 0, 0, 0x0a, 0x01];
 
@@ -80,8 +80,9 @@ fn every_captured_advert_validates_and_re_emits_byte_for_byte() {
                 vrid,
                 vips: ours,
                 check_vips: true,
+                ah_key: None,
             };
-            let ok = vrrp::validate(payload, &meta, &expect, interval)
+            let ok = vrrp::validate(&[], payload, &meta, &expect, &mut 0, interval)
                 .unwrap_or_else(|d| panic!("{file} VRID {vrid}: dropped: {d}"));
             assert!(!ok.interval_differs, "VRID {vrid}");
             let r = ok.repr;
@@ -111,6 +112,62 @@ fn every_captured_advert_validates_and_re_emits_byte_for_byte() {
             "VRID {vrid} adverts and its priority-0 advert: {seen:?}"
         );
     }
+}
+
+#[test]
+fn captured_ah_adverts_validate_in_sequence_and_re_emit_byte_for_byte() {
+    // ka-ah.conf: VRID 53 multicast (auth_pass secret12), VRID 54 unicast to 10.9.0.2 (abc).
+    let mut seqs = std::collections::HashMap::<u8, u32>::new();
+    let mut checked = 0;
+    for f in capture("ka-ah.pcap") {
+        let l3 = &f.data[ethernet::HEADER_LEN..];
+        if ethernet::Repr::parse(&f.data).unwrap().ethertype != 0x0800 || l3[9] != ah::PROTOCOL {
+            continue;
+        }
+        let p = ipv4::Packet::new_checked(l3).unwrap();
+        let ip = ipv4::Repr::parse(&p).unwrap();
+        let l3 = &l3[..p.total_len() as usize];
+        let (header, payload) = l3.split_at(ipv4::HEADER_LEN + ah::HEADER_LEN);
+        let header_ah = ah::Repr::parse(&ah::Packet::new_checked(&header[ipv4::HEADER_LEN..]).unwrap()).unwrap();
+        let vrid = payload[1];
+        let (key, multicast, vips): (&[u8; 8], bool, Vec<Ipv4Addr>) = match vrid {
+            53 => (b"secret12", true, vec!["10.9.0.130".parse().unwrap()]),
+            54 => (b"abc\0\0\0\0\0", false, vec!["10.9.0.131".parse().unwrap(), "10.9.0.132".parse().unwrap()]),
+            other => panic!("unexpected VRID {other}"),
+        };
+        let expect = Expect {
+            version: Version::V2,
+            multicast,
+            ttl_range: None,
+            auth: V2Auth::AH,
+            ah_key: Some(*key),
+            v2_interval: 1,
+            v3_checksum_as_v2: false,
+            vrid,
+            vips: Addrs::V4(&vips),
+            check_vips: true,
+        };
+        let meta = RxMeta { src: ip.src.into(), dst: ip.dst.into(), ttl: ip.ttl, header_len: header.len() };
+        // One instance's counter: each advert must be numbered above the last (1, 2, 3).
+        let seq = seqs.entry(vrid).or_insert(0);
+        let before = *seq;
+        let ok = vrrp::validate(header, payload, &meta, &expect, seq, 100)
+            .unwrap_or_else(|d| panic!("VRID {vrid} seq {}: dropped: {d}", header_ah.seq));
+        assert_eq!((before + 1, *seq), (header_ah.seq, header_ah.seq), "VRID {vrid}: numbered from 1, by 1");
+        assert_eq!(ok.repr.auth, V2Auth::AH, "auth type 2, zero auth data");
+        assert_eq!(header_ah.spi, ip.src.octets(), "the SPI is the source address");
+        // Our emit of the same values, into dirty buffers, sealed with our ICV.
+        let mut out = vec![0xa5u8; l3.len()];
+        ipv4::Repr { payload_len: (out.len() - ipv4::HEADER_LEN) as u16, ..ip }.emit(&mut out[..20]).unwrap();
+        ah::Repr { icv: [0xa5; ah::ICV_LEN], ..header_ah }.emit(&mut out[20..44]).unwrap();
+        let sent = vrrp::Repr { addrs: Addrs::V4(&vips), ..ok.repr };
+        sent.emit(&mut out[44..], ChecksumMode::Plain).unwrap();
+        ah::seal(&mut out, key, !multicast).unwrap();
+        assert_eq!(out, l3, "VRID {vrid} seq {}", header_ah.seq);
+        checked += 1;
+    }
+    // Two adverts and the priority-0 one at SIGTERM, per instance.
+    assert_eq!((checked, seqs[&53], seqs[&54]), (6, 3, 3));
 }
 
 #[test]

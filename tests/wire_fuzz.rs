@@ -6,7 +6,7 @@ use common::rng::Rng;
 use common::{data, pcap};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use vrrpd::wire::vrrp::{self, Addrs, ChecksumMode, Expect, RxMeta, V2Auth, Version};
-use vrrpd::wire::{arp, ethernet, ipv4, ndisc, netlink, Family};
+use vrrpd::wire::{ah, arp, ethernet, ipv4, ndisc, netlink, Family};
 
 fn iterations() -> u64 {
     std::env::var("VRRPD_WIRE_FUZZ_ITERATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(20_000)
@@ -113,8 +113,9 @@ fn vrrp_adverts() {
                 vrid: 51,
                 vips: Addrs::V4(&vip4),
                 check_vips: k.is_multiple_of(11),
+                ah_key: None,
             };
-            let _ = vrrp::validate(bytes, &meta, &expect, 50);
+            let _ = vrrp::validate(&[], bytes, &meta, &expect, &mut 0, 50);
         }
         let Ok(p) = vrrp::Packet::new_checked(bytes, family) else { return false };
         let Some(version) = p.version() else { return false };
@@ -123,6 +124,51 @@ fn vrrp_adverts() {
         let mut out = vec![0u8; r.buffer_len()];
         r.emit(&mut out, mode).unwrap();
         assert!(p.same_as_emitted(&out), "re-emit of an accepted advert: {out:02x?}");
+        true
+    });
+}
+
+#[test]
+fn ah_adverts() {
+    // The IPv4 datagrams of keepalived's AH adverts, whole: the AH header and the ICV check.
+    let corpus: Vec<Vec<u8>> = frames("ka-ah.pcap")
+        .into_iter()
+        .filter(|f| f[12..14] == [8, 0] && f[14 + 9] == ah::PROTOCOL)
+        .map(|f| f[14..].to_vec())
+        .collect();
+    let vip = [Ipv4Addr::new(10, 9, 0, 130)];
+    let mut k = 0u32;
+    run("ah", &corpus, |bytes| {
+        k += 1;
+        let split = bytes.len().min(44 + (k % 3) as usize * 4 - 4);
+        let (header, payload) = bytes.split_at(split);
+        let expect = Expect {
+            version: Version::V2,
+            multicast: k.is_multiple_of(2),
+            ttl_range: None,
+            auth: V2Auth::AH,
+            ah_key: Some(*b"secret12"),
+            v2_interval: 1,
+            v3_checksum_as_v2: false,
+            vrid: 53,
+            vips: Addrs::V4(&vip),
+            check_vips: true,
+        };
+        let meta = RxMeta {
+            src: Ipv4Addr::new(10, 9, 0, 1).into(),
+            dst: Ipv4Addr::new(224, 0, 0, 18).into(),
+            ttl: 255,
+            header_len: header.len(),
+        };
+        let mut seq = k % 4;
+        let _ = vrrp::validate(header, payload, &meta, &expect, &mut seq, 100);
+        let Some(at) = bytes.get(20..) else { return false };
+        let Ok(p) = ah::Packet::new_checked(at) else { return false };
+        let Ok(r) = ah::Repr::parse(&p) else { return false };
+        let mut out = [0u8; ah::HEADER_LEN];
+        r.emit(&mut out).unwrap();
+        // Only the reserved bytes are not kept.
+        assert_eq!((&out[..2], &out[4..]), (&at[..2], &at[4..ah::HEADER_LEN]));
         true
     });
 }

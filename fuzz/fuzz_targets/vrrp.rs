@@ -18,15 +18,23 @@ fuzz_target!(|data: &[u8]| {
         version: if sel & 2 != 0 { Version::V3 } else { Version::V2 },
         multicast: sel & 4 != 0,
         ttl_range: (sel & 8 != 0).then_some((200, 255)),
-        auth: if sel & 16 != 0 { V2Auth::pass(*b"secret12") } else { V2Auth::NONE },
+        auth: match (sel & 16 != 0, sel & 128 != 0) {
+            (_, true) => V2Auth::AH,
+            (true, _) => V2Auth::pass(*b"secret12"),
+            _ => V2Auth::NONE,
+        },
+        ah_key: (sel & 128 != 0).then_some(*b"secret12"),
         v2_interval: 1,
         v3_checksum_as_v2: sel & 32 != 0,
         vrid: 51,
         vips: Addrs::V4(&vip),
         check_vips: sel & 64 != 0,
     };
-    let meta = RxMeta { src, dst, ttl: 255, header_len: if v6 { 40 } else { 20 } };
-    let _ = vrrp::validate(bytes, &meta, &expect, 100);
+    // With AH, the first 44 bytes (if there are) are the IPv4 and AH headers the ICV covers.
+    let (header, bytes) = if sel & 128 != 0 { bytes.split_at(bytes.len().min(44)) } else { (&[][..], bytes) };
+    let header_len = if v6 { 40 } else { 20.max(header.len()) };
+    let meta = RxMeta { src, dst, ttl: 255, header_len };
+    let _ = vrrp::validate(header, bytes, &meta, &expect, &mut 0, 100);
     let family = if v6 { Family::V6 } else { Family::V4 };
     if let Ok(p) = vrrp::Packet::new_checked(bytes, family) {
         if let Some(version) = p.version() {

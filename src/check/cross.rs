@@ -386,13 +386,13 @@ fn onoff(b: bool) -> &'static str {
 }
 
 fn auth_words(a: &Auth) -> String {
-    match a {
-        Auth::None => "none".into(),
-        Auth::Pass(p) => {
-            let end = p.iter().position(|&b| b == 0).unwrap_or(8);
-            format!("PASS '{}'", String::from_utf8_lossy(&p[..end]))
-        }
-    }
+    let (kind, p) = match a {
+        Auth::None => return "none".into(),
+        Auth::Pass(p) => ("PASS", p),
+        Auth::Ah(p) => ("AH", p),
+    };
+    let end = p.iter().position(|&b| b == 0).unwrap_or(8);
+    format!("{kind} '{}'", String::from_utf8_lossy(&p[..end]))
 }
 
 fn addrs(i: &Instance) -> String {

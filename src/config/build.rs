@@ -79,10 +79,9 @@ pub struct InstanceDraft {
 #[derive(Debug, Clone)]
 pub enum AuthDraft {
     Pass([u8; 8]),
-    /// `auth_type AH`; whether an `auth_pass` was given (keepalived ignores AH without one).
-    Ah {
-        pass: bool,
-    },
+    /// `auth_type AH` with its key, the `auth_pass` zero-padded to 8 bytes (None: no
+    /// `auth_pass`, and keepalived ignores AH without one).
+    Ah(Option<[u8; 8]>),
 }
 
 #[derive(Debug)]
@@ -1136,28 +1135,30 @@ impl<'d> Builder<'d> {
         }
         let iname = d.name.clone();
         d.auth_pass = pass.clone();
+        // keepalived keeps the first 8 bytes of auth_pass, zero-padded, whatever the type: the
+        // PASS field (RFC 3768 §5.3.11), and the AH key.
+        let field = pass.as_ref().map(|(p, ploc)| {
+            let bytes = p.as_bytes();
+            if bytes.len() > 8 {
+                self.corrected(*ploc, format!("({iname}) Truncating auth_pass to 8 characters"));
+            }
+            let mut field = [0u8; 8];
+            let n = bytes.len().min(8);
+            field[..n].copy_from_slice(&bytes[..n]);
+            field
+        });
         match kind {
             Some((k, loc)) if k == "PASS" => {
-                let Some((p, ploc)) = pass else {
+                let Some(field) = field else {
                     self.corrected(
                         loc,
                         format!("({iname}) auth_type PASS without auth_pass - authentication disabled"),
                     );
                     return;
                 };
-                let bytes = p.as_bytes();
-                if bytes.len() > 8 {
-                    // RFC 3768 §5.3.11: the password field is 8 octets.
-                    self.corrected(ploc, format!("({iname}) Truncating auth_pass to 8 characters"));
-                }
-                let mut field = [0u8; 8];
-                let n = bytes.len().min(8);
-                field[..n].copy_from_slice(&bytes[..n]);
                 d.auth = Some((AuthDraft::Pass(field), s.loc()));
             }
-            Some((k, loc)) if k == "AH" => {
-                d.auth = Some((AuthDraft::Ah { pass: pass.is_some() }, loc));
-            }
+            Some((k, loc)) if k == "AH" => d.auth = Some((AuthDraft::Ah(field), loc)),
             Some((k, loc)) => {
                 self.corrected(loc, format!("({iname}) unknown authentication type '{k}' - authentication disabled"))
             }

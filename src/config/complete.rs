@@ -654,13 +654,15 @@ fn complete_instance(
             diags.corrected(loc, format!("({name}) Cannot use authentication with VRRPv3 or strict mode - ignoring"));
             Auth::None
         }
-        Some((AuthDraft::Ah { pass: false }, loc)) => {
+        // keepalived vrrp_complete_instance(): no password, then state MASTER. (IPv6 is
+        // VRRPv3 here, so keepalived's "Cannot use AH authentication with IPv6" is the v3 case.)
+        Some((AuthDraft::Ah(None), loc)) => {
             diags.corrected(loc, format!("({name}) Authentication specified but no password given. Ignoring"));
             Auth::None
         }
-        Some((AuthDraft::Ah { pass: true }, loc)) => {
-            // keepalived needs an advert's AH sequence number before it can take over, so it
-            // starts a non-owner as BACKUP; vrrpd keeps that start although it sends no AH.
+        Some((AuthDraft::Ah(Some(key)), loc)) => {
+            // keepalived wants an advert's AH sequence number before it takes over, so it
+            // starts a non-owner as BACKUP.
             if initial_state == InitialState::Master && priority != 255 {
                 diags.corrected(
                     loc,
@@ -668,9 +670,7 @@ fn complete_instance(
                 );
                 initial_state = InitialState::Backup;
             }
-            diags
-                .corrected(loc, format!("({name}) auth_type AH is not implemented by vrrpd - authentication disabled"));
-            Auth::None
+            Auth::Ah(key)
         }
         Some((AuthDraft::Pass(p), _)) => Auth::Pass(p),
     };

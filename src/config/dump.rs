@@ -344,6 +344,8 @@ pub fn dump(c: &Config) -> String {
                     let len = p.iter().position(|&b| b == 0).unwrap_or(8);
                     format!("PASS ({} bytes)", len)
                 }
+                // keepalived's word for it (vrrp_data.c dump_vrrp()).
+                Auth::Ah(k) => format!("IPSEC_AH ({} bytes)", k.iter().position(|&b| b == 0).unwrap_or(8)),
             },
         );
         o.kv(3, "Preempt", if i.nopreempt { "disabled (nopreempt)" } else { "enabled" });

@@ -226,6 +226,9 @@ pub enum Auth {
     None,
     /// PASS: exactly the 8 bytes on the wire, zero-padded.
     Pass([u8; 8]),
+    /// AH (keepalived `auth_type AH`, IPv4 VRRPv2 only): the 8-byte zero-padded `auth_pass`
+    /// keys the AH header's HMAC-MD5-96 (`wire::ah`); the advert's auth data stays zero.
+    Ah([u8; 8]),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -495,14 +495,18 @@ impl Daemon {
     /// Drains VRRP receive socket `k` into the agent.
     fn on_vrrp(&mut self, now: Instant, k: usize) {
         let agent = &mut self.agent;
-        self.vrrp.receive(k, |interface, meta, bytes| agent.handle(now, Input::Packet { interface, meta, bytes }));
+        self.vrrp.receive(k, |interface, meta, header, bytes| {
+            agent.handle(now, Input::Packet { interface, meta, header, bytes })
+        });
     }
 
     fn apply_actions(&mut self, now: Instant) {
         while let Some(a) = self.agent.poll_action() {
             let inst = |i: InstanceId| Some(self.agent.conf(i));
             match a {
-                Action::SendAdvert { instance, priority, dst } => self.send_advert(instance, priority, dst),
+                Action::SendAdvert { instance, priority, dst, ah_seq } => {
+                    self.send_advert(instance, priority, dst, ah_seq)
+                }
                 Action::SendGarp { instance, addr } => {
                     self.packet.send_garp(self.agent.conf(instance), &self.kernel, addr)
                 }
@@ -560,8 +564,8 @@ impl Daemon {
     }
 
     /// Instance `i`'s advert, as the core builds it, onto the wire.
-    fn send_advert(&mut self, i: InstanceId, priority: u8, dst: IpAddr) {
-        let advert = match self.agent.advert(i, priority, dst) {
+    fn send_advert(&mut self, i: InstanceId, priority: u8, dst: IpAddr, ah_seq: u32) {
+        let advert = match self.agent.advert(i, priority, dst, ah_seq) {
             Ok(a) => a,
             Err(NoAdvert::NoInterface) => return,
             Err(NoAdvert::NoSourceAddress { interface }) => {

@@ -1,12 +1,15 @@
-//! VRRP's raw sockets (IP protocol 112): receiving adverts and sending ours.
+//! VRRP's raw sockets (IP protocol 112, and 51 for `auth_type AH`): receiving adverts and
+//! sending ours.
 //!
 //! Per (interface, family) in use:
-//! - one receive socket, bound to the device (SO_BINDTODEVICE) and joined to the group of
-//!   each multicast instance on it (224.0.0.18 / ff02::12, RFC 5798 §5.1.1.2 / §5.1.2.2,
-//!   unless keepalived's `mcast_dst_ip`, `vrrp_mcast_group4` or `vrrp_mcast_group6` say
-//!   otherwise). IPv4 turns IP_MULTICAST_ALL off, so groups joined on other sockets are not
-//!   delivered here; IPv6 asks for the hop limit and destination as ancillary data (the
-//!   kernel strips the IPv6 header). Registered with the reactor's poll, one token each;
+//! - one receive socket per protocol its instances use (keepalived opens `auth_type AH`
+//!   instances' for protocol 51, vrrp_scheduler.c), bound to the device (SO_BINDTODEVICE)
+//!   and joined to the group of each multicast instance on it (224.0.0.18 / ff02::12,
+//!   RFC 5798 §5.1.1.2 / §5.1.2.2, unless keepalived's `mcast_dst_ip`, `vrrp_mcast_group4` or
+//!   `vrrp_mcast_group6` say otherwise). IPv4 turns IP_MULTICAST_ALL off, so groups joined
+//!   on other sockets are not delivered here; IPv6 asks for the hop limit and destination
+//!   as ancillary data (the kernel strips the IPv6 header). Registered with the reactor's
+//!   poll, one token each;
 //! - one send-only socket (drop-all BPF filter, SO_RCVBUF 0), also bound to the device. IPv4
 //!   has IP_HDRINCL: we write the IP header ourselves, with the advert's TTL, TOS
 //!   internetwork control and an Identification counter per instance (keepalived keeps
@@ -15,17 +18,18 @@
 //!   checksum at offset 6 (IPV6_CHECKSUM), as keepalived has it.
 //!
 //! What is sent is exactly what the core's `Agent::advert` describes (VRRP fields, checksum
-//! mode, addresses, TTL, multicast or not); this module only frames it.
+//! mode, addresses, TTL, multicast or not, AH); this module only gives it its IP ID.
+//! IP_HDRINCL sends our header's protocol, so the one send socket serves AH too.
 //! Multicast loopback is off on the send sockets, so our own adverts do not come back to us.
-//! Sockets are opened at start and for new (interface, family) pairs on reload; they are
+//! Sockets are opened at start and for new (interface, family[, protocol]) on reload; they are
 //! never closed while the daemon runs.
 use super::error::{setup, DaemonError};
 use super::kernel::Iface;
 use super::sys;
-use crate::config::model::Config;
+use crate::config::model::{Auth, Config};
 use crate::proto::{Advert, InstanceId};
 use crate::wire::vrrp::RxMeta;
-use crate::wire::{ipv4, vrrp, Family};
+use crate::wire::{ah, ipv4, vrrp, Family};
 use mio::unix::SourceFd;
 use mio::{Interest, Registry, Token};
 use std::collections::HashMap;
@@ -37,7 +41,8 @@ const IP_MULTICAST_ALL: libc::c_int = 49;
 
 #[derive(Default)]
 pub(crate) struct VrrpSockets {
-    rx: Vec<(String, Family, OwnedFd)>,
+    /// (interface, family, IP protocol, socket).
+    rx: Vec<(String, Family, u8, OwnedFd)>,
     tx: HashMap<(String, Family), OwnedFd>,
     /// The last IPv4 Identification sent, per instance.
     ip_ids: Vec<u16>,
@@ -76,8 +81,10 @@ impl VrrpSockets {
             let Some(index) = ifaces.get(&ifname).map(|i| i.index) else { continue };
             let fam = inst.family;
             let domain = if fam == Family::V4 { libc::AF_INET } else { libc::AF_INET6 };
-            if !self.rx.iter().any(|(n, f, _)| *n == ifname && *f == fam) {
-                let fd = setup("VRRP socket", sys::socket(domain, libc::SOCK_RAW, vrrp::PROTOCOL as libc::c_int))?;
+            let proto = if matches!(inst.auth, Auth::Ah(_)) { ah::PROTOCOL } else { vrrp::PROTOCOL };
+            let this = |(n, f, p, _): &&(String, Family, u8, OwnedFd)| *n == ifname && *f == fam && *p == proto;
+            if !self.rx.iter().any(|r| this(&r)) {
+                let fd = setup("VRRP socket", sys::socket(domain, libc::SOCK_RAW, proto as libc::c_int))?;
                 setup("SO_BINDTODEVICE", sys::bind_to_device(&fd, &ifname))?;
                 if fam == Family::V4 {
                     let _ = sys::setsockopt_int(&fd, libc::IPPROTO_IP, IP_MULTICAST_ALL, 0);
@@ -90,10 +97,10 @@ impl VrrpSockets {
                 }
                 let token = Token(token_base + self.rx.len());
                 setup("register", registry.register(&mut SourceFd(&fd.as_raw_fd()), token, Interest::READABLE))?;
-                self.rx.push((ifname.clone(), fam, fd));
+                self.rx.push((ifname.clone(), fam, proto, fd));
             }
             if inst.unicast_peers.is_empty() {
-                let fd = &self.rx.iter().find(|(n, f, _)| *n == ifname && *f == fam).expect("just opened").2;
+                let fd = &self.rx.iter().find(this).expect("just opened").3;
                 // Joining twice gives EADDRINUSE: harmless.
                 let _ = match inst.mcast_dst {
                     IpAddr::V4(g) => sys::join_v4(fd, g, index),
@@ -134,11 +141,12 @@ impl VrrpSockets {
     }
 
     /// Drains receive socket `k` until it would block, handing each datagram to `deliver`
-    /// as (interface, metadata, VRRP bytes). IPv4 reads up to 16 datagrams per recvmmsg and
-    /// takes the metadata from the IP header (a datagram too short for one is dropped); IPv6
-    /// reads one per recvmsg with the metadata from the ancillary data.
-    pub(crate) fn receive(&mut self, k: usize, mut deliver: impl FnMut(&str, RxMeta, &[u8])) {
-        let Some((ifname, fam, fd)) = self.rx.get(k) else { return };
+    /// as (interface, metadata, the headers before the advert, VRRP bytes). IPv4 reads up to
+    /// 16 datagrams per recvmmsg and takes the metadata from the IP header (a datagram too
+    /// short for one, or for its AH header, is dropped); IPv6 reads one per recvmsg with the
+    /// metadata from the ancillary data.
+    pub(crate) fn receive(&mut self, k: usize, mut deliver: impl FnMut(&str, RxMeta, &[u8], &[u8])) {
+        let Some((ifname, fam, _, fd)) = self.rx.get(k) else { return };
         loop {
             if *fam == Family::V6 {
                 let (n, src, dst, hops) = match sys::recv_v6(fd, &mut self.buf) {
@@ -147,7 +155,7 @@ impl VrrpSockets {
                     Err(_) => break,
                 };
                 let meta = RxMeta { src: src.into(), dst: dst.into(), ttl: hops, header_len: 40 };
-                deliver(ifname, meta, &self.buf[..n]);
+                deliver(ifname, meta, &[], &self.buf[..n]);
                 continue;
             }
             // IPv4: up to 16 adverts per system call (recvmmsg), until it would block.
@@ -157,10 +165,15 @@ impl VrrpSockets {
                 Err(_) => break,
             };
             for k in 0..n {
-                let Ok(p) = ipv4::Packet::new_checked(self.batch.datagram(k)) else { continue };
-                let meta =
-                    RxMeta { src: p.src().into(), dst: p.dst().into(), ttl: p.ttl(), header_len: p.header_len() };
-                deliver(ifname, meta, p.payload_ref());
+                let datagram = self.batch.datagram(k);
+                let Ok(p) = ipv4::Packet::new_checked(datagram) else { continue };
+                let ah_len = if p.protocol() == ah::PROTOCOL { ah::HEADER_LEN } else { 0 };
+                let header_len = p.header_len() + ah_len;
+                if p.payload().len() < ah_len {
+                    continue;
+                }
+                let meta = RxMeta { src: p.src().into(), dst: p.dst().into(), ttl: p.ttl(), header_len };
+                deliver(ifname, meta, &datagram[..header_len], &datagram[header_len..p.total_len() as usize]);
             }
             if n < sys::BATCH {
                 break;
@@ -185,32 +198,18 @@ impl VrrpSockets {
         name: &str,
     ) {
         let Some(fd) = self.tx.get(&(advert.interface.to_string(), family)) else { return };
-        let len = advert.repr.buffer_len();
         let result = match (advert.src, advert.dst) {
-            (IpAddr::V4(src), IpAddr::V4(dst4)) => {
-                let mut frame = vec![0u8; ipv4::HEADER_LEN + len];
-                if advert.repr.emit(&mut frame[ipv4::HEADER_LEN..], advert.checksum).is_err() {
-                    return;
-                }
+            (IpAddr::V4(_), IpAddr::V4(dst4)) => {
                 let ident = match instance {
                     Some(i) => &mut self.ip_ids[i.index()],
                     None => &mut self.removed_ip_id,
                 };
                 *ident = ipv4::next_ident(*ident);
-                let ip = ipv4::Repr {
-                    src,
-                    dst: dst4,
-                    protocol: vrrp::PROTOCOL,
-                    ttl: advert.ttl,
-                    tos: ipv4::TOS_INTERNETWORK_CONTROL,
-                    ident: *ident,
-                    payload_len: len as u16,
-                };
-                let _ = ip.emit(&mut frame[..ipv4::HEADER_LEN]);
+                let Some(frame) = advert.ipv4_datagram(*ident) else { return };
                 sys::sendto_v4(fd, &frame, dst4, if advert.multicast { libc::MSG_DONTROUTE } else { 0 })
             }
             (_, IpAddr::V6(dst6)) => {
-                let mut payload = vec![0u8; len];
+                let mut payload = vec![0u8; advert.repr.buffer_len()];
                 if advert.repr.emit(&mut payload, advert.checksum).is_err() {
                     return;
                 }

@@ -140,6 +140,10 @@ pub enum Input<'a> {
         interface: &'a str,
         /// Source, destination and TTL / hop limit.
         meta: RxMeta,
+        /// IPv4: the bytes before `bytes`, the IP header with its options and, for IP
+        /// protocol 51, the AH header that `auth_type AH` instances check (RFC 2402 §2).
+        /// Empty where there is none to give (IPv6; the simulated LAN's plain adverts).
+        header: &'a [u8],
         /// The VRRP header onwards.
         bytes: &'a [u8],
     },
@@ -224,6 +228,8 @@ pub enum Action {
         priority: u8,
         /// The multicast group or the unicast peer.
         dst: IpAddr,
+        /// `auth_type AH`: the advert's AH sequence number (0 without AH).
+        ah_seq: u32,
     },
     /// One gratuitous ARP / unsolicited NA for `addr` on the instance's interface.
     SendGarp {

@@ -8,6 +8,7 @@ use super::timers::{InstanceTimer, Timer};
 use super::{track, Agent, Instant};
 use crate::config::model::{Auth, Family, Instance, Micros, SECOND};
 use crate::wire::vrrp::{self, Addrs, ChecksumMode, Expect, V2Auth, Version};
+use crate::wire::{ah, ipv4};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// The `drops_logged` bit of "received lower priority ... - discarding".
@@ -22,6 +23,8 @@ pub(crate) struct AdvertSpec {
     /// (RFC 5798 §5.2.7).
     pub(crate) interval: u16,
     pub(crate) auth: V2Auth,
+    /// `auth_type AH`: the key of the AH header's ICV.
+    pub(crate) ah_key: Option<[u8; 8]>,
     /// keepalived `v3_checksum_as_v2`: the v3 IPv4 checksum without the pseudo-header.
     pub(crate) v3_checksum_as_v2: bool,
 }
@@ -38,7 +41,12 @@ impl AdvertSpec {
             },
             auth: match &c.auth {
                 Auth::Pass(p) => V2Auth::pass(*p),
+                Auth::Ah(_) => V2Auth::AH,
                 Auth::None => V2Auth::NONE,
+            },
+            ah_key: match c.auth {
+                Auth::Ah(key) => Some(key),
+                _ => None,
             },
             v3_checksum_as_v2: c.v3_checksum_as_v2,
         }
@@ -63,6 +71,69 @@ pub struct Advert<'a> {
     pub multicast: bool,
     /// The interface it leaves on.
     pub interface: &'a str,
+    /// `auth_type AH`: the AH header to put before the advert.
+    pub ah: Option<AhSeal>,
+}
+
+/// The AH header of an `auth_type AH` advert: its key and sequence number (the SPI is the
+/// source address, the ICV computed over the datagram; `wire::ah`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AhSeal {
+    /// The 8-byte zero-padded `auth_pass`.
+    pub key: [u8; 8],
+    /// The sequence number (keepalived `ipsecah_counter`).
+    pub seq: u32,
+}
+
+/// An instance's AH sequence number, shared by what it sends and what it receives
+/// (keepalived's seq_counter_t `ipsecah_counter`): a received advert must carry a higher one
+/// and sets it; each advert sent carries it plus one. `cycle`: it reached 0xfffffffe and
+/// stopped counting; the next MASTER state starts again from 1.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct AhCounter {
+    pub(crate) seq: u32,
+    pub(crate) cycle: bool,
+}
+
+impl AhCounter {
+    /// The number of the next advert (keepalived vrrp_update_pkt(): once per advert, the
+    /// same for every unicast peer).
+    pub(crate) fn next(&mut self) -> u32 {
+        if self.seq > 0xffff_fffd {
+            self.cycle = true;
+        } else {
+            self.seq += 1;
+        }
+        self.seq
+    }
+}
+
+impl Advert<'_> {
+    /// The IPv4 datagram of this advert with Identification `ident`: our header (keepalived
+    /// vrrp_build_ip4()), for `auth_type AH` the AH header with its ICV (vrrp_build_ipsecah()),
+    /// then the VRRP bytes. None for IPv6, which the kernel frames.
+    pub fn ipv4_datagram(&self, ident: u16) -> Option<Vec<u8>> {
+        let (IpAddr::V4(src), IpAddr::V4(dst)) = (self.src, self.dst) else { return None };
+        let at = ipv4::HEADER_LEN + if self.ah.is_some() { ah::HEADER_LEN } else { 0 };
+        let mut frame = vec![0u8; at + self.repr.buffer_len()];
+        self.repr.emit(&mut frame[at..], self.checksum).ok()?;
+        let ip = ipv4::Repr {
+            src,
+            dst,
+            protocol: if self.ah.is_some() { ah::PROTOCOL } else { vrrp::PROTOCOL },
+            ttl: self.ttl,
+            tos: ipv4::TOS_INTERNETWORK_CONTROL,
+            ident,
+            payload_len: (frame.len() - ipv4::HEADER_LEN) as u16,
+        };
+        ip.emit(&mut frame[..ipv4::HEADER_LEN]).ok()?;
+        if let Some(seal) = self.ah {
+            let header = ah::Repr { next_header: vrrp::PROTOCOL, spi: src.octets(), seq: seal.seq, icv: [0; 12] };
+            header.emit(&mut frame[ipv4::HEADER_LEN..at]).ok()?;
+            ah::seal(&mut frame, &seal.key, !self.multicast).ok()?;
+        }
+        Some(frame)
+    }
 }
 
 /// Why [`Agent::advert`] has nothing to send.
@@ -99,6 +170,7 @@ pub(crate) struct Inst {
     pub(crate) last_zero_answer: Option<Instant>,
     pub(crate) last_lower_garps: Option<Instant>,
     pub(crate) spec: AdvertSpec,
+    pub(crate) ah: AhCounter,
     pub(crate) vip4: Vec<Ipv4Addr>,
     pub(crate) vip6: Vec<Ipv6Addr>,
     /// When the instance entered its state, and why (`vrrpd status`).
@@ -138,6 +210,7 @@ impl Inst {
             last_zero_answer: None,
             last_lower_garps: None,
             spec: AdvertSpec::of(c),
+            ah: AhCounter::default(),
             vip4,
             vip6,
             since: Instant::ZERO,
@@ -160,17 +233,18 @@ impl Inst {
 }
 
 /// The one advert builder: what an instance configured as `c`, with these fixed fields and
-/// VIPs, sends from `src` to `dst` announcing `priority`.
+/// VIPs, sends from `src` to `dst` announcing `priority` (with AH, as number `ah_seq`).
 fn build_advert<'a>(
     c: &'a Instance,
     spec: AdvertSpec,
     addrs: Addrs<'a>,
-    interface: &'a str,
     priority: u8,
+    ah_seq: u32,
     src: IpAddr,
     dst: IpAddr,
 ) -> Advert<'a> {
     let multicast = c.unicast_peers.is_empty();
+    let interface = c.interface.as_deref().unwrap_or("");
     Advert {
         repr: vrrp::Repr {
             version: spec.version,
@@ -187,6 +261,7 @@ fn build_advert<'a>(
         ttl: if multicast { 255 } else { c.unicast_ttl },
         multicast,
         interface,
+        ah: spec.ah_key.map(|key| AhSeal { key, seq: ah_seq }),
     }
 }
 
@@ -200,6 +275,7 @@ pub struct ReleaseAdvert {
     vip6: Vec<Ipv6Addr>,
     src: IpAddr,
     dst: IpAddr,
+    ah_seq: u32,
 }
 
 impl ReleaseAdvert {
@@ -209,26 +285,28 @@ impl ReleaseAdvert {
             Family::V4 => Addrs::V4(&self.vip4),
             Family::V6 => Addrs::V6(&self.vip6),
         };
-        let interface = self.config.interface.as_deref().unwrap_or("");
-        build_advert(&self.config, self.spec, addrs, interface, 0, self.src, self.dst)
+        build_advert(&self.config, self.spec, addrs, 0, self.ah_seq, self.src, self.dst)
     }
 }
 
 impl Agent {
-    /// The advert instance `i` sends announcing `priority` to `dst` (what
-    /// [`Action::SendAdvert`] asks for), or why there is none.
-    pub fn advert(&self, i: InstanceId, priority: u8, dst: IpAddr) -> Result<Advert<'_>, NoAdvert<'_>> {
+    /// The advert instance `i` sends announcing `priority` to `dst`, AH sequence number
+    /// `ah_seq` (what [`Action::SendAdvert`] asks for), or why there is none.
+    pub fn advert(&self, i: InstanceId, priority: u8, dst: IpAddr, ah_seq: u32) -> Result<Advert<'_>, NoAdvert<'_>> {
         let c = self.conf(i);
         let interface = c.interface.as_deref().ok_or(NoAdvert::NoInterface)?;
         let src = self.source_address(i).ok_or(NoAdvert::NoSourceAddress { interface })?;
         let rt = &self.inst[i.index()];
-        Ok(build_advert(c, rt.spec, rt.addrs(c.family), interface, priority, src, dst))
+        Ok(build_advert(c, rt.spec, rt.addrs(c.family), priority, ah_seq, src, dst))
     }
 
     /// The priority-0 adverts (one per destination) of old instance `old`, configured as `c`,
     /// that a reload is removing.
     pub(crate) fn release_adverts(&self, c: &Instance, old: &Inst) -> Vec<ReleaseAdvert> {
         let Some(src) = self.source_for(c) else { return Vec::new() };
+        // keepalived vrrp_send_adv(): one more AH number, shared by every destination.
+        let mut counter = old.ah;
+        let ah_seq = if old.spec.ah_key.is_some() { counter.next() } else { 0 };
         let dsts: Vec<IpAddr> = if c.unicast_peers.is_empty() {
             vec![c.mcast_dst]
         } else {
@@ -242,6 +320,7 @@ impl Agent {
                 vip6: old.vip6.clone(),
                 src,
                 dst,
+                ah_seq,
             })
             .collect()
     }
@@ -252,7 +331,7 @@ impl Agent {
         let c = self.conf(i);
         let rt = &self.inst[i.index()];
         let unspecified = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
-        build_advert(c, rt.spec, rt.addrs(c.family), "", priority, unspecified, unspecified).repr
+        build_advert(c, rt.spec, rt.addrs(c.family), priority, 0, unspecified, unspecified).repr
     }
 
     /// How instance `i`'s adverts from `src` to `dst` are checksummed.
@@ -274,6 +353,7 @@ impl Agent {
             multicast: c.unicast_peers.is_empty(),
             ttl_range: peer.filter(|p| (p.min_ttl, p.max_ttl) != (0, 255)).map(|p| (p.min_ttl, p.max_ttl)),
             auth: rt.spec.auth,
+            ah_key: rt.spec.ah_key,
             v2_interval: rt.spec.interval,
             v3_checksum_as_v2: rt.spec.v3_checksum_as_v2,
             vrid: rt.spec.vrid,
@@ -450,6 +530,11 @@ impl Agent {
     /// Advert first, then the VIPs, routes and rules, then GARPs (a second batch after
     /// garp_master_delay), then notifies.
     fn enter_master(&mut self, i: InstanceId, now: Instant) {
+        let ah = &mut self.inst[i.index()].ah;
+        if ah.cycle {
+            // keepalived vrrp_state_goto_master(): a cycled AH counter starts again.
+            *ah = AhCounter::default();
+        }
         self.set_state(i, State::Master);
         self.log(Level::Info, format!("({}) Entering MASTER STATE", self.name(i)));
         let prio = self.inst[i.index()].effective;
@@ -538,9 +623,11 @@ impl Agent {
     /// One advert to the group, or one to each unicast peer (keepalived `unicast_peer`).
     pub(crate) fn send_advert(&mut self, i: InstanceId, priority: u8) {
         let c = &self.cfg.instances[i.index()];
-        let stats = &mut self.inst[i.index()].stats;
+        let rt = &mut self.inst[i.index()];
+        let ah_seq = if rt.spec.ah_key.is_some() { rt.ah.next() } else { 0 };
+        let stats = &mut rt.stats;
         let mut push = |dst: IpAddr| {
-            self.out.push_back(Action::SendAdvert { instance: i, priority, dst });
+            self.out.push_back(Action::SendAdvert { instance: i, priority, dst, ah_seq });
             stats.advert_sent += 1;
             if priority == 0 {
                 stats.pri_zero_sent += 1;
@@ -570,5 +657,22 @@ impl Agent {
                 self.garp(i, *a);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AhCounter;
+
+    #[test]
+    fn the_ah_counter_counts_from_1_and_stops_cycled_at_0xfffffffe() {
+        // keepalived vrrp_update_pkt(): past 0xfffffffd it stops counting and marks the counter
+        // cycled (vrrp_state_goto_master() then starts it again).
+        let mut c = AhCounter::default();
+        assert_eq!((c.next(), c.next(), c.cycle), (1, 2, false));
+        let mut c = AhCounter { seq: 0xffff_fffd, cycle: false };
+        assert_eq!((c.next(), c.cycle), (0xffff_fffe, false));
+        assert_eq!((c.next(), c.cycle), (0xffff_fffe, true));
+        assert_eq!(c.next(), 0xffff_fffe);
     }
 }

@@ -34,7 +34,7 @@ pub use event::{
     Action, Episode, Event, Handover, Input, InstanceId, Level, Reason, ScriptId, ScriptResult, ScriptStatus, State,
     Stats, TrackFileId,
 };
-pub use instance::{Advert, NoAdvert, ReleaseAdvert};
+pub use instance::{Advert, AhSeal, NoAdvert, ReleaseAdvert};
 pub use time::Instant;
 
 use crate::config::model::{Config, Family, Instance, Micros, VrrpScript};
@@ -223,7 +223,7 @@ impl Agent {
         self.now = now;
         match input {
             Input::Timeout => {}
-            Input::Packet { interface, meta, bytes } => self.on_packet(now, interface, meta, bytes),
+            Input::Packet { interface, meta, header, bytes } => self.on_packet(now, interface, meta, header, bytes),
             Input::Link { interface, up } => self.on_link(now, interface, up),
             Input::AddressAdded { interface, addr } => self.on_address_added(now, interface, addr),
             Input::AddressRemoved { interface, addr } => {

@@ -53,6 +53,8 @@ impl Agent {
             rt.master_adver_int = old.master_adver_int;
             rt.master = old.master;
             rt.stats = old.stats;
+            // keepalived restore_vrrp_state(): "Keep ipsec AH seq_number".
+            rt.ah = old.ah;
             rt.effective = old.effective;
             // What the operator sees survives a reload too: since when and why, a demotion,
             // the episodes under way and the transition counts.

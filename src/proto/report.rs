@@ -5,6 +5,7 @@ use super::{Agent, State};
 use crate::config::dump::vip_string;
 use crate::config::model::{Auth, Micros};
 use crate::config::value::format_seconds;
+use crate::wire::vrrp;
 use std::fmt::Write;
 
 /// `keepalived.stats` (SIGUSR2): every instance's counters.
@@ -179,7 +180,11 @@ fn topology_section(a: &Agent, o: &mut String) {
         let _ = writeln!(
             o,
             "   Authentication type = {}",
-            if matches!(c.auth, Auth::Pass(_)) { "SIMPLE_PASSWORD" } else { "none" }
+            match c.auth {
+                Auth::Pass(_) => "SIMPLE_PASSWORD",
+                Auth::Ah(_) => "IPSEC_AH",
+                Auth::None => "none",
+            }
         );
         let _ = writeln!(o, "   Virtual IP ({}):", c.vips.len());
         for v in &c.vips {
@@ -344,7 +349,11 @@ pub fn json(a: &Agent) -> String {
             c.preempt_delay / 1_000_000,
             vips.join(","),
             scripts.join(","),
-            if matches!(c.auth, Auth::Pass(_)) { 1 } else { 0 },
+            match c.auth {
+                Auth::Pass(_) => vrrp::AUTH_PASS,
+                Auth::Ah(_) => vrrp::AUTH_AH,
+                Auth::None => vrrp::AUTH_NONE,
+            },
             c.garp.master_delay / 1_000_000,
             c.garp.master_repeat,
             json_str(c.interface.as_deref().unwrap_or("")),

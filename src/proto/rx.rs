@@ -9,6 +9,7 @@ use super::instance::LOWER_PRIORITY_LOGGED;
 use super::timers::InstanceTimer;
 use super::{Agent, Instant};
 use crate::wire::vrrp::{self, DropReason, RxMeta};
+use crate::wire::{ah, ipv4};
 use std::net::IpAddr;
 
 impl Agent {
@@ -29,23 +30,34 @@ impl Agent {
             .copied()
     }
 
-    pub(crate) fn on_packet(&mut self, now: Instant, interface: &str, meta: RxMeta, bytes: &[u8]) {
+    pub(crate) fn on_packet(&mut self, now: Instant, interface: &str, meta: RxMeta, header: &[u8], bytes: &[u8]) {
         if bytes.len() < 2 || self.in_startup_delay() {
             return;
         }
         let vrid = bytes[1];
-        let Some(i) = self.demux(interface, &meta, vrid) else {
+        // keepalived receives an `auth_type AH` instance's adverts on a socket of protocol 51,
+        // the others' on one of 112 (vrrp_scheduler.c): an advert of the other protocol never
+        // reaches the instance, and is an unknown VRID there.
+        let is_ah = header.len() > ipv4::HEADER_LEN && header[9] == ah::PROTOCOL;
+        let found = self.demux(interface, &meta, vrid).filter(|i| self.inst[i.index()].spec.ah_key.is_some() == is_ah);
+        let Some(i) = found else {
             if self.cfg.global.log_unknown_vrids {
                 self.log(Level::Info, format!("Unknown VRID {vrid} received on {interface} from {}", meta.src));
             }
             return;
         };
-        if matches!(self.inst[i.index()].state, State::Init | State::Fault) {
+        // An AH header for another protocol: not an advert (keepalived vrrp_check_packet()).
+        let other_protocol = header.len().checked_sub(ah::HEADER_LEN).is_some_and(|k| header[k] != vrrp::PROTOCOL);
+        if matches!(self.inst[i.index()].state, State::Init | State::Fault) || (is_ah && other_protocol) {
             return;
         }
         let expect = self.expectation(i, meta.src);
         let ours_cs = (self.conf(i).advert_int / 10_000) as u16;
-        let accepted = match vrrp::validate(bytes, &meta, &expect, ours_cs) {
+        let mut ah_seq = self.inst[i.index()].ah.seq;
+        let result = vrrp::validate(header, bytes, &meta, &expect, &mut ah_seq, ours_cs);
+        let multicast = expect.multicast;
+        self.inst[i.index()].ah.seq = ah_seq;
+        let accepted = match result {
             Ok(a) => a,
             Err(d) => {
                 self.count_drop(i, &d);
@@ -62,7 +74,7 @@ impl Agent {
         };
         // keepalived: unicast source filter, owner ignoring adverts.
         let c = self.conf(i);
-        if !expect.multicast && c.check_unicast_src && !c.unicast_peers.iter().any(|p| p.addr == meta.src) {
+        if !multicast && c.check_unicast_src && !c.unicast_peers.iter().any(|p| p.addr == meta.src) {
             self.inst[i.index()].stats.advert_rcvd += 1;
             self.log(Level::Info, format!("({}) unicast source address {} not a unicast peer", self.name(i), meta.src));
             return;
@@ -73,6 +85,8 @@ impl Agent {
         let r = accepted.repr;
         let rt = &mut self.inst[i.index()];
         rt.stats.advert_rcvd += 1;
+        // keepalived clears a cycled AH counter on an advert a BACKUP or MASTER accepts.
+        rt.ah.cycle = false;
         if r.priority == 0 {
             rt.stats.pri_zero_rcvd += 1;
         }
@@ -109,7 +123,9 @@ impl Agent {
             DropReason::Version { .. } => s.version_err += 1,
             DropReason::InvalidAuthType { .. } => s.invalid_authtype += 1,
             DropReason::AuthTypeMismatch { .. } => s.authtype_mismatch += 1,
-            DropReason::AuthFailure => s.auth_failure += 1,
+            DropReason::AuthFailure | DropReason::AhIcv | DropReason::AhSpi { .. } | DropReason::AhSequence { .. } => {
+                s.auth_failure += 1
+            }
             DropReason::AdvertInterval { .. } => s.advert_interval_err += 1,
             DropReason::InvalidType { .. } => s.invalid_type_rcvd += 1,
             DropReason::Checksum { .. } => s.checksum_err += 1,
@@ -210,6 +226,12 @@ impl Agent {
         // interval); the counter counts every one.
         let rt = &mut self.inst[i.index()];
         rt.stats.lower_prio_rcvd += 1;
+        // keepalived vrrp_state_master_rx() "Syncing seq_num": our next AH advert is numbered
+        // two past the lower one's (its number is ours since validate).
+        let ah = rt.spec.ah_key.is_some();
+        if ah {
+            rt.ah.seq = rt.ah.seq.wrapping_add(1);
+        }
         let answer = rt.last_lower_answer.is_none_or(|t| now.since(t) >= c.advert_int);
         if !answer {
             return;
@@ -225,6 +247,9 @@ impl Agent {
             Level::Info,
             format!("({}) Received advert from {src} with lower priority {prio}, ours {ours}{forcing}", c.name),
         );
+        if ah {
+            self.log(Level::Info, format!("({}) IPSEC-AH : Syncing seq_num - Increment seq", c.name));
+        }
         if !c.lower_prio_no_advert {
             self.send_advert(i, ours);
             self.set_timer(i, InstanceTimer::Advert, now.plus(c.advert_int));

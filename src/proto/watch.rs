@@ -67,6 +67,7 @@ fn is_mismatch(d: &DropReason) -> bool {
             | DropReason::AddrCount { .. }
             | DropReason::AuthTypeMismatch { .. }
             | DropReason::AuthFailure
+            | DropReason::AhIcv
             | DropReason::AdvertInterval { .. }
             | DropReason::Version { .. }
     )

@@ -1,15 +1,18 @@
 //! Every byte vrrpd reads or writes: VRRP adverts (v2/v3, IPv4/IPv6), the IPv4 header we send
-//! with IP_HDRINCL, gratuitous ARP, unsolicited neighbour advertisements and rtnetlink.
+//! with IP_HDRINCL, the IPsec AH header of `auth_type AH` (with MD5 for its ICV), gratuitous
+//! ARP, unsolicited neighbour advertisements and rtnetlink.
 //!
 //! Pure and allocation-free: views (`Packet<T: AsRef<[u8]>>`) check lengths once in
 //! `new_checked` and then read fields at fixed offsets; `Repr`s are plain values with `parse`,
 //! `emit` into a caller's buffer of exactly `buffer_len()` bytes, and no hidden state. The
 //! daemon, the simulator and the fuzz targets share them.
 #![warn(missing_docs)]
+pub mod ah;
 pub mod arp;
 pub mod checksum;
 pub mod ethernet;
 pub mod ipv4;
+pub mod md5;
 pub mod ndisc;
 pub mod netlink;
 pub mod vrrp;

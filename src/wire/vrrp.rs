@@ -10,8 +10,9 @@
 //! (RFC 9568 practice); v3 over IPv6 adds the IPv6 pseudo-header.
 //!
 //! [`validate`] applies keepalived's receive checks in keepalived's order (vrrp.c
-//! vrrp_check_packet) and names each drop after the counter keepalived increments.
-use super::{be16, checksum, put16, Error, Result};
+//! vrrp_check_packet) and names each drop after the counter keepalived increments; for
+//! `auth_type AH` that includes the AH header before the advert ([`super::ah`]).
+use super::{ah, be16, checksum, put16, Error, Result};
 use crate::wire::Family;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -78,6 +79,9 @@ pub struct V2Auth {
 impl V2Auth {
     /// No authentication: type 0 and zero data (also what a parsed v3 advert holds).
     pub const NONE: V2Auth = V2Auth { kind: AUTH_NONE, data: [0; 8] };
+    /// AH authentication: type 2, and zero data (keepalived sends none; the AH header
+    /// before the advert carries the ICV).
+    pub const AH: V2Auth = V2Auth { kind: AUTH_AH, data: [0; 8] };
     /// PASS authentication with `data`, the password zero-padded to 8 bytes.
     pub fn pass(data: [u8; 8]) -> V2Auth {
         V2Auth { kind: AUTH_PASS, data }
@@ -474,6 +478,22 @@ pub enum DropReason {
     },
     /// v2 password differs (`auth_failure`).
     AuthFailure,
+    /// AH: the ICV does not verify: another `auth_pass`, or a changed packet (`auth_failure`).
+    AhIcv,
+    /// AH: the SPI is not the sender's address (`auth_failure`).
+    AhSpi {
+        /// The SPI received, as sent.
+        spi: [u8; 4],
+        /// The IPv4 source address.
+        src: [u8; 4],
+    },
+    /// AH: a sequence number not above the last one seen, a replay (`auth_failure`).
+    AhSequence {
+        /// The sequence number received.
+        got: u32,
+        /// The instance's sequence number (the last received or sent).
+        local: u32,
+    },
     /// v2 advert interval differs from ours (`advert_interval_err`).
     AdvertInterval {
         /// The Adver Int received, seconds.
@@ -524,7 +544,9 @@ impl DropReason {
             DropReason::Version { .. } => "version",
             DropReason::InvalidAuthType { .. } => "invalid_authtype",
             DropReason::AuthTypeMismatch { .. } => "authtype_mismatch",
-            DropReason::AuthFailure => "auth_failure",
+            DropReason::AuthFailure | DropReason::AhIcv | DropReason::AhSpi { .. } | DropReason::AhSequence { .. } => {
+                "auth_failure"
+            }
             DropReason::AdvertInterval { .. } => "advert_interval_err",
             DropReason::InvalidType { .. } => "invalid_type_rcvd",
             DropReason::AddrCount { .. } | DropReason::CastMismatch { .. } | DropReason::AddrList { .. } => {
@@ -549,6 +571,9 @@ impl DropReason {
             DropReason::Checksum { .. } => 9,
             DropReason::CastMismatch { .. } => 10,
             DropReason::AddrList { .. } => 11,
+            DropReason::AhIcv => 12,
+            DropReason::AhSpi { .. } => 13,
+            DropReason::AhSequence { .. } => 14,
         }
     }
 
@@ -571,6 +596,20 @@ impl fmt::Display for DropReason {
             DropReason::InvalidAuthType { got } => write!(f, "Invalid auth type: {got}"),
             DropReason::AuthTypeMismatch { got, expected } => write!(f, "received a {got} auth, expecting {expected}!"),
             DropReason::AuthFailure => write!(f, "received an invalid passwd!"),
+            DropReason::AhIcv => {
+                write!(f, "IPSEC-AH : invalid IPSEC HMAC-MD5 value. Due to fields mutation or bad password !")
+            }
+            // keepalived prints both as the u32 of their network-order bytes on a little-endian
+            // host (every vrrpd target).
+            DropReason::AhSpi { spi, src } => write!(
+                f,
+                "IPSEC AH : invalid IPSEC SPI value. {} and expect {}",
+                u32::from_le_bytes(*src),
+                u32::from_le_bytes(*spi)
+            ),
+            DropReason::AhSequence { got, local } => {
+                write!(f, "IPSEC-AH : sequence number {got} already processed. Packet dropped. Local({local})")
+            }
             DropReason::AdvertInterval { got, expected } => {
                 write!(f, "advertisement interval mismatch mine={expected} sec rcv'd={got} sec")
             }
@@ -603,6 +642,9 @@ pub struct Expect<'a> {
     pub ttl_range: Option<(u8, u8)>,
     /// v2: our authentication; compared in constant time.
     pub auth: V2Auth,
+    /// `auth_type AH`: the key, the 8-byte zero-padded `auth_pass` (set exactly when
+    /// `auth.kind` is [`AUTH_AH`]).
+    pub ah_key: Option<[u8; 8]>,
     /// v2: our Adver Int in seconds (a mismatch drops, RFC 3768 §7.1).
     pub v2_interval: u16,
     /// keepalived `v3_checksum_as_v2`: v3 over IPv4 is checksummed without the pseudo-header.
@@ -626,7 +668,8 @@ pub struct RxMeta {
     /// IPv4 TTL or IPv6 hop limit.
     pub ttl: u8,
     /// Bytes of the received datagram before the VRRP payload (the IPv4 header with its
-    /// options; 40 for IPv6): keepalived's length messages count IPv4 adverts with it.
+    /// options, and the AH header after it for IP protocol 51; 40 for IPv6): keepalived's
+    /// length messages count IPv4 adverts with it.
     pub header_len: usize,
 }
 
@@ -640,12 +683,17 @@ pub struct Accepted<'a> {
 }
 
 /// Receive validation in keepalived's order (vrrp.c vrrp_check_packet()): length, TTL,
-/// version, v2 auth and interval, type, address count, checksum, multicast or unicast,
-/// address list. `bytes` is the VRRP payload, exactly the rest of the IP datagram.
+/// version, v2 auth (for AH its header: ICV, SPI, sequence number) and interval, type,
+/// address count, checksum, multicast or unicast, address list. `bytes` is the VRRP payload, exactly the
+/// rest of the IP datagram; `header` the bytes before it (the IPv4 header and, for AH, the AH
+/// header; only AH reads it). `ah_seq` is the instance's AH sequence number: an advert that
+/// passes the AH check raises it to its own, even when a later check drops the advert.
 pub fn validate<'a>(
+    header: &[u8],
     bytes: &'a [u8],
     meta: &RxMeta,
     expect: &Expect<'_>,
+    ah_seq: &mut u32,
     our_v3_interval: u16,
 ) -> core::result::Result<Accepted<'a>, DropReason> {
     let family = if meta.src.is_ipv4() { Family::V4 } else { Family::V6 };
@@ -688,6 +736,9 @@ pub fn validate<'a>(
         if auth.kind == AUTH_PASS && !constant_time_eq(&auth.data, &expect.auth.data) {
             return Err(DropReason::AuthFailure);
         }
+        if auth.kind == AUTH_AH {
+            check_ah(header, bytes, meta, expect, ah_seq)?;
+        }
         if view.interval() != expect.v2_interval {
             return Err(DropReason::AdvertInterval { got: view.interval(), expected: expect.v2_interval });
         }
@@ -728,13 +779,40 @@ pub fn validate<'a>(
     Ok(Accepted { interval_differs: version == Version::V3 && repr.interval != our_v3_interval, repr })
 }
 
-/// Compares the 8 password bytes without an early exit (keepalived: PASS auth).
-fn constant_time_eq(a: &[u8; 8], b: &[u8; 8]) -> bool {
-    let mut diff = 0u8;
-    for i in 0..8 {
-        diff |= a[i] ^ b[i];
+/// keepalived vrrp_in_chk_ipsecah(), in its order: the ICV (compared in constant time), the
+/// SPI against the source address, then the sequence number, which must be above
+/// `last_seq` and becomes it (the anti-replay check, RFC 2402 §3.4.3, without a window).
+fn check_ah(
+    header: &[u8],
+    bytes: &[u8],
+    meta: &RxMeta,
+    expect: &Expect<'_>,
+    last_seq: &mut u32,
+) -> core::result::Result<(), DropReason> {
+    let key = expect.ah_key.unwrap_or_default();
+    let at = header.len().saturating_sub(ah::HEADER_LEN);
+    let view = ah::Packet::new_checked(&header[at..]).map_err(|_| DropReason::AhIcv)?;
+    let icv = ah::icv(header, bytes, &key, !expect.multicast);
+    if !icv.is_some_and(|v| constant_time_eq(&v, &view.icv())) {
+        return Err(DropReason::AhIcv);
     }
-    diff == 0
+    let src = match meta.src {
+        IpAddr::V4(a) => a.octets(),
+        IpAddr::V6(_) => [0; 4],
+    };
+    if view.spi() != src {
+        return Err(DropReason::AhSpi { spi: view.spi(), src });
+    }
+    if view.seq() <= *last_seq {
+        return Err(DropReason::AhSequence { got: view.seq(), local: *last_seq });
+    }
+    *last_seq = view.seq();
+    Ok(())
+}
+
+/// Compares secrets of one length without an early exit (keepalived memcmp_constant_time()).
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
 }
 
 #[cfg(test)]
@@ -785,6 +863,7 @@ mod tests {
             multicast: true,
             ttl_range: None,
             auth: V2Auth::pass(*b"secret12"),
+            ah_key: None,
             v2_interval: 1,
             v3_checksum_as_v2: false,
             vrid: V2_PASS[1],
@@ -852,7 +931,7 @@ mod tests {
     }
 
     fn drop_of(bytes: &[u8], meta: RxMeta, expect: Expect) -> DropReason {
-        validate(bytes, &meta, &expect, 100).unwrap_err()
+        validate(&[], bytes, &meta, &expect, &mut 0, 100).unwrap_err()
     }
 
     /// Rewrites the v2 checksum after a field change so only the intended check fails.
@@ -866,7 +945,7 @@ mod tests {
 
     #[test]
     fn accepted_fixture() {
-        let ok = validate(&V2_PASS, &meta4(), &expect4(), 100).unwrap();
+        let ok = validate(&[], &V2_PASS, &meta4(), &expect4(), &mut 0, 100).unwrap();
         assert_eq!(ok.repr, v2_repr());
     }
 
@@ -891,7 +970,7 @@ mod tests {
         assert_eq!(drop_of(&V2_PASS, RxMeta { ttl: 254, ..meta4() }, expect4()), DropReason::IpTtl { got: 254 });
         let unicast = Expect { multicast: false, ..expect4() };
         let to_us = RxMeta { dst: Ipv4Addr::new(10, 9, 0, 2).into(), ttl: 64, ..meta4() };
-        assert!(validate(&V2_PASS, &to_us, &unicast, 100).is_ok());
+        assert!(validate(&[], &V2_PASS, &to_us, &unicast, &mut 0, 100).is_ok());
         let ranged = Expect { multicast: false, ttl_range: Some((250, 255)), ..expect4() };
         assert_eq!(drop_of(&V2_PASS, to_us, ranged), DropReason::IpTtl { got: 64 });
         // Version.
@@ -987,7 +1066,7 @@ mod tests {
         assert_eq!(d, DropReason::AddrCount { got: 1, expected: 2 });
         assert!(!d.counted_as_received());
         // vrrp_skip_check_adv_addr for the known master: not checked.
-        assert!(validate(&V2_PASS, &meta4(), &Expect { check_vips: false, ..e }, 100).is_ok());
+        assert!(validate(&[], &V2_PASS, &meta4(), &Expect { check_vips: false, ..e }, &mut 0, 100).is_ok());
         let vips = v6_vips();
         let meta6 = RxMeta {
             src: v6_src().into(),
@@ -996,10 +1075,75 @@ mod tests {
             header_len: 40,
         };
         let e6 = Expect { version: Version::V3, auth: V2Auth::NONE, vips: Addrs::V6(&vips), ..expect4() };
-        let ok = validate(&V3_V6, &meta6, &e6, 100).unwrap();
+        let ok = validate(&[], &V3_V6, &meta6, &e6, &mut 0, 100).unwrap();
         assert!(ok.interval_differs);
         // v3/IPv6 with a different source breaks the pseudo-header checksum.
         let spoofed = RxMeta { src: "fe80::1".parse::<Ipv6Addr>().unwrap().into(), ..meta6 };
-        assert_eq!(validate(&V3_V6, &spoofed, &e6, 50).unwrap_err(), DropReason::Checksum { version: 3 });
+        assert_eq!(validate(&[], &V3_V6, &spoofed, &e6, &mut 0, 50).unwrap_err(), DropReason::Checksum { version: 3 });
+    }
+
+    #[test]
+    fn ah_checks_in_keepalived_s_order() {
+        use crate::wire::ah::tests::{KA_MULTICAST, KA_UNICAST};
+        let vip = [Ipv4Addr::new(192, 168, 31, 240)];
+        let e = Expect { auth: V2Auth::AH, ah_key: Some(*b"secret12"), vrid: 51, vips: Addrs::V4(&vip), ..expect4() };
+        let meta = RxMeta {
+            src: Ipv4Addr::new(192, 168, 31, 20).into(),
+            dst: Ipv4Addr::new(224, 0, 0, 18).into(),
+            ttl: 255,
+            header_len: 44,
+        };
+        let check = |d: &[u8], e: &Expect, seq: &mut u32| {
+            let (h, b) = d.split_at(44.min(d.len()));
+            validate(h, b, &RxMeta { header_len: h.len(), ..meta }, e, seq, 100).map(|a| a.repr.priority)
+        };
+        let mut seq = 0;
+        assert_eq!(check(&KA_MULTICAST, &e, &mut seq), Ok(200));
+        assert_eq!(seq, 1, "the sequence number seen");
+        // The same advert again is a replay.
+        let d = check(&KA_MULTICAST, &e, &mut seq).unwrap_err();
+        assert_eq!(d, DropReason::AhSequence { got: 1, local: 1 });
+        assert_eq!(d.to_string(), "IPSEC-AH : sequence number 1 already processed. Packet dropped. Local(1)");
+        assert_eq!(d.counter(), "auth_failure");
+        // Another auth_pass: the ICV fails first, and the sequence number stays.
+        let mut seq = 0;
+        let other = Expect { ah_key: Some(*b"secret13"), ..e };
+        let d = check(&KA_MULTICAST, &other, &mut seq).unwrap_err();
+        assert_eq!((d, seq), (DropReason::AhIcv, 0));
+        assert_eq!(d.to_string(), "IPSEC-AH : invalid IPSEC HMAC-MD5 value. Due to fields mutation or bad password !");
+        // A unicast instance leaves the TTL out of the ICV: a multicast advert fails it.
+        assert_eq!(check(&KA_MULTICAST, &Expect { multicast: false, ..e }, &mut 0), Err(DropReason::AhIcv));
+        // An SPI that is not the source address, under a valid ICV.
+        let mut spoof = KA_MULTICAST;
+        spoof[24] = 10;
+        crate::wire::ah::seal(&mut spoof, b"secret12", false).unwrap();
+        let d = check(&spoof, &e, &mut 0).unwrap_err();
+        assert_eq!(d, DropReason::AhSpi { spi: [10, 168, 31, 20], src: [192, 168, 31, 20] });
+        assert_eq!(d.to_string(), "IPSEC AH : invalid IPSEC SPI value. 337619136 and expect 337618954");
+        // Earlier checks come first: the advert's own auth type, the length (AH header
+        // counted), the TTL.
+        let mut none = KA_MULTICAST;
+        none[48] = AUTH_NONE;
+        assert_eq!(check(&none, &e, &mut 0), Err(DropReason::AuthTypeMismatch { got: 0, expected: 2 }));
+        assert_eq!(check(&KA_MULTICAST[..63], &e, &mut 0), Err(DropReason::PacketLength { got: 63, expected: 64 }));
+        let low_ttl = validate(&KA_MULTICAST[..44], &KA_MULTICAST[44..], &RxMeta { ttl: 254, ..meta }, &e, &mut 0, 100);
+        assert_eq!(low_ttl.unwrap_err(), DropReason::IpTtl { got: 254 });
+        // A later drop (another interval) still records the sequence number, as keepalived.
+        let mut seq = 0;
+        let d = check(&KA_MULTICAST, &Expect { v2_interval: 2, ..e }, &mut seq).unwrap_err();
+        assert_eq!((d, seq), (DropReason::AdvertInterval { got: 1, expected: 2 }, 1));
+        // keepalived's unicast advert, its 3-byte auth_pass zero-padded.
+        let vip = [Ipv4Addr::new(192, 168, 31, 241)];
+        let u = Expect {
+            multicast: false,
+            ah_key: Some(*b"abc\0\0\0\0\0"),
+            vrid: 52,
+            v2_interval: 2,
+            vips: Addrs::V4(&vip),
+            ..e
+        };
+        let (h, b) = KA_UNICAST.split_at(44);
+        let to_b = RxMeta { dst: Ipv4Addr::new(192, 168, 31, 30).into(), ..meta };
+        assert_eq!(validate(h, b, &to_b, &u, &mut 0, 100).map(|a| a.repr.priority), Ok(150));
     }
 }

@@ -26,7 +26,7 @@ for _ in $(seq 50); do
 done
 
 capture() { # conf pcap seconds
-    ip netns exec "$B" tcpdump -i ka1 -U -w "$2" 'ip proto 112 or ip6 proto 112 or arp or icmp6' 2>/dev/null &
+    ip netns exec "$B" tcpdump -i ka1 -U -w "$2" 'ip proto 112 or ip proto 51 or ip6 proto 112 or arp or icmp6' 2>/dev/null &
     TD=$!
     sleep 1
     ip netns exec "$A" keepalived -n -P -l -D -f "$1" -p /tmp/vrrpd-cap-$$.pid -r /tmp/vrrpd-cap-$$.vrrp.pid >/tmp/vrrpd-cap-$$.log 2>&1 &
@@ -39,4 +39,5 @@ capture() { # conf pcap seconds
 }
 capture ka-main.conf ka-main.pcap 3
 capture ka-csum-as-v2.conf ka-csum-as-v2.pcap 2
+capture ka-ah.conf ka-ah.pcap 2
 ls -l -- *.pcap
