@@ -36,10 +36,15 @@ else
     # f128 routines and the aarch64 link fails (musl's printf needs __addtf3 & co).
     # armv7: Thumb-2 for all code, std included (as Debian's armhf is built): a third smaller.
     # An unstable target feature, so rustc warns once per build; VRRPD_ARMV7_THUMB=0 turns it off.
+    # armv7: no unwind tables either (.ARM.exidx, 12 KB): with panic=abort nothing unwinds, and
+    # the std built for size has no backtrace printer that would read them.
     set --
     case "$target" in
-        armv7-*) [ "${VRRPD_ARMV7_THUMB:-1}" = 0 ] ||
-            set -- --config "target.$target.rustflags=[\"-Ctarget-feature=+thumb-mode\"]" ;;
+        armv7-*) if [ "${VRRPD_ARMV7_THUMB:-1}" = 0 ]; then
+                set -- --config "target.$target.rustflags=[\"-Cforce-unwind-tables=no\"]"
+            else
+                set -- --config "target.$target.rustflags=[\"-Ctarget-feature=+thumb-mode\",\"-Cforce-unwind-tables=no\"]"
+            fi ;;
     esac
     CARGO_CACHE_RUSTC_INFO=0 RUSTC_BOOTSTRAP=1 cargo +"$toolchain" build --release --locked --target "$target" \
         "$@" -Z build-std=std,panic_abort -Z build-std-features=optimize_for_size >&2
