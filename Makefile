@@ -95,6 +95,8 @@ netns-test:
 	$(CARGO) test --release --test netns_config --test netns_daemon --test netns_control --test netns_check -- --ignored --test-threads=1
 	@if command -v keepalived >/dev/null; then $(CARGO) test --release --test netns_interop -- --ignored --test-threads=1 --nocapture; \
 	else echo "*** SKIPPED: interop with keepalived (not installed)"; fi
+	@if command -v keepalived >/dev/null && command -v unshare >/dev/null; then $(CARGO) test --release --test netns_keywords -- --ignored --test-threads=1; \
+	else echo "*** SKIPPED: keepalived 2.3-2.4 keywords (keepalived or unshare not installed)"; fi
 	@if command -v keepalived >/dev/null && command -v python3 >/dev/null; then $(CARGO) test --release --test netns_differential -- --ignored --test-threads=1 --nocapture; \
 	else echo "*** SKIPPED: differential test against keepalived (keepalived or python3 not installed)"; fi
 	@if command -v python3 >/dev/null; then $(CARGO) test --release --test netns_hostile -- --ignored --test-threads=1 --nocapture; \

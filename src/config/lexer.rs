@@ -542,8 +542,16 @@ impl<'a> Lexer<'a> {
             "_INSTANCE" => return Some(self.opts.config_id.clone()),
             _ => {}
         }
-        if let Some(var) = name.strip_prefix("_ENV ") {
-            return Some(self.host.env(var.trim()).unwrap_or_default());
+        // keepalived 2.4 `${_ENV NAME}` (lib/parser.c find_definition(), get_env_var()): braces,
+        // blanks, then exactly one word of letters, digits and `_`, no blank before the `}`.
+        // An unset variable expands to nothing; anything else is not a definition and stays
+        // as written (keepalived also reports a second word as an error).
+        if let Some(params) = name.strip_prefix("_ENV").filter(|p| p.starts_with([' ', '\t'])) {
+            let var = params.trim_start_matches([' ', '\t']);
+            if var.is_empty() || !var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return None;
+            }
+            return Some(self.host.env(var).unwrap_or_default());
         }
         self.params.get(name).map(|p| p.value.clone())
     }

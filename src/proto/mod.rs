@@ -28,8 +28,8 @@ pub mod track;
 mod watch;
 
 pub use event::{
-    Action, Episode, Event, Handover, Input, InstanceId, Level, Reason, ScriptId, ScriptResult, ScriptStatus, State,
-    Stats, TrackFileId,
+    Action, ChecksumPeer, Episode, Event, Handover, Input, InstanceId, Level, Reason, ScriptId, ScriptResult,
+    ScriptStatus, State, Stats, TrackFileId,
 };
 pub use instance::{Advert, NoAdvert, ReleaseAdvert};
 pub use time::Instant;
@@ -84,6 +84,10 @@ pub struct Agent {
     /// Every VIP of the configuration (excluded ones too): asked for every source-address
     /// choice, which every address event and every tracker assessment makes.
     vips: HashSet<IpAddr>,
+    /// keepalived timer_expired_backup: the shortest time in which another router could take
+    /// over from one of the instances that have it (None: no instance has it), so that
+    /// every input need not look at every instance.
+    expired_backup_after: Option<Micros>,
     out: VecDeque<Action>,
     timers: TimerTable,
     /// [`Agent::start`] has run: until then inputs only record the kernel's state.
@@ -113,6 +117,7 @@ impl Agent {
             demux: HashMap::new(),
             iface_ids: HashMap::new(),
             vips: Default::default(),
+            expired_backup_after: None,
             out: VecDeque::new(),
             timers: TimerTable::default(),
             started: false,
@@ -139,11 +144,27 @@ impl Agent {
     /// (init), or FAULT while its link is down, it has no address, or a weight-0 script has
     /// not reported; after `vrrp_startup_delay` when one is set. Called once.
     pub fn start(&mut self, now: Instant) {
+        // A simulated router starts with its system.
+        self.start_at_uptime(now, Some(0));
+    }
+
+    /// [`Agent::start`] on a system up for `uptime` (None: unknown), which
+    /// `vrrp_delay_after_boot` counts from.
+    pub fn start_at_uptime(&mut self, now: Instant, uptime: Option<Micros>) {
         if std::mem::replace(&mut self.started, true) {
             return;
         }
         self.now = now;
-        let delay = self.cfg.global.startup_delay.max(self.cfg.global.delay_after_boot);
+        let g = &self.cfg.global;
+        let after_boot = match uptime {
+            Some(up) => g.delay_after_boot.saturating_sub(up),
+            None => 0,
+        };
+        if uptime.is_none() && g.delay_after_boot > 0 {
+            self.log(Level::Warning, "Unable to read /proc/uptime for vrrp_delay_after_boot - ignoring".into());
+        }
+        // keepalived: the larger of vrrp_startup_delay and what is left of vrrp_delay_after_boot.
+        let delay = self.cfg.global.startup_delay.max(after_boot);
         for i in self.instance_ids() {
             self.remove_leftovers(i);
         }
@@ -184,6 +205,13 @@ impl Agent {
         self.tracking = track::resolve(&self.cfg, &self.links);
         self.vips =
             self.cfg.instances.iter().flat_map(|x| x.vips.iter().chain(&x.excluded_vips)).map(|v| v.addr).collect();
+        self.expired_backup_after = self
+            .cfg
+            .instances
+            .iter()
+            .filter(|c| c.timer_expired_backup > 0)
+            .map(|c| 2 * c.advert_int + instance::takeover_skew(c))
+            .min();
         self.demux.clear();
         self.iface_ids.clear();
         for (n, i) in self.cfg.instances.iter().enumerate() {
@@ -209,6 +237,9 @@ impl Agent {
             return;
         }
         self.now = now;
+        if let Some(after) = self.expired_backup_after {
+            self.timers_expired_backup(now, after);
+        }
         match input {
             Input::Timeout => {}
             Input::Packet { interface, meta, bytes } => self.on_packet(now, interface, meta, bytes),
@@ -325,6 +356,10 @@ impl Agent {
     /// keepalived's counters of instance `i`.
     pub fn stats(&self, i: InstanceId) -> &Stats {
         &self.inst[i.index()].stats
+    }
+    /// The senders of instance `i` whose v3 IPv4 checksums take the form we do not send.
+    pub fn checksum_peers(&self, i: InstanceId) -> &[ChecksumPeer] {
+        &self.inst[i.index()].checksum_peers
     }
     /// The master this BACKUP last accepted: (address, priority).
     pub fn master_of(&self, i: InstanceId) -> Option<(IpAddr, u8)> {

@@ -14,6 +14,11 @@ pub fn host() -> StaticHost {
         users: vec![("root".into(), 0, 0), ("nobody".into(), 65534, 65534)],
         groups: vec![("root".into(), 0), ("wheel".into(), 10), ("nogroup".into(), 65534)],
         unsafe_scripts: Vec::new(),
+        env: vec![
+            ("KA_IFACE".into(), "eth0".into()),
+            ("KA_PRIO".into(), "150".into()),
+            ("KA_REF".into(), "$DEF".into()),
+        ],
     }
 }
 
