@@ -670,7 +670,7 @@ fn dump_file_paths_json_version_and_delay_after_boot_are_read() {
     let l = load(&format!("global_defs {{\n json_version 3\n state_dump_file \"\"\n}}\n{VI}"));
     assert_eq!(l.config.global.json_version, 1);
     diag(&l, "json_version");
-    diag(&l, "state_dump_file requires a non-empty path - ignoring");
+    diag(&l, "a dump file requires a non-empty path - ignoring");
     assert_eq!(l.config.global.state_dump_file, None);
     // keepalived's man page spells them *_file_location, but its parser does not know them.
     let l = load(&format!("global_defs {{\n state_file_location /run/ka/\n}}\n{VI}"));
@@ -702,7 +702,7 @@ fn timer_expired_backup_and_thread_timer_expired() {
     no_diagnostics(&l);
     assert_eq!(l.config.instances[0].timer_expired_backup, 200);
     let l = load(&inst(&format!(" nopreempt\n thread_timer_expired\n{BASE}")));
-    diag(&l, "(VI_1) thread_timer_expired - please replace with keyword 'timer_expired_backup'");
+    diag(&l, "thread_timer_expired - please replace with keyword 'timer_expired_backup'");
     assert_eq!(l.config.instances[0].timer_expired_backup, 254);
     let l = load(&inst(&format!(" nopreempt\n timer_expired_backup 255\n{BASE}")));
     assert_eq!(l.config.instances[0].timer_expired_backup, 0);

@@ -164,7 +164,7 @@ fn keepalived_and_both_vrrpd_checksum_forms_elect_one_master() {
     assert!(!lan.has_addr("c", VIP), "c must follow b:\n{}", lan.log("c"));
     let (_, c_status, _) = lan.ctl("c", &["status", "--json"]);
     assert!(c_status.contains("{\"address\":\"192.168.31.30\",\"form\":\"plain\""), "{c_status}");
-    assert!(lan.log("c").contains("192.168.31.30 checksums its VRRPv3 adverts without the IPv4 pseudo-header"));
+    assert!(lan.log("c").contains("192.168.31.30 sends VRRPv3 checksums without the pseudo-header"));
     // Measured: keepalived 2.2.7 back at a lower priority drops b's plain adverts ...
     lan.wait_exit("a", Duration::from_secs(5));
     let ca = lan.conf("a2.conf", &conf(90, v3));

@@ -1167,7 +1167,7 @@ fn v3_adverts_in_the_other_checksum_form_are_accepted_counted_and_shown() {
         assert_eq!((p.len(), p[0].adverts, p[0].pseudo_header), (1, 3, ours_as_v2));
         assert_eq!(s.agent.stats(instance(0)).checksum_other_form, 3);
         assert_eq!(s.agent.stats(instance(0)).checksum_err, 0);
-        assert!(s.logged("(VI_1) 192.168.31.99 checksums its VRRPv3 adverts"));
+        assert!(s.logged("(VI_1) 192.168.31.99 sends VRRPv3 checksums"));
         // Our own form counts nowhere.
         let own = advert_from(&s.agent, instance(0), 200, "192.168.31.98".parse().unwrap(), dst);
         feed(&mut s, "192.168.31.98", &own);
@@ -1200,4 +1200,18 @@ fn passwords_are_masked_and_json_version_2_names_the_array() {
     // No password, no auth_data (keepalived writes it only with an auth type).
     let none = Solo::new(&inst(150, ""));
     assert!(!vrrpd::proto::report::json(&none.agent).contains("auth_data"));
+}
+
+#[test]
+fn no_virtual_ipaddress_runs_an_instance_whose_adverts_carry_no_address() {
+    // keepalived 2.2.8: a v3 instance without VIPs elects like any other; its adverts have a
+    // count of 0, and a peer's advert with none is accepted.
+    let text = "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 7\n priority 150\n version 3\n no_virtual_ipaddress\n}\n";
+    let mut s = Solo::new(text);
+    s.at(4_000_000);
+    assert_eq!(s.state(), State::Master);
+    assert_eq!(s.agent.advert_repr(instance(0), 150).addrs.len(), 0);
+    assert!(!s.actions.iter().any(|(_, a)| matches!(a, Action::AddAddress { .. })));
+    s.advert_from(PEER, 200);
+    assert_eq!(s.state(), State::Backup, "a higher peer without VIPs wins");
 }

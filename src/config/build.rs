@@ -646,7 +646,7 @@ impl<'d> Builder<'d> {
             "state_dump_file" | "stats_dump_file" | "json_dump_file" => {
                 let Some(path) = self.arg(s).map(str::to_string) else { return };
                 if path.is_empty() {
-                    self.corrected(s.loc(), format!("{} requires a non-empty path - ignoring", s.name()));
+                    self.corrected(s.loc(), "a dump file requires a non-empty path - ignoring");
                     return;
                 }
                 let g = &mut self.d.global;
@@ -1000,9 +1000,7 @@ impl<'d> Builder<'d> {
                     if k.name() == "thread_timer_expired" {
                         self.corrected(
                             k.loc(),
-                            format!(
-                                "({iname}) thread_timer_expired - please replace with keyword 'timer_expired_backup'"
-                            ),
+                            "thread_timer_expired - please replace with keyword 'timer_expired_backup'",
                         );
                     }
                     // The default, 254, is the quickest another router can take over.

@@ -702,7 +702,7 @@ fn complete_instance(
     // corrections above); without it the higher priority takes over again anyway.
     let timer_expired_backup = match d.timer_expired_backup {
         Some((_, loc)) if !nopreempt => {
-            diags.corrected(loc, format!("({name}) expired_timer_backup requires nopreempt - resetting"));
+            diags.corrected(loc, named(&name, "expired_timer_backup requires nopreempt - resetting"));
             0
         }
         Some((p, _)) => p,
@@ -713,10 +713,8 @@ fn complete_instance(
     // that, except in strict mode, which clears it.
     let mut no_virtual_ipaddress = d.no_virtual_ipaddress;
     if no_virtual_ipaddress && strict {
-        diags.corrected(
-            d.loc,
-            format!("({name}) no_virtual_ipaddress and strict mode incompatible, clearing no_virtual_ipaddress"),
-        );
+        let msg = "no_virtual_ipaddress and strict mode incompatible, clearing no_virtual_ipaddress";
+        diags.corrected(d.loc, named(&name, msg));
         no_virtual_ipaddress = false;
     }
     if vips.is_empty() && !no_virtual_ipaddress {
@@ -733,12 +731,12 @@ fn complete_instance(
     // without strict mode, which its own message contradicts; vrrpd keeps the `false`.)
     let owner_ignore_adverts = match d.owner_ignore_adverts {
         Some(true) if priority != 255 => {
-            diags.corrected(d.loc, format!("({name}) ignoring owner_ignore_adverts since priority is not 255"));
+            diags.corrected(d.loc, named(&name, "ignoring owner_ignore_adverts since priority is not 255"));
             false
         }
         None => priority == 255 && (strict || g.owner_ignore_adverts),
         Some(false) if priority == 255 && strict => {
-            diags.corrected(d.loc, format!("({name}) strict_mode with priority 255 requires owner_ignore_adverts"));
+            diags.corrected(d.loc, named(&name, "strict_mode with priority 255 requires owner_ignore_adverts"));
             true
         }
         Some(v) => v,
@@ -881,6 +879,11 @@ fn complete_instance(
         sync_group: None,
         written,
     })
+}
+
+/// keepalived's `(INSTANCE) message`, built in one place.
+fn named(name: &str, msg: &str) -> String {
+    format!("({name}) {msg}")
 }
 
 fn default_group(g: &GlobalDefs, family: Family) -> IpAddr {

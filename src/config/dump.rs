@@ -244,16 +244,6 @@ pub fn dump(c: &Config) -> String {
     o.kv(1, "Startup delay", secs(g.startup_delay));
     o.kv(1, "Delay after boot", secs(g.delay_after_boot));
     o.kv(1, "Dynamic interfaces", yn(g.dynamic_interfaces));
-    for (key, f) in [
-        ("State dump file", &g.state_dump_file),
-        ("Stats dump file", &g.stats_dump_file),
-        ("JSON dump file", &g.json_dump_file),
-    ] {
-        if let Some(f) = f {
-            o.kv(1, key, f);
-        }
-    }
-    o.kv(1, "JSON version", g.json_version);
     for (key, f) in [("Notify FIFO", &g.notify_fifo), ("VRRP notify FIFO", &g.vrrp_notify_fifo)] {
         if let Some(f) = f {
             o.kv(1, key, format!("{} (user {})", f.path, run_as(&f.run_as)));
@@ -309,9 +299,6 @@ pub fn dump(c: &Config) -> String {
         if matches!(i.auth, Auth::Pass(_)) {
             // keepalived 2.4 masks it in every dump; nothing shows it (nor its length).
             o.kv(3, "Password", PASSWORD_MASK);
-        }
-        if i.timer_expired_backup > 0 {
-            o.kv(3, "Timer expired backup", format!("highest other priority {}", i.timer_expired_backup));
         }
         o.kv(3, "Preempt", if i.nopreempt { "disabled (nopreempt)" } else { "enabled" });
         o.kv(3, "Preempt delay", secs(i.preempt_delay));

@@ -546,8 +546,8 @@ impl<'a> Lexer<'a> {
         // blanks, then exactly one word of letters, digits and `_`, no blank before the `}`.
         // An unset variable expands to nothing; anything else is not a definition and stays
         // as written (keepalived also reports a second word as an error).
-        if let Some(params) = name.strip_prefix("_ENV").filter(|p| p.starts_with([' ', '\t'])) {
-            let var = params.trim_start_matches([' ', '\t']);
+        if let Some(params) = name.strip_prefix("_ENV").filter(|p| p.starts_with(is_blank)) {
+            let var = params.trim_start_matches(is_blank);
             if var.is_empty() || !var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 return None;
             }
@@ -726,4 +726,9 @@ fn split_words(chars: &[Ch]) -> Vec<String> {
         words.push(cur);
     }
     words
+}
+
+/// A blank between a definition's name and its parameters (keepalived: space or tab).
+fn is_blank(c: char) -> bool {
+    c == ' ' || c == '\t'
 }

@@ -125,8 +125,6 @@ pub struct StaticHost {
     pub users: Vec<(String, u32, u32)>,
     pub groups: Vec<(String, u32)>,
     pub unsafe_scripts: Vec<String>,
-    /// Environment variables (name, value) for `${_ENV NAME}`.
-    pub env: Vec<(String, String)>,
 }
 
 impl StaticHost {
@@ -146,8 +144,8 @@ impl Host for StaticHost {
             ScriptLookup::NotFound
         }
     }
-    fn env(&self, name: &str) -> Option<String> {
-        self.env.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())
+    fn env(&self, _name: &str) -> Option<String> {
+        None
     }
     fn user(&self, name: &str) -> Option<(u32, u32)> {
         self.users.iter().find(|u| u.0 == name).map(|u| (u.1, u.2))

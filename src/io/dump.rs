@@ -16,11 +16,12 @@ use super::spawn::Children;
 use super::sys;
 use crate::config::model::GlobalDefs;
 
-/// keepalived's temporary directory: $TMPDIR when it is an absolute path to a directory,
-/// else /tmp (lib/utils.c set_tmp_dir()).
+/// keepalived's temporary directory: $TMPDIR when it is an absolute path, else /tmp
+/// (lib/utils.c set_tmp_dir(), which also wants a directory: vrrpd's write then fails and says
+/// so).
 fn tmp_dir() -> std::path::PathBuf {
     match std::env::var_os("TMPDIR").map(std::path::PathBuf::from) {
-        Some(d) if d.is_absolute() && d.is_dir() => d,
+        Some(d) if d.is_absolute() => d,
         _ => "/tmp".into(),
     }
 }
@@ -31,21 +32,27 @@ fn tmp_dir() -> std::path::PathBuf {
 /// the directory that gets the default name; a relative path keeps only its last component,
 /// in `tmp`.
 pub(crate) fn dump_path(configured: Option<&str>, tmp: &std::path::Path, default_name: &str) -> std::path::PathBuf {
-    let Some(p) = configured.filter(|p| !p.is_empty()) else { return tmp.join(default_name) };
-    let (dir, name) = p.rsplit_once('/').unwrap_or(("", p));
-    let dir = if p.starts_with('/') { std::path::Path::new(if dir.is_empty() { "/" } else { dir }) } else { tmp };
+    let c = configured.unwrap_or("");
+    let cut = c.bytes().rposition(|b| b == b'/');
+    let name = &c[cut.map_or(0, |n| n + 1)..];
+    let dir = match cut {
+        Some(n) if c.starts_with('/') => std::path::Path::new(&c[..n.max(1)]),
+        _ => tmp,
+    };
     dir.join(if name.is_empty() { default_name } else { name })
 }
 
 /// Writes a dump (mode 0600) to `configured` as [`dump_path`] resolves it.
+#[inline(never)]
 pub(crate) fn write_dump(configured: Option<&str>, default_name: &str, text: &str) {
     use std::os::unix::fs::OpenOptionsExt;
     let path = dump_path(configured, &tmp_dir(), default_name);
-    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else { return };
     // Never open the dump's own name in a shared /tmp: a symlink planted there would make root
-    // truncate its target (keepalived CVE-2018-19044). A new file (O_EXCL, 0600) renamed over
-    // the name replaces whatever is there, and readers never see a half-written dump.
-    let staging = dir.join(format!(".{}.{}", name.to_string_lossy(), std::process::id()));
+    // truncate its target (keepalived CVE-2018-19044). A new file (O_EXCL, 0600) beside it,
+    // renamed over the name, replaces whatever is there, and readers never see half a dump.
+    let mut staging = path.clone().into_os_string();
+    staging.push(format!(".{}", std::process::id()));
+    let staging = std::path::PathBuf::from(staging);
     let _ = std::fs::remove_file(&staging);
     let r = std::fs::OpenOptions::new()
         .write(true)

@@ -59,20 +59,14 @@ fn check(p: &Path) -> ScriptLookup {
 }
 
 /// The host name up to the first dot: keepalived's default `--config-id`.
-/// How long the system has been up (/proc/uptime's first field), for `vrrp_delay_after_boot`.
+/// How long the system has been up (/proc/uptime's first field, decimal seconds read without
+/// floats by the config's own parser), for `vrrp_delay_after_boot`.
 pub fn uptime() -> Option<crate::config::model::Micros> {
     parse_uptime(&std::fs::read_to_string("/proc/uptime").ok()?)
 }
 
-/// `SECONDS.FRACTION ...` in microseconds, without floats (ARCHITECTURE.md rule 2).
 fn parse_uptime(text: &str) -> Option<crate::config::model::Micros> {
-    let first = text.split_whitespace().next()?;
-    let (secs, frac) = first.split_once('.').unwrap_or((first, ""));
-    let mut us: u64 = 0;
-    for d in frac.bytes().chain(std::iter::repeat(b'0')).take(6) {
-        us = us * 10 + u64::from(d.checked_sub(b'0').filter(|d| *d < 10)?);
-    }
-    secs.parse::<u64>().ok()?.checked_mul(1_000_000)?.checked_add(us)
+    crate::config::value::seconds(text.split_whitespace().next()?, u64::MAX / 1_000_000).ok()
 }
 
 pub fn host_name() -> String {
@@ -124,8 +118,8 @@ mod tests {
     #[test]
     fn uptime_is_read_without_floats() {
         assert_eq!(super::parse_uptime("21929.44 19528.47\n"), Some(21_929_440_000));
+        assert_eq!(super::parse_uptime("0.07 0"), Some(70_000));
         assert_eq!(super::parse_uptime("5 1"), Some(5_000_000));
-        assert_eq!(super::parse_uptime("0.1234567 0"), Some(123_456));
         assert_eq!(super::parse_uptime(""), None);
         assert_eq!(super::parse_uptime("x.5 0"), None);
         assert_eq!(super::parse_uptime("1.x 0"), None);

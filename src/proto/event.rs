@@ -378,10 +378,7 @@ pub enum Reason {
     NobodyTookOver,
     /// keepalived `timer_expired_backup`: the loop woke so late that another router has
     /// probably taken over, so this MASTER went BACKUP instead of advertising again.
-    TimerExpired {
-        /// How late the earliest timer was, in microseconds.
-        late: crate::config::model::Micros,
-    },
+    TimerExpired,
     /// SIGTERM.
     Shutdown,
 }
@@ -400,7 +397,7 @@ impl Reason {
             Reason::VipRemoved { .. } => "vip_removed",
             Reason::Demoted => "demoted",
             Reason::NobodyTookOver => "nobody_took_over",
-            Reason::TimerExpired { .. } => "timer_expired",
+            Reason::TimerExpired => "timer_expired",
             Reason::Shutdown => "shutdown",
         }
     }
@@ -431,9 +428,7 @@ impl fmt::Display for Reason {
             Reason::VipRemoved { addr } => write!(f, "VIP {addr} deleted by someone else"),
             Reason::Demoted => f.write_str("demoted"),
             Reason::NobodyTookOver => f.write_str("nobody took over after demote"),
-            Reason::TimerExpired { late } => {
-                write!(f, "timers {} s late (timer_expired_backup)", crate::config::value::format_seconds(*late))
-            }
+            Reason::TimerExpired => f.write_str("timer_expired_backup"),
             Reason::Shutdown => f.write_str("shutdown"),
         }
     }

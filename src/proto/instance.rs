@@ -550,17 +550,16 @@ impl Agent {
     }
 
     /// keepalived 2.2.8 `timer_expired_backup` (vrrp_thread_timeout_handler(), run when the
-    /// scheduler wakes): when the earliest timer is at least `after` late (the quickest
-    /// takeover among the instances that have the option), each such MASTER whose last advert
-    /// is older than 3 intervals plus the others' Skew_Time goes BACKUP, before any input of
-    /// this wake is handled: a backup has probably taken over, and with nopreempt it keeps
-    /// the VIPs rather than have them move twice.
-    pub(crate) fn timers_expired_backup(&mut self, now: Instant, after: Micros) {
-        let Some(due) = self.timers.next_timeout() else { return };
+    /// scheduler wakes late): each MASTER with it whose last advert is older than 3 intervals
+    /// plus the others' Skew_Time goes BACKUP, before any input of this wake is handled: a
+    /// backup has probably taken over, and with nopreempt it keeps the VIPs rather than have
+    /// them move twice. keepalived first asks that the earliest timer be late by the quickest
+    /// takeover (2 intervals plus skew): implied here, as a MASTER's advert timer is due one
+    /// interval after its last advert at the latest, and the earliest timer is no later.
+    #[inline(never)]
+    pub(crate) fn timers_expired_backup(&mut self, now: Instant) {
+        let Some(due) = self.timers.next_timeout().filter(|d| *d < now) else { return };
         let late = now.since(due);
-        if now <= due || late < after {
-            return;
-        }
         let mut logged = false;
         for i in self.instance_ids() {
             let c = self.conf(i);
@@ -572,7 +571,7 @@ impl Agent {
                 let secs = crate::config::value::format_seconds(late);
                 self.log(Level::Info, format!("VRRP thread timer expired {secs} seconds ago"));
             }
-            self.caused(Reason::TimerExpired { late }, |a| a.enter_backup(i, now, false));
+            self.caused(Reason::TimerExpired, |a| a.enter_backup(i, now, false));
         }
     }
 

@@ -84,10 +84,8 @@ pub struct Agent {
     /// Every VIP of the configuration (excluded ones too): asked for every source-address
     /// choice, which every address event and every tracker assessment makes.
     vips: HashSet<IpAddr>,
-    /// keepalived timer_expired_backup: the shortest time in which another router could take
-    /// over from one of the instances that have it (None: no instance has it), so that
-    /// every input need not look at every instance.
-    expired_backup_after: Option<Micros>,
+    /// Some instance has keepalived `timer_expired_backup` (else no input looks for it).
+    expired_backup: bool,
     out: VecDeque<Action>,
     timers: TimerTable,
     /// [`Agent::start`] has run: until then inputs only record the kernel's state.
@@ -117,7 +115,7 @@ impl Agent {
             demux: HashMap::new(),
             iface_ids: HashMap::new(),
             vips: Default::default(),
-            expired_backup_after: None,
+            expired_backup: false,
             out: VecDeque::new(),
             timers: TimerTable::default(),
             started: false,
@@ -205,13 +203,7 @@ impl Agent {
         self.tracking = track::resolve(&self.cfg, &self.links);
         self.vips =
             self.cfg.instances.iter().flat_map(|x| x.vips.iter().chain(&x.excluded_vips)).map(|v| v.addr).collect();
-        self.expired_backup_after = self
-            .cfg
-            .instances
-            .iter()
-            .filter(|c| c.timer_expired_backup > 0)
-            .map(|c| 2 * c.advert_int + instance::takeover_skew(c))
-            .min();
+        self.expired_backup = self.cfg.instances.iter().any(|c| c.timer_expired_backup > 0);
         self.demux.clear();
         self.iface_ids.clear();
         for (n, i) in self.cfg.instances.iter().enumerate() {
@@ -237,8 +229,8 @@ impl Agent {
             return;
         }
         self.now = now;
-        if let Some(after) = self.expired_backup_after {
-            self.timers_expired_backup(now, after);
+        if self.expired_backup {
+            self.timers_expired_backup(now);
         }
         match input {
             Input::Timeout => {}

@@ -338,7 +338,7 @@ pub fn json(a: &Agent) -> String {
             scripts.join(","),
             if matches!(c.auth, Auth::Pass(_)) { 1 } else { 0 },
             // keepalived 2.4: `auth_data` is the mask, present with an auth type.
-            if matches!(c.auth, Auth::Pass(_)) { format!(",\"auth_data\":\"{PASSWORD_MASK}\"") } else { String::new() },
+            if matches!(c.auth, Auth::Pass(_)) { AUTH_DATA_MASKED } else { "" },
             c.garp.master_delay / 1_000_000,
             c.garp.master_repeat,
             json_str(c.interface.as_deref().unwrap_or("")),
@@ -349,9 +349,9 @@ pub fn json(a: &Agent) -> String {
         let stats = stats_json(s, false);
         items.push(format!("{{\"data\":{data},\"stats\":{stats}}}"));
     }
-    if a.config().global.json_version == 2 {
-        format!("{{\"vrrp\":[{}]}}\n", items.join(","))
-    } else {
-        format!("[{}]\n", items.join(","))
-    }
+    let v2 = a.config().global.json_version == 2;
+    format!("{}[{}]{}\n", if v2 { "{\"vrrp\":" } else { "" }, items.join(","), if v2 { "}" } else { "" })
 }
+
+/// keepalived.json's `auth_data` member as keepalived 2.4 writes it.
+const AUTH_DATA_MASKED: &str = ",\"auth_data\":\"********\"";

@@ -107,6 +107,7 @@ impl Agent {
     /// counted per sender, and logged when a sender is first heard so. At most
     /// `CHECKSUM_PEERS` senders are kept (a LAN has a few routers per VRID; spoofed sources
     /// must not grow the table), the total counts them all.
+    #[inline(never)]
     fn saw_other_checksum_form(&mut self, i: InstanceId, from: IpAddr) {
         // Theirs is the form ours is not.
         let pseudo_header = self.conf(i).v3_checksum_as_v2;
@@ -120,13 +121,11 @@ impl Agent {
             return;
         }
         rt.checksum_peers.push(ChecksumPeer { addr: from, pseudo_header, adverts: 1 });
-        let (theirs, ours) = if pseudo_header { ("with", "without") } else { ("without", "with") };
+        let theirs = if pseudo_header { "with" } else { "without" };
+        let name = self.name(i);
         self.log(
             Level::Info,
-            format!(
-                "({}) {from} checksums its VRRPv3 adverts {theirs} the IPv4 pseudo-header, ours go {ours} it: accepted (RFC 9568 section 5.2.8)",
-                self.name(i)
-            ),
+            format!("({name}) {from} sends VRRPv3 checksums {theirs} the pseudo-header: accepted (RFC 9568)"),
         );
     }
 

@@ -405,7 +405,7 @@ fn form_text(pseudo_header: bool) -> &'static str {
     if pseudo_header {
         "with the IPv4 pseudo-header"
     } else {
-        "without the pseudo-header (v3_checksum_as_v2)"
+        "without the pseudo-header"
     }
 }
 

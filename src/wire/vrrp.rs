@@ -711,8 +711,14 @@ pub fn validate<'a>(
     let mode = ChecksumMode::for_packet(version, meta.src, meta.dst, expect.v3_checksum_as_v2);
     let mut other_checksum_form = false;
     if !view.verify_checksum(mode) {
-        let other = ChecksumMode::for_packet(version, meta.src, meta.dst, !expect.v3_checksum_as_v2);
-        if other == mode || !view.verify_checksum(other) {
+        let other = match (version, meta.src, meta.dst) {
+            (Version::V3, IpAddr::V4(src), IpAddr::V4(dst)) if mode == ChecksumMode::Plain => {
+                Some(ChecksumMode::PseudoV4 { src, dst })
+            }
+            _ if matches!(mode, ChecksumMode::PseudoV4 { .. }) => Some(ChecksumMode::Plain),
+            _ => None,
+        };
+        if !other.is_some_and(|m| view.verify_checksum(m)) {
             return Err(DropReason::Checksum { version: version.number() });
         }
         other_checksum_form = true;
