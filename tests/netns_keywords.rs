@@ -113,7 +113,10 @@ fn vrrp_delay_after_boot_holds_the_start_until_the_boot_delay_is_over() {
     let log = lan.log("a");
     let line = log.lines().find(|l| l.contains("Delaying startup for ")).unwrap_or_else(|| panic!("{log}"));
     let secs: f64 = line.rsplit("Delaying startup for ").next().unwrap().trim_end_matches(" seconds").parse().unwrap();
-    assert!((3.0..=4.5).contains(&secs), "{line}");
+    // The namespace's uptime at vrrpd's start is 2 s plus the host uptime's fraction (the
+    // offset is whole seconds) plus the time vrrpd took to start (a second or so under load).
+    let at_most = 4.0 - uptime.fract();
+    assert!(secs <= at_most + 0.01 && secs >= at_most - 1.5, "{line}: expected up to {at_most:.2} s");
     // Master down at priority 150: 3 s + skew(150) = 3.41 s after the delay.
     let earliest = Duration::from_secs_f64(secs + 3.41) - Duration::from_millis(LOAD_MARGIN_MS);
     assert!(took >= earliest, "master after {took:?}, delay {secs} s");
@@ -136,10 +139,11 @@ fn keepalived_and_both_vrrpd_checksum_forms_elect_one_master() {
     let ca = lan.conf("a.conf", &conf(150, v3));
     let cb = lan.conf("b.conf", &conf(120, &format!("{v3}\n v3_checksum_as_v2")));
     let cc = lan.conf("c.conf", &conf(100, v3));
+    // keepalived first, so that the vrrpd start as backups of a running master.
     lan.start_keepalived("a", &ca);
+    lan.wait(Duration::from_secs(8), |l| l.has_addr("a", VIP)).unwrap_or_else(|| panic!("{}", lan.log("a")));
     lan.start("b", &cb);
     lan.start("c", &cc);
-    lan.wait(Duration::from_secs(8), |l| l.has_addr("a", VIP)).unwrap_or_else(|| panic!("{}", lan.log("a")));
     // Both vrrpd follow keepalived; b hears it in the other form.
     let backups = |l: &Lan| {
         ["b", "c"].iter().all(|n| l.ctl(n, &["status", "--json"]).1.contains("\"state\":\"BACKUP\""))
@@ -149,12 +153,11 @@ fn keepalived_and_both_vrrpd_checksum_forms_elect_one_master() {
     std::thread::sleep(Duration::from_secs(4));
     assert!(backups(&lan), "b:\n{}\nc:\n{}", lan.log("b"), lan.log("c"));
     let (_, b_status, _) = lan.ctl("b", &["status", "--json"]);
-    assert!(
-        b_status.contains("\"checksum\":{\"ours\":\"plain\",\"other_form_peers\":[{\"address\":\"192.168.31.20\",\"form\":\"pseudo_header\""),
-        "{b_status}"
-    );
+    assert!(b_status.contains("\"checksum\":{\"ours\":\"plain\",\"other_form_peers\":[{"), "{b_status}");
+    assert!(b_status.contains("{\"address\":\"192.168.31.20\",\"form\":\"pseudo_header\""), "{b_status}");
     let (_, c_status, _) = lan.ctl("c", &["status", "--json"]);
-    assert!(c_status.contains("\"checksum\":{\"ours\":\"pseudo_header\",\"other_form_peers\":[]}"), "{c_status}");
+    assert!(c_status.contains("\"checksum\":{\"ours\":\"pseudo_header\""), "{c_status}");
+    assert!(!c_status.contains("\"form\":\"pseudo_header\""), "c's own form is not counted: {c_status}");
     let (_, b_text, _) = lan.ctl("b", &["status"]);
     assert!(b_text.contains("checksum of 192.168.31.20: with the IPv4 pseudo-header"), "{b_text}");
     // keepalived resigns: b (120) takes over and sends the plain form, which c follows.
