@@ -347,7 +347,7 @@ fn router(nodes: &[Node], r: &Router, several_nodes: bool, out: &mut Vec<Finding
             }
         }
         if a.version == 3 && a.family == Family::V4 && a.v3_checksum_as_v2 != b.v3_checksum_as_v2 {
-            // vrrpd accepts both forms (RFC 9568 §5.2.8); keepalived drops the one it does not
+            // vrrpd accepts both forms (RFC 5798's and RFC 9568's); keepalived drops the one it does not
             // send, and a node may run keepalived.
             push(
                 Severity::Warning,

@@ -638,8 +638,9 @@ pub struct Accepted<'a> {
     /// v3: the master's interval differs from ours (the backup adopts it).
     pub interval_differs: bool,
     /// v3 over IPv4: the checksum matched only the form we do not send (with the
-    /// pseudo-header when we have `v3_checksum_as_v2`, without it otherwise). RFC 9568 §5.2.8
-    /// acknowledges both forms in the field, so vrrpd accepts either; keepalived drops it.
+    /// pseudo-header when we have `v3_checksum_as_v2`, without it otherwise). RFC 5798 §5.2.8
+    /// (and keepalived's default) includes the pseudo-header, RFC 9568 §5.2.8 leaves it out;
+    /// both forms are in the field, so vrrpd accepts either; keepalived drops the other.
     pub other_checksum_form: bool,
 }
 
@@ -706,8 +707,9 @@ pub fn validate<'a>(
         return Err(DropReason::AddrCount { got: view.count(), expected: expect.vips.len() });
     }
     // 7. Checksum (the v3 interval difference is only noted). Our own form first; for v3 over
-    // IPv4 the other one only when that fails (RFC 9568 §5.2.8: with or without the IPv4
-    // pseudo-header), so a LAN of one form pays for one sum per advert.
+    // IPv4 the other one only when that fails (with the IPv4 pseudo-header as RFC 5798 and
+    // keepalived, or without it as RFC 9568 §5.2.8), so a LAN of one form pays one sum per
+    // advert.
     let mode = ChecksumMode::for_packet(version, meta.src, meta.dst, expect.v3_checksum_as_v2);
     let mut other_checksum_form = false;
     if !view.verify_checksum(mode) {
@@ -1026,7 +1028,7 @@ mod tests {
 
     #[test]
     fn v3_over_ipv4_accepts_both_checksum_forms_and_says_which() {
-        // RFC 9568 §5.2.8: a v3 IPv4 advert with or without the pseudo-header.
+        // A v3 IPv4 advert with the pseudo-header (RFC 5798) or without it (RFC 9568 §5.2.8).
         let m = meta4();
         let (IpAddr::V4(src), IpAddr::V4(dst)) = (m.src, m.dst) else { unreachable!() };
         let repr = Repr { version: Version::V3, auth: V2Auth::NONE, interval: 100, ..v2_repr() };
