@@ -97,6 +97,8 @@ netns-test:
 	else echo "*** SKIPPED: interop with keepalived (not installed)"; fi
 	@if command -v keepalived >/dev/null; then $(CARGO) test --release --test netns_ah -- --ignored --test-threads=1 --nocapture; \
 	else echo "*** SKIPPED: AH interop with keepalived (not installed)"; fi
+	@if command -v keepalived >/dev/null && command -v unshare >/dev/null; then $(CARGO) test --release --test netns_keywords -- --ignored --test-threads=1; \
+	else echo "*** SKIPPED: keepalived 2.3-2.4 keywords (keepalived or unshare not installed)"; fi
 	@if command -v keepalived >/dev/null && command -v python3 >/dev/null; then $(CARGO) test --release --test netns_differential -- --ignored --test-threads=1 --nocapture; \
 	else echo "*** SKIPPED: differential test against keepalived (keepalived or python3 not installed)"; fi
 	@if command -v python3 >/dev/null; then $(CARGO) test --release --test netns_hostile -- --ignored --test-threads=1 --nocapture; \

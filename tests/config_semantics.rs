@@ -208,7 +208,8 @@ fn authentication_ah_keys_with_the_first_8_bytes_and_is_ignored_under_v3() {
     no_diagnostics(&l);
     assert_eq!(l.config.instances[0].auth, Auth::Ah(*b"abc\0\0\0\0\0"));
     // -d and keepalived.data name it as keepalived does; JSON has its number, 2.
-    assert!(vrrpd::config::dump::dump(&l.config).contains("   Authentication = IPSEC_AH (3 bytes)\n"));
+    // The key is masked as keepalived 2.4 masks passwords (no length either).
+    assert!(vrrpd::config::dump::dump(&l.config).contains("   Authentication = IPSEC_AH\n   Password = ********\n"));
     let agent = vrrpd::proto::Agent::new(l.config.clone(), vrrpd::proto::Instant::ZERO);
     assert!(vrrpd::proto::report::data(&agent).contains("   Authentication type = IPSEC_AH\n"));
     assert!(vrrpd::proto::report::json(&agent).contains("\"auth_type\":2,"));
@@ -577,7 +578,9 @@ fn global_defs_reach_every_instance_unless_it_sets_its_own() {
             (i.skip_check_adv_addr, i.v3_checksum_as_v2, i.owner_ignore_adverts, i.notify_priority_changes),
         )
     };
-    assert_eq!(fields(vi), ((30 * SECOND, 2, 7 * SECOND, 4), (true, true, 5, true), (true, true, true, true)));
+    // vrrp_owner_ignore_adverts reaches only address owners (VI has priority 100; keepalived
+    // 2.3.3 vrrp_complete_instance()): see owner_ignore_adverts_is_for_the_owner_...
+    assert_eq!(fields(vi), ((30 * SECOND, 2, 7 * SECOND, 4), (true, true, 5, true), (true, true, false, true)));
     assert_eq!(fields(own), ((0, 1, SECOND, 1), (false, false, 3, false), (false, false, false, false)));
     assert_eq!((vi.mcast_dst.to_string(), v6.mcast_dst.to_string()), ("224.0.0.20".into(), "ff02::13".into()));
     assert_eq!((vi.version, own.version), (3, 2), "vrrp_version");
@@ -729,4 +732,57 @@ fn garp_group_misuse_is_reported() {
     let kinds: Vec<u8> = l.config.statics.iter().map(Static::kind).collect();
     assert_eq!(kinds, [0, 0, 1, 2]);
     assert!(matches!(&l.config.statics[1], Static::Address(v) if v.addr.to_string() == "10.9.9.2"));
+}
+
+#[test]
+fn dump_file_paths_json_version_and_delay_after_boot_are_read() {
+    // keepalived 2.3.3 / 2.2.8 / 2.4: kept as written; a bad json_version is refused.
+    let g = " state_dump_file /run/ka/\n stats_dump_file st.txt\n json_dump_file /run/ka/x.json\n json_version 2\n vrrp_delay_after_boot 90.5\n";
+    let l = load(&format!("global_defs {{\n{g}}}\n{VI}"));
+    no_diagnostics(&l);
+    let gd = &l.config.global;
+    assert_eq!(gd.state_dump_file.as_deref(), Some("/run/ka/"));
+    assert_eq!(gd.stats_dump_file.as_deref(), Some("st.txt"));
+    assert_eq!(gd.json_dump_file.as_deref(), Some("/run/ka/x.json"));
+    assert_eq!((gd.json_version, gd.delay_after_boot), (2, 90_500_000));
+    let l = load(&format!("global_defs {{\n json_version 3\n state_dump_file \"\"\n}}\n{VI}"));
+    assert_eq!(l.config.global.json_version, 1);
+    diag(&l, "json_version");
+    diag(&l, "a dump file requires a non-empty path - ignoring");
+    assert_eq!(l.config.global.state_dump_file, None);
+    // keepalived's man page spells them *_file_location, but its parser does not know them.
+    let l = load(&format!("global_defs {{\n state_file_location /run/ka/\n}}\n{VI}"));
+    diag(&l, "Unknown keyword 'state_file_location'");
+}
+
+#[test]
+fn owner_ignore_adverts_is_for_the_owner_and_no_vips_not_for_strict_mode() {
+    // keepalived 2.3.3 vrrp_complete_instance(): only an owner ignores adverts.
+    let l = load(&inst(&format!(" priority 100\n owner_ignore_adverts\n{BASE}")));
+    diag(&l, "(VI_1) ignoring owner_ignore_adverts since priority is not 255");
+    assert!(!l.config.instances[0].owner_ignore_adverts);
+    let global = |g: &str, body: &str| load(&format!("global_defs {{\n{g}\n}}\n{}", inst(&format!("{body}{BASE}"))));
+    assert!(!global(" vrrp_owner_ignore_adverts", " priority 100\n").config.instances[0].owner_ignore_adverts);
+    assert!(global(" vrrp_owner_ignore_adverts", " priority 255\n").config.instances[0].owner_ignore_adverts);
+    assert!(global("", " priority 255\n strict_mode\n").config.instances[0].owner_ignore_adverts);
+    let l = global("", " priority 255\n strict_mode\n owner_ignore_adverts false\n");
+    diag(&l, "(VI_1) strict_mode with priority 255 requires owner_ignore_adverts");
+    assert!(l.config.instances[0].owner_ignore_adverts);
+    // keepalived 2.2.8: strict mode clears no_virtual_ipaddress, and then a VIP is required.
+    let l = load(&inst(" interface eth0\n virtual_router_id 51\n strict_mode\n no_virtual_ipaddress\n"));
+    diag(&l, "(VI_1) no_virtual_ipaddress and strict mode incompatible, clearing no_virtual_ipaddress");
+    assert!(l.is_fatal());
+}
+
+#[test]
+fn timer_expired_backup_and_thread_timer_expired() {
+    let l = load(&inst(&format!(" nopreempt\n timer_expired_backup 200\n{BASE}")));
+    no_diagnostics(&l);
+    assert_eq!(l.config.instances[0].timer_expired_backup, 200);
+    let l = load(&inst(&format!(" nopreempt\n thread_timer_expired\n{BASE}")));
+    diag(&l, "thread_timer_expired - please replace with keyword 'timer_expired_backup'");
+    assert_eq!(l.config.instances[0].timer_expired_backup, 254);
+    let l = load(&inst(&format!(" nopreempt\n timer_expired_backup 255\n{BASE}")));
+    assert_eq!(l.config.instances[0].timer_expired_backup, 0);
+    diag(&l, "timer_expired_backup");
 }

@@ -441,3 +441,21 @@ fn builtin_parameters_expand() {
     // `_PWD` the directory of the file being read.
     assert!(got == format!("!r1::{}", t.0.display()) || got == format!("!r1::{}", dir.display()), "{got}");
 }
+
+#[test]
+fn env_parameters_follow_keepalived_2_4() {
+    // `${_ENV NAME}` (keepalived 2.4): braces, blanks, one word; unset is empty; the value is
+    // expanded again like any definition; inside quotes too (parameters are replaced before
+    // the line is split into words).
+    let text = "$DEF=x\nvrrp_instance VI_1 {\n interface ${_ENV KA_IFACE}\n virtual_router_id 51\n priority ${_ENV\tKA_PRIO}\n \
+                virtual_ipaddress {\n 10.0.0.1\n }\n notify \"/bin/true ${_ENV KA_REF} ${_ENV UNSET_VAR}.\"\n}\n";
+    let l = load(text);
+    let i = &l.config.instances[0];
+    assert_eq!((i.interface.as_deref(), i.priority), (Some("eth0"), 150));
+    assert_eq!(i.notify.generic.as_ref().unwrap().argv, ["/bin/true", "x", "."]);
+    // Not definitions, left as written: two words, a blank before the brace, other characters.
+    for bad in ["${_ENV KA_IFACE KA_PRIO}", "${_ENV KA_IFACE }", "${_ENV KA-IFACE}", "${_ENV}"] {
+        let l = load(&format!("global_defs {{\n router_id \"{bad}\"\n}}\n{VI}"));
+        assert_eq!(l.config.global.router_id.as_deref(), Some(bad), "{bad}");
+    }
+}

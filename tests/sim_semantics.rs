@@ -1115,3 +1115,146 @@ fn ah_numbers_each_advert_and_a_master_syncs_past_a_lower_one() {
     assert!(s.logged("(VI_1) IPSEC-AH : sequence number 41 already processed. Packet dropped. Local(43)"));
     assert_eq!(seqs(&s).len(), 5);
 }
+
+#[test]
+fn timer_expired_backup_resigns_when_the_loop_wakes_too_late() {
+    // keepalived 2.2.8 timer_expired_backup: a MASTER (nopreempt) whose loop wakes more than
+    // 3 intervals plus the others' skew after its last advert goes BACKUP before anything
+    // else of that wake, without a priority-0 advert; without the keyword it advertises again.
+    let text = |kw: &str| inst(150, &format!(" nopreempt\n{kw}"));
+    for (kw, resigns) in [(" timer_expired_backup", true), (" timer_expired_backup 100", true), ("", false)] {
+        let mut s = Solo::new(&text(kw));
+        s.at(4_000_000);
+        assert_eq!(s.state(), State::Master, "{kw:?}");
+        let sent = s.sent(0).len();
+        // The next advert was due at 4 s + 1 s; the loop wakes at 9.5 s (skew(254) < 0.1 s,
+        // skew(100) = 0.61 s: both expired 3 s + skew after the advert of ~4.4 s).
+        s.now = Instant::from_micros(9_500_000);
+        s.input(Input::Timeout);
+        let want = if resigns { State::Backup } else { State::Master };
+        assert_eq!(s.state(), want, "{kw:?}");
+        assert_eq!(s.logged("VRRP thread timer expired"), resigns, "{kw:?}");
+        if resigns {
+            assert_eq!(s.sent(0).len(), sent, "no advert, no priority 0: {kw:?}");
+            assert_eq!(s.agent.reason(instance(0)).kind(), "timer_expired");
+        } else {
+            assert_eq!(s.sent(9_500_000), [150]);
+        }
+    }
+    // A wake only a little late (inside 2 intervals) keeps the MASTER.
+    let mut s = Solo::new(&text(" timer_expired_backup"));
+    s.at(4_000_000);
+    s.now = Instant::from_micros(6_000_000);
+    s.input(Input::Timeout);
+    assert_eq!(s.state(), State::Master);
+    // The priority must fit 1-254, and the keyword needs nopreempt.
+    let l = vrrpd::config::load_bytes(
+        std::path::Path::new("t.conf"),
+        inst(150, " timer_expired_backup").into_bytes(),
+        &vrrpd::config::LoadOptions { config_id: "t".into(), all_config: false },
+        &vrrpd::config::StaticHost { everything_exists: true, ..Default::default() },
+    );
+    assert_eq!(l.config.instances[0].timer_expired_backup, 0);
+    assert!(l
+        .diagnostics
+        .list
+        .iter()
+        .any(|d| d.message.contains("expired_timer_backup requires nopreempt - resetting")));
+}
+
+#[test]
+fn vrrp_delay_after_boot_waits_for_the_rest_of_the_boot_delay() {
+    // keepalived 2.4: the delay counts from boot; the larger of it and vrrp_startup_delay.
+    let text = |g: &str| format!("global_defs {{\n{g}\n}}\n{}", inst(150, ""));
+    for (g, uptime, delay) in [
+        (" vrrp_delay_after_boot 30", Some(25_500_000), 4_500_000),
+        (" vrrp_delay_after_boot 30", Some(31_000_000), 0),
+        (" vrrp_delay_after_boot 30\n vrrp_startup_delay 6", Some(25_000_000), 6_000_000),
+        (" vrrp_delay_after_boot 30", None, 0),
+    ] {
+        let cfg = config(&text(g));
+        let mut agent = Agent::new(cfg, Instant::ZERO);
+        agent.handle(Instant::ZERO, Input::AddressAdded { interface: "eth0", addr: "192.168.31.20".parse().unwrap() });
+        agent.start_at_uptime(Instant::ZERO, uptime);
+        let mut log = Vec::new();
+        while let Some(a) = agent.poll_action() {
+            if let Action::Log { message, .. } = a {
+                log.push(message);
+            }
+        }
+        let want = if delay == 0 { State::Backup } else { State::Init };
+        assert_eq!(agent.state(instance(0)), want, "{g} {uptime:?}");
+        if delay > 0 {
+            assert_eq!(agent.poll_timeout(), Some(Instant::from_micros(delay)), "{g}");
+        }
+        assert_eq!(log.iter().any(|m| m.contains("Unable to read /proc/uptime")), uptime.is_none(), "{log:?}");
+    }
+}
+
+#[test]
+fn v3_adverts_in_the_other_checksum_form_are_accepted_counted_and_shown() {
+    // RFC 9568 §5.2.8: keepalived 2.2.7 (pseudo-header) and v3_checksum_as_v2 routers on one
+    // LAN. A BACKUP follows a master of either form; each sender is counted once per form.
+    for ours_as_v2 in [false, true] {
+        let (ours, theirs) = if ours_as_v2 { ("\n v3_checksum_as_v2", "") } else { ("", "\n v3_checksum_as_v2") };
+        let mut s = Solo::new(&inst(100, &format!(" version 3{ours}")));
+        let other = config(&inst(100, &format!(" version 3{theirs}")));
+        let dst = s.agent.config().instances[0].mcast_dst;
+        for n in 1..=3u64 {
+            s.at(n * 1_000_000);
+            feed(&mut s, PEER, &advert_of(&other, 200, PEER.parse().unwrap(), dst));
+        }
+        assert_eq!(s.state(), State::Backup);
+        assert_eq!(s.agent.master_of(instance(0)), Some((PEER.parse().unwrap(), 200)));
+        let p = s.agent.checksum_peers(instance(0));
+        assert_eq!((p.len(), p[0].adverts, p[0].pseudo_header), (1, 3, ours_as_v2));
+        assert_eq!(s.agent.stats(instance(0)).checksum_other_form, 3);
+        assert_eq!(s.agent.stats(instance(0)).checksum_err, 0);
+        assert!(s.logged("(VI_1) 192.168.31.99 sends VRRPv3 checksums"));
+        // Our own form counts nowhere.
+        let own = advert_from(&s.agent, instance(0), 200, "192.168.31.98".parse().unwrap(), dst);
+        feed(&mut s, "192.168.31.98", &own);
+        assert_eq!(s.agent.checksum_peers(instance(0)).len(), 1);
+        let stats = vrrpd::proto::report::stats(&s.agent);
+        assert!(stats.contains("  VRRPv3 checksum other form: 3\n"), "{stats}");
+        let json = vrrpd::proto::report::json(&s.agent);
+        assert!(json.contains("\"vrrpd_checksum_other_form\":3"), "{json}");
+    }
+}
+
+#[test]
+fn passwords_are_masked_and_json_version_2_names_the_array() {
+    // keepalived 2.4: "Password = ********" and "auth_data":"********", never the password.
+    let auth = " authentication {\n  auth_type PASS\n  auth_pass s3cret\n }";
+    let text = |g: &str| format!("global_defs {{\n{g}\n}}\n{}", inst(150, auth));
+    let s = Solo::new(&text(""));
+    let data = vrrpd::proto::report::data(&s.agent);
+    assert!(data.contains("   Authentication type = SIMPLE_PASSWORD\n   Password = ********\n"), "{data}");
+    let json = vrrpd::proto::report::json(&s.agent);
+    assert!(json.starts_with("[{\"data\":") && json.contains("\"auth_type\":1,\"auth_data\":\"********\""), "{json}");
+    let dump = vrrpd::config::dump::dump(s.agent.config());
+    assert!(dump.contains("Password = ********") && !dump.contains("s3cret"), "{dump}");
+    for out in [&data, &json] {
+        assert!(!out.contains("s3cret"), "{out}");
+    }
+    let v2 = Solo::new(&text(" json_version 2"));
+    let json = vrrpd::proto::report::json(&v2.agent);
+    assert!(json.starts_with("{\"vrrp\":[{\"data\":{\"iname\":\"VI_1\"") && json.ends_with("}]}\n"), "{json}");
+    // No password, no auth_data (keepalived writes it only with an auth type).
+    let none = Solo::new(&inst(150, ""));
+    assert!(!vrrpd::proto::report::json(&none.agent).contains("auth_data"));
+}
+
+#[test]
+fn no_virtual_ipaddress_runs_an_instance_whose_adverts_carry_no_address() {
+    // keepalived 2.2.8: a v3 instance without VIPs elects like any other; its adverts have a
+    // count of 0, and a peer's advert with none is accepted.
+    let text = "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 7\n priority 150\n version 3\n no_virtual_ipaddress\n}\n";
+    let mut s = Solo::new(text);
+    s.at(4_000_000);
+    assert_eq!(s.state(), State::Master);
+    assert_eq!(s.agent.advert_repr(instance(0), 150).addrs.len(), 0);
+    assert!(!s.actions.iter().any(|(_, a)| matches!(a, Action::AddAddress { .. })));
+    s.advert_from(PEER, 200);
+    assert_eq!(s.state(), State::Backup, "a higher peer without VIPs wins");
+}

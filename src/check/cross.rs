@@ -347,11 +347,13 @@ fn router(nodes: &[Node], r: &Router, several_nodes: bool, out: &mut Vec<Finding
             }
         }
         if a.version == 3 && a.family == Family::V4 && a.v3_checksum_as_v2 != b.v3_checksum_as_v2 {
+            // vrrpd accepts both forms (RFC 5798's and RFC 9568's); keepalived drops the one it does not
+            // send, and a node may run keepalived.
             push(
-                Severity::Error,
+                Severity::Warning,
                 Some(b.loc),
                 format!(
-                    "v3_checksum_as_v2 is {} here, {} on {an}: the checksums disagree and adverts are dropped",
+                    "v3_checksum_as_v2 is {} here, {} on {an}: keepalived drops adverts of the other checksum form (vrrpd accepts both)",
                     onoff(b.v3_checksum_as_v2),
                     onoff(a.v3_checksum_as_v2)
                 ),

@@ -67,6 +67,8 @@ pub struct InstanceDraft {
     pub skip_check_adv_addr: Option<bool>,
     pub v3_checksum_as_v2: Option<bool>,
     pub owner_ignore_adverts: Option<bool>,
+    /// `timer_expired_backup [PRIORITY]`: the highest other priority and where it was written.
+    pub timer_expired_backup: Option<(u8, Location)>,
     pub routes: Vec<Route>,
     pub rules: Vec<Rule>,
     pub promote_secondaries: bool,
@@ -200,10 +202,6 @@ const IGNORED_GLOBALS: &[&str] = &[
     "random_seed",
     "tmp_config_directory",
     "data_use_instance",
-    "state_dump_file",
-    "stats_dump_file",
-    "json_dump_file",
-    "json_version",
     "reload_check_config",
     "reload_time_file",
     "reload_repeat",
@@ -667,10 +665,35 @@ impl<'d> Builder<'d> {
                 }
                 "vrrp_startup_delay"
             }
-            // keepalived 2.3's delay counted from boot, not from start: not in 2.2.7.
+            // keepalived 2.4: the delay counts from boot, not from start; the larger of the two
+            // delays wins (vrrp_delay_after_boot_handler()).
             "vrrp_delay_after_boot" => {
-                self.corrected(s.loc(), "'vrrp_delay_after_boot' is not implemented by vrrpd - ignored");
-                return;
+                if let Some(v) = self.secs(s, 4294) {
+                    self.d.global.delay_after_boot = v;
+                }
+                "vrrp_delay_after_boot"
+            }
+            // keepalived 2.3.3 (global_parser.c): a non-empty path, kept as written; where it
+            // leads is decided when the dump is written (io::dump::dump_path).
+            "state_dump_file" | "stats_dump_file" | "json_dump_file" => {
+                let Some(path) = self.arg(s).map(str::to_string) else { return };
+                if path.is_empty() {
+                    self.corrected(s.loc(), "a dump file requires a non-empty path - ignoring");
+                    return;
+                }
+                let g = &mut self.d.global;
+                match s.name() {
+                    "state_dump_file" => g.state_dump_file = Some(path),
+                    "stats_dump_file" => g.stats_dump_file = Some(path),
+                    _ => g.json_dump_file = Some(path),
+                }
+                "dump_file"
+            }
+            "json_version" => {
+                if let Some(v) = self.int(s, 1, 2) {
+                    self.d.global.json_version = v as u8;
+                }
+                "json_version"
             }
             "dynamic_interfaces" => {
                 self.no_block(s);
@@ -931,6 +954,7 @@ impl<'d> Builder<'d> {
             skip_check_adv_addr: None,
             v3_checksum_as_v2: None,
             owner_ignore_adverts: None,
+            timer_expired_backup: None,
             routes: Vec::new(),
             rules: Vec::new(),
             promote_secondaries: false,
@@ -1003,6 +1027,20 @@ impl<'d> Builder<'d> {
                     }
                 }
                 "no_virtual_ipaddress" => d.no_virtual_ipaddress = self.flag(k).unwrap_or(true),
+                // keepalived 2.2.8; `thread_timer_expired` is 2.3.2's name for it.
+                "timer_expired_backup" | "thread_timer_expired" => {
+                    if k.name() == "thread_timer_expired" {
+                        self.corrected(
+                            k.loc(),
+                            "thread_timer_expired - please replace with keyword 'timer_expired_backup'",
+                        );
+                    }
+                    // The default, 254, is the quickest another router can take over.
+                    let prio = if k.args.is_empty() { Some(254) } else { self.int(k, 1, 254) };
+                    if let Some(p) = prio {
+                        d.timer_expired_backup = Some((p as u8, k.loc()));
+                    }
+                }
                 "native_ipv6" => d.native_ipv6 = self.flag(k).unwrap_or(true),
                 "track_script" => {
                     let l = self.track_list(k, 253);
@@ -1110,7 +1148,6 @@ impl<'d> Builder<'d> {
                 | "smtp_alert"
                 | "lvs_sync_daemon_interface"
                 | "kernel_rx_buf_size"
-                | "timer_expired_backup"
                 | "old_unicast_checksum" => {
                     self.corrected(k.loc(), format!("'{}' has no effect in vrrpd - ignored", k.name()))
                 }

@@ -708,14 +708,49 @@ fn complete_instance(
         }
     }
 
-    // VIPs: required for VRRPv3 and strict mode.
-    if vips.is_empty() && !d.no_virtual_ipaddress {
+    // keepalived 2.2.8 timer_expired_backup: only with nopreempt (as it stands after the
+    // corrections above); without it the higher priority takes over again anyway.
+    let timer_expired_backup = match d.timer_expired_backup {
+        Some((_, loc)) if !nopreempt => {
+            diags.corrected(loc, named(&name, "expired_timer_backup requires nopreempt - resetting"));
+            0
+        }
+        Some((p, _)) => p,
+        None => 0,
+    };
+
+    // VIPs: required for VRRPv3 and strict mode. keepalived 2.2.8 no_virtual_ipaddress lifts
+    // that, except in strict mode, which clears it.
+    let mut no_virtual_ipaddress = d.no_virtual_ipaddress;
+    if no_virtual_ipaddress && strict {
+        let msg = "no_virtual_ipaddress and strict mode incompatible, clearing no_virtual_ipaddress";
+        diags.corrected(d.loc, named(&name, msg));
+        no_virtual_ipaddress = false;
+    }
+    if vips.is_empty() && !no_virtual_ipaddress {
         if version == 3 || strict {
             diags.fatal(Some(d.loc), format!("({name}) No VIP specified; VRRPv3 and strict mode require at least one"));
             return None;
         }
         diags.push(Some(d.loc), Effect::Note, format!("({name}) No VIP specified; adverts will carry no address"));
     }
+
+    // keepalived 2.3.3 owner_ignore_adverts (vrrp_complete_instance()): only an address owner
+    // ignores adverts; unset, it follows strict mode, else vrrp_owner_ignore_adverts. Strict
+    // mode forces it on for an owner. (keepalived 2.4.3 also forces an explicit `false` on
+    // without strict mode, which its own message contradicts; vrrpd keeps the `false`.)
+    let owner_ignore_adverts = match d.owner_ignore_adverts {
+        Some(true) if priority != 255 => {
+            diags.corrected(d.loc, named(&name, "ignoring owner_ignore_adverts since priority is not 255"));
+            false
+        }
+        None => priority == 255 && (strict || g.owner_ignore_adverts),
+        Some(false) if priority == 255 && strict => {
+            diags.corrected(d.loc, named(&name, "strict_mode with priority 255 requires owner_ignore_adverts"));
+            true
+        }
+        Some(v) => v,
+    };
 
     // Unicast peers of the instance's family; an empty list falls back to multicast.
     let mut unicast_peers = Vec::new();
@@ -846,13 +881,19 @@ fn complete_instance(
         accept: !strict || owner,
         skip_check_adv_addr: d.skip_check_adv_addr.unwrap_or(g.skip_check_adv_addr),
         v3_checksum_as_v2: d.v3_checksum_as_v2.unwrap_or(g.v3_checksum_as_v2),
-        owner_ignore_adverts: d.owner_ignore_adverts.unwrap_or(g.owner_ignore_adverts || (strict && owner)),
+        owner_ignore_adverts,
+        timer_expired_backup,
         routes: d.routes,
         rules: d.rules,
         promote_secondaries: d.promote_secondaries,
         sync_group: None,
         written,
     })
+}
+
+/// keepalived's `(INSTANCE) message`, built in one place.
+fn named(name: &str, msg: &str) -> String {
+    format!("({name}) {msg}")
 }
 
 fn default_group(g: &GlobalDefs, family: Family) -> IpAddr {

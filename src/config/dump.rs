@@ -5,6 +5,10 @@ use super::model::*;
 use super::value::format_seconds;
 use std::fmt::Write;
 
+/// What keepalived 2.4 prints instead of an `auth_pass` (a fixed mask: not even the length
+/// shows), in `-d`, keepalived.data and keepalived.json.
+pub const PASSWORD_MASK: &str = "********";
+
 struct Out {
     s: String,
 }
@@ -339,15 +343,16 @@ pub fn dump(c: &Config) -> String {
             3,
             "Authentication",
             match &i.auth {
-                Auth::None => "none".to_string(),
-                Auth::Pass(p) => {
-                    let len = p.iter().position(|&b| b == 0).unwrap_or(8);
-                    format!("PASS ({} bytes)", len)
-                }
+                Auth::None => "none",
+                Auth::Pass(_) => "PASS",
                 // keepalived's word for it (vrrp_data.c dump_vrrp()).
-                Auth::Ah(k) => format!("IPSEC_AH ({} bytes)", k.iter().position(|&b| b == 0).unwrap_or(8)),
+                Auth::Ah(_) => "IPSEC_AH",
             },
         );
+        if !matches!(i.auth, Auth::None) {
+            // keepalived 2.4 masks it in every dump; nothing shows it (nor its length).
+            o.kv(3, "Password", PASSWORD_MASK);
+        }
         o.kv(3, "Preempt", if i.nopreempt { "disabled (nopreempt)" } else { "enabled" });
         o.kv(3, "Preempt delay", secs(i.preempt_delay));
         o.kv(3, "Accept", yn(i.accept));

@@ -542,8 +542,16 @@ impl<'a> Lexer<'a> {
             "_INSTANCE" => return Some(self.opts.config_id.clone()),
             _ => {}
         }
-        if let Some(var) = name.strip_prefix("_ENV ") {
-            return Some(self.host.env(var.trim()).unwrap_or_default());
+        // keepalived 2.4 `${_ENV NAME}` (lib/parser.c find_definition(), get_env_var()): braces,
+        // blanks, then exactly one word of letters, digits and `_`, no blank before the `}`.
+        // An unset variable expands to nothing; anything else is not a definition and stays
+        // as written (keepalived also reports a second word as an error).
+        if let Some(params) = name.strip_prefix("_ENV").filter(|p| p.starts_with(is_blank)) {
+            let var = params.trim_start_matches(is_blank);
+            if var.is_empty() || !var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return None;
+            }
+            return Some(self.host.env(var).unwrap_or_default());
         }
         self.params.get(name).map(|p| p.value.clone())
     }
@@ -718,4 +726,9 @@ fn split_words(chars: &[Ch]) -> Vec<String> {
         words.push(cur);
     }
     words
+}
+
+/// A blank between a definition's name and its parameters (keepalived: space or tab).
+fn is_blank(c: char) -> bool {
+    c == ' ' || c == '\t'
 }

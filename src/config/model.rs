@@ -118,7 +118,16 @@ pub struct GlobalDefs {
     pub v3_checksum_as_v2: bool,
     pub owner_ignore_adverts: bool,
     pub startup_delay: Micros,
+    /// keepalived 2.4 `vrrp_delay_after_boot`: the VRRP start waits until the system has been
+    /// up this long (the shell reads the uptime; see `proto::startup_delay`).
     pub delay_after_boot: Micros,
+    /// keepalived 2.3.3 `state_dump_file` / `stats_dump_file` / `json_dump_file`: where
+    /// SIGUSR1, SIGUSR2 and the JSON signal write (`io::dump::dump_path`); None: $TMPDIR.
+    pub state_dump_file: Option<String>,
+    pub stats_dump_file: Option<String>,
+    pub json_dump_file: Option<String>,
+    /// keepalived 2.2.8 `json_version` (1 or 2): the layout of keepalived.json.
+    pub json_version: u8,
     pub dynamic_interfaces: bool,
     /// `default_interface`: the interface of a static address without `dev` (keepalived's
     /// default eth0 when None).
@@ -163,6 +172,10 @@ impl Default for GlobalDefs {
             owner_ignore_adverts: false,
             startup_delay: 0,
             delay_after_boot: 0,
+            state_dump_file: None,
+            stats_dump_file: None,
+            json_dump_file: None,
+            json_version: 1,
             dynamic_interfaces: false,
             default_interface: None,
             notify_fifo: None,
@@ -386,6 +399,10 @@ pub struct Instance {
     pub skip_check_adv_addr: bool,
     pub v3_checksum_as_v2: bool,
     pub owner_ignore_adverts: bool,
+    /// keepalived 2.2.8 `timer_expired_backup [PRIORITY]`: the highest priority of the other
+    /// routers (1-254), or 0 when off. A MASTER whose loop ran so late that another router
+    /// has probably taken over goes BACKUP instead of sending again (needs nopreempt).
+    pub timer_expired_backup: u8,
     pub routes: Vec<Route>,
     pub rules: Vec<Rule>,
     pub promote_secondaries: bool,

@@ -59,6 +59,16 @@ fn check(p: &Path) -> ScriptLookup {
 }
 
 /// The host name up to the first dot: keepalived's default `--config-id`.
+/// How long the system has been up (/proc/uptime's first field, decimal seconds read without
+/// floats by the config's own parser), for `vrrp_delay_after_boot`.
+pub fn uptime() -> Option<crate::config::model::Micros> {
+    parse_uptime(&std::fs::read_to_string("/proc/uptime").ok()?)
+}
+
+fn parse_uptime(text: &str) -> Option<crate::config::model::Micros> {
+    crate::config::value::seconds(text.split_whitespace().next()?, u64::MAX / 1_000_000).ok()
+}
+
 pub fn host_name() -> String {
     let name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
     name.trim().split('.').next().unwrap_or("").to_string()
@@ -100,5 +110,18 @@ impl SystemHost {
             p = cur.parent();
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn uptime_is_read_without_floats() {
+        assert_eq!(super::parse_uptime("21929.44 19528.47\n"), Some(21_929_440_000));
+        assert_eq!(super::parse_uptime("0.07 0"), Some(70_000));
+        assert_eq!(super::parse_uptime("5 1"), Some(5_000_000));
+        assert_eq!(super::parse_uptime(""), None);
+        assert_eq!(super::parse_uptime("x.5 0"), None);
+        assert_eq!(super::parse_uptime("1.x 0"), None);
     }
 }

@@ -162,7 +162,7 @@ impl Daemon {
         if let Some(fd) = track_files.fd() {
             setup("register", poll.registry().register(&mut SourceFd(&fd), TRACK_FILES, Interest::READABLE))?;
         }
-        agent.start(start);
+        agent.start_at_uptime(start, super::host::uptime());
         let vrrp = VrrpSockets::new(agent.instance_count());
         let mut children = Children::default();
         let fifos = Fifos::open(&agent.config().global, &mut children);
@@ -376,13 +376,14 @@ impl Daemon {
         if fired.hup {
             self.reload(now);
         }
-        for (fired, name, render) in [
-            (fired.data, "keepalived.data", crate::proto::report::data as fn(&Agent) -> String),
-            (fired.stats, "keepalived.stats", crate::proto::report::stats),
-            (fired.json, "keepalived.json", crate::proto::report::json),
+        let g = &self.agent.config().global;
+        for (fired, path, name, render) in [
+            (fired.data, &g.state_dump_file, "keepalived.data", crate::proto::report::data as fn(&Agent) -> String),
+            (fired.stats, &g.stats_dump_file, "keepalived.stats", crate::proto::report::stats),
+            (fired.json, &g.json_dump_file, "keepalived.json", crate::proto::report::json),
         ] {
             if fired {
-                dump::write_dump(name, &render(&self.agent));
+                dump::write_dump(path.as_deref(), name, &render(&self.agent));
             }
         }
         if fired.term {

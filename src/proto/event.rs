@@ -106,6 +106,22 @@ pub struct Stats {
     pub checksum_err: u64,
     /// vrrpd's own: lower-priority adverts a MASTER received (each one, answered or not).
     pub lower_prio_rcvd: u64,
+    /// vrrpd's own: v3 IPv4 adverts accepted with the checksum form we do not send (RFC 9568
+    /// §5.2.8; keepalived drops them as "Invalid VRRPv3 checksum").
+    pub checksum_other_form: u64,
+}
+
+/// A sender whose VRRPv3 IPv4 adverts carry the checksum form we do not send (RFC 9568
+/// §5.2.8), as `vrrpd status` and the dumps show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChecksumPeer {
+    /// The sender's address.
+    pub addr: IpAddr,
+    /// Its form: with the IPv4 pseudo-header (RFC 5798 §5.2.8, keepalived's default) or
+    /// without it (keepalived `v3_checksum_as_v2`).
+    pub pseudo_header: bool,
+    /// Its adverts accepted in that form.
+    pub adverts: u64,
 }
 
 /// How a track script run ended.
@@ -374,6 +390,9 @@ pub enum Reason {
     Demoted,
     /// A demoted instance took the VIPs back: nobody else was master.
     NobodyTookOver,
+    /// keepalived `timer_expired_backup`: the loop woke so late that another router has
+    /// probably taken over, so this MASTER went BACKUP instead of advertising again.
+    TimerExpired,
     /// SIGTERM.
     Shutdown,
 }
@@ -392,6 +411,7 @@ impl Reason {
             Reason::VipRemoved { .. } => "vip_removed",
             Reason::Demoted => "demoted",
             Reason::NobodyTookOver => "nobody_took_over",
+            Reason::TimerExpired => "timer_expired",
             Reason::Shutdown => "shutdown",
         }
     }
@@ -422,6 +442,7 @@ impl fmt::Display for Reason {
             Reason::VipRemoved { addr } => write!(f, "VIP {addr} deleted by someone else"),
             Reason::Demoted => f.write_str("demoted"),
             Reason::NobodyTookOver => f.write_str("nobody took over after demote"),
+            Reason::TimerExpired => f.write_str("timer_expired_backup"),
             Reason::Shutdown => f.write_str("shutdown"),
         }
     }

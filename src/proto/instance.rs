@@ -186,6 +186,10 @@ pub(crate) struct Inst {
     pub(crate) watch: super::watch::Watch,
     /// Transitions so far, by new state and reason kind (`vrrpd metrics`).
     pub(crate) transitions: Vec<(State, &'static str, u64)>,
+    /// Senders heard with the other v3 checksum form (at most `CHECKSUM_PEERS`).
+    pub(crate) checksum_peers: Vec<super::event::ChecksumPeer>,
+    /// When the last advert was sent (keepalived `last_advert_sent`, for timer_expired_backup).
+    pub(crate) last_sent: Instant,
 }
 
 impl Inst {
@@ -220,6 +224,8 @@ impl Inst {
             demotion: None,
             watch: Default::default(),
             transitions: Vec::new(),
+            checksum_peers: Vec::new(),
+            last_sent: Instant::ZERO,
         }
     }
 
@@ -230,6 +236,14 @@ impl Inst {
             Family::V6 => Addrs::V6(&self.vip6),
         }
     }
+}
+
+/// keepalived timer_expired_backup: the Skew_Time of the quickest other router, one whose
+/// priority is the configured highest other priority. v2 counts it in seconds (RFC 3768
+/// §6.1), v3 in advert intervals (RFC 5798 §6.1), as keepalived does.
+pub(crate) fn takeover_skew(c: &Instance) -> Micros {
+    let base = if c.version == 3 { c.advert_int } else { SECOND };
+    (256 - u64::from(c.timer_expired_backup)) * base / 256
 }
 
 /// The one advert builder: what an instance configured as `c`, with these fixed fields and
@@ -620,8 +634,35 @@ impl Agent {
         }
     }
 
+    /// keepalived 2.2.8 `timer_expired_backup` (vrrp_thread_timeout_handler(), run when the
+    /// scheduler wakes late): each MASTER with it whose last advert is older than 3 intervals
+    /// plus the others' Skew_Time goes BACKUP, before any input of this wake is handled: a
+    /// backup has probably taken over, and with nopreempt it keeps the VIPs rather than have
+    /// them move twice. keepalived first asks that the earliest timer be late by the quickest
+    /// takeover (2 intervals plus skew): implied here, as a MASTER's advert timer is due one
+    /// interval after its last advert at the latest, and the earliest timer is no later.
+    #[inline(never)]
+    pub(crate) fn timers_expired_backup(&mut self, now: Instant) {
+        let Some(due) = self.timers.next_timeout().filter(|d| *d < now) else { return };
+        let late = now.since(due);
+        let mut logged = false;
+        for i in self.instance_ids() {
+            let c = self.conf(i);
+            let expires = self.inst[i.index()].last_sent.plus(3 * c.advert_int + takeover_skew(c));
+            if c.timer_expired_backup == 0 || self.inst[i.index()].state != State::Master || now < expires {
+                continue;
+            }
+            if !std::mem::replace(&mut logged, true) {
+                let secs = crate::config::value::format_seconds(late);
+                self.log(Level::Info, format!("VRRP thread timer expired {secs} seconds ago"));
+            }
+            self.caused(Reason::TimerExpired, |a| a.enter_backup(i, now, false));
+        }
+    }
+
     /// One advert to the group, or one to each unicast peer (keepalived `unicast_peer`).
     pub(crate) fn send_advert(&mut self, i: InstanceId, priority: u8) {
+        self.inst[i.index()].last_sent = self.now;
         let c = &self.cfg.instances[i.index()];
         let rt = &mut self.inst[i.index()];
         let ah_seq = if rt.spec.ah_key.is_some() { rt.ah.next() } else { 0 };

@@ -31,8 +31,8 @@ pub mod track;
 mod watch;
 
 pub use event::{
-    Action, Episode, Event, Handover, Input, InstanceId, Level, Reason, ScriptId, ScriptResult, ScriptStatus, State,
-    Stats, TrackFileId,
+    Action, ChecksumPeer, Episode, Event, Handover, Input, InstanceId, Level, Reason, ScriptId, ScriptResult,
+    ScriptStatus, State, Stats, TrackFileId,
 };
 pub use instance::{Advert, AhSeal, NoAdvert, ReleaseAdvert};
 pub use time::Instant;
@@ -87,6 +87,8 @@ pub struct Agent {
     /// Every VIP of the configuration (excluded ones too): asked for every source-address
     /// choice, which every address event and every tracker assessment makes.
     vips: HashSet<IpAddr>,
+    /// Some instance has keepalived `timer_expired_backup` (else no input looks for it).
+    expired_backup: bool,
     out: VecDeque<Action>,
     timers: TimerTable,
     /// GARP pacing clocks (`garp_group`, `vrrp_garp_interval`) and the GARPs held back
@@ -120,6 +122,7 @@ impl Agent {
             demux: HashMap::new(),
             iface_ids: HashMap::new(),
             vips: Default::default(),
+            expired_backup: false,
             out: VecDeque::new(),
             timers: TimerTable::default(),
             pacers: Vec::new(),
@@ -148,11 +151,27 @@ impl Agent {
     /// (init), or FAULT while its link is down, it has no address, or a weight-0 script has
     /// not reported; after `vrrp_startup_delay` when one is set. Called once.
     pub fn start(&mut self, now: Instant) {
+        // A simulated router starts with its system.
+        self.start_at_uptime(now, Some(0));
+    }
+
+    /// [`Agent::start`] on a system up for `uptime` (None: unknown), which
+    /// `vrrp_delay_after_boot` counts from.
+    pub fn start_at_uptime(&mut self, now: Instant, uptime: Option<Micros>) {
         if std::mem::replace(&mut self.started, true) {
             return;
         }
         self.now = now;
-        let delay = self.cfg.global.startup_delay.max(self.cfg.global.delay_after_boot);
+        let g = &self.cfg.global;
+        let after_boot = match uptime {
+            Some(up) => g.delay_after_boot.saturating_sub(up),
+            None => 0,
+        };
+        if uptime.is_none() && g.delay_after_boot > 0 {
+            self.log(Level::Warning, "Unable to read /proc/uptime for vrrp_delay_after_boot - ignoring".into());
+        }
+        // keepalived: the larger of vrrp_startup_delay and what is left of vrrp_delay_after_boot.
+        let delay = self.cfg.global.startup_delay.max(after_boot);
         for i in self.instance_ids() {
             self.remove_leftovers(i);
         }
@@ -196,6 +215,7 @@ impl Agent {
         self.garp_pending.clear();
         self.vips =
             self.cfg.instances.iter().flat_map(|x| x.vips.iter().chain(&x.excluded_vips)).map(|v| v.addr).collect();
+        self.expired_backup = self.cfg.instances.iter().any(|c| c.timer_expired_backup > 0);
         self.demux.clear();
         self.iface_ids.clear();
         for (n, i) in self.cfg.instances.iter().enumerate() {
@@ -221,6 +241,9 @@ impl Agent {
             return;
         }
         self.now = now;
+        if self.expired_backup {
+            self.timers_expired_backup(now);
+        }
         match input {
             Input::Timeout => {}
             Input::Packet { interface, meta, header, bytes } => self.on_packet(now, interface, meta, header, bytes),
@@ -341,6 +364,10 @@ impl Agent {
     /// keepalived's counters of instance `i`.
     pub fn stats(&self, i: InstanceId) -> &Stats {
         &self.inst[i.index()].stats
+    }
+    /// The senders of instance `i` whose v3 IPv4 checksums take the form we do not send.
+    pub fn checksum_peers(&self, i: InstanceId) -> &[ChecksumPeer] {
+        &self.inst[i.index()].checksum_peers
     }
     /// The master this BACKUP last accepted: (address, priority).
     pub fn master_of(&self, i: InstanceId) -> Option<(IpAddr, u8)> {

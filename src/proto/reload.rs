@@ -63,6 +63,7 @@ impl Agent {
             rt.demotion = old.demotion;
             rt.watch = old.watch.clone();
             rt.transitions = old.transitions.clone();
+            rt.checksum_peers = old.checksum_peers.clone();
             let was = InstanceId::from_index(o);
             for t in [Timer::Demotion(was), Timer::Episode(was)] {
                 if let Some(at) = old_timers.get(t) {

@@ -2,7 +2,7 @@
 //! (SIGUSR2), `keepalived.data` (SIGUSR1) and `keepalived.json`
 //! (json_version 1, the JSON signal). Pure formatting; the shell writes the files.
 use super::{Agent, State};
-use crate::config::dump::vip_string;
+use crate::config::dump::{vip_string, PASSWORD_MASK};
 use crate::config::model::{Auth, Micros};
 use crate::config::value::format_seconds;
 use crate::wire::vrrp;
@@ -35,6 +35,11 @@ pub fn stats(a: &Agent) -> String {
             s.pri_zero_rcvd,
             s.pri_zero_sent
         );
+        // vrrpd's own line: v3 IPv4 adverts accepted in the checksum form we do not send
+        // (RFC 9568 §5.2.8), which keepalived drops.
+        if c.version == 3 && c.family == crate::config::model::Family::V4 {
+            let _ = writeln!(o, "  VRRPv3 checksum other form: {}", s.checksum_other_form);
+        }
     }
     o
 }
@@ -186,6 +191,13 @@ fn topology_section(a: &Agent, o: &mut String) {
                 Auth::None => "none",
             }
         );
+        // keepalived 2.4 masks the password (dump_vrrp()); nothing shows it.
+        if !matches!(c.auth, Auth::None) {
+            let _ = writeln!(o, "   Password = {PASSWORD_MASK}");
+        }
+        if c.timer_expired_backup > 0 {
+            let _ = writeln!(o, "   Highest other priority = {}", c.timer_expired_backup);
+        }
         let _ = writeln!(o, "   Virtual IP ({}):", c.vips.len());
         for v in &c.vips {
             let _ = writeln!(o, "     {}", vip_string(v));
@@ -317,15 +329,18 @@ pub(crate) fn stats_json(s: &super::Stats, vrrpd_counters: bool) -> String {
     if vrrpd_counters {
         let _ = write!(
             o,
-            ",\"version_err\":{},\"checksum_err\":{},\"lower_prio_rcvd\":{}",
-            s.version_err, s.checksum_err, s.lower_prio_rcvd
+            ",\"version_err\":{},\"checksum_err\":{},\"lower_prio_rcvd\":{},\"checksum_other_form\":{}",
+            s.version_err, s.checksum_err, s.lower_prio_rcvd, s.checksum_other_form
         );
     }
     o.push('}');
     o
 }
 
-/// json_version 1: `[{"data":{...},"stats":{...}}, ...]`, state numbers 0 INIT .. 3 FAULT.
+/// keepalived.json as `json_version` asks (keepalived vrrp_json_dump()). Version 1:
+/// `[{"data":{...},"stats":{...}}, ...]`, state numbers 0 INIT .. 3 FAULT. Version 2 puts the
+/// same array in an object, `{"vrrp":[...]}`, beside which keepalived adds `track_process`
+/// (vrrpd tracks no processes, so it has no such member).
 pub fn json(a: &Agent) -> String {
     let mut items = Vec::new();
     for i in a.instance_ids() {
@@ -334,7 +349,7 @@ pub fn json(a: &Agent) -> String {
         let vips: Vec<String> = c.vips.iter().map(|v| json_str(&vip_string(v))).collect();
         let scripts: Vec<String> = c.track_scripts.iter().map(|t| json_str(&t.name)).collect();
         let data = format!(
-            "{{\"iname\":{},\"dont_track_primary\":{},\"vrid\":{},\"base_priority\":{},\"effective_priority\":{},\"state\":{},\"wantstate\":{},\"version\":{},\"adver_int\":{},\"master_adver_int\":{},\"nopreempt\":{},\"preempt_delay\":{},\"vips\":[{}],\"track_script\":[{}],\"auth_type\":{},\"garp_delay\":{},\"garp_rep\":{},\"ifp_ifname\":{},\"vrrpd_state_reason\":{},\"vrrpd_demoted\":{}}}",
+            "{{\"iname\":{},\"dont_track_primary\":{},\"vrid\":{},\"base_priority\":{},\"effective_priority\":{},\"state\":{},\"wantstate\":{},\"version\":{},\"adver_int\":{},\"master_adver_int\":{},\"nopreempt\":{},\"preempt_delay\":{},\"vips\":[{}],\"track_script\":[{}],\"auth_type\":{}{},\"garp_delay\":{},\"garp_rep\":{},\"ifp_ifname\":{},\"vrrpd_state_reason\":{},\"vrrpd_demoted\":{},\"vrrpd_checksum_other_form\":{}}}",
             json_str(&c.name),
             c.dont_track_primary as u8,
             c.vrid,
@@ -354,14 +369,21 @@ pub fn json(a: &Agent) -> String {
                 Auth::Ah(_) => vrrp::AUTH_AH,
                 Auth::None => vrrp::AUTH_NONE,
             },
+            // keepalived 2.4: `auth_data` is the mask, present with an auth type.
+            if matches!(c.auth, Auth::None) { "" } else { AUTH_DATA_MASKED },
             c.garp.master_delay / 1_000_000,
             c.garp.master_repeat,
             json_str(c.interface.as_deref().unwrap_or("")),
             json_str(&a.reason(i).to_string()),
-            a.demotion(i).is_some()
+            a.demotion(i).is_some(),
+            s.checksum_other_form
         );
         let stats = stats_json(s, false);
         items.push(format!("{{\"data\":{data},\"stats\":{stats}}}"));
     }
-    format!("[{}]\n", items.join(","))
+    let v2 = a.config().global.json_version == 2;
+    format!("{}[{}]{}\n", if v2 { "{\"vrrp\":" } else { "" }, items.join(","), if v2 { "}" } else { "" })
 }
+
+/// keepalived.json's `auth_data` member as keepalived 2.4 writes it.
+const AUTH_DATA_MASKED: &str = ",\"auth_data\":\"********\"";

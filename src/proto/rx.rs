@@ -4,13 +4,16 @@
 //! (RFC 3768 §6.4.2-3, RFC 5798 §6.4.2-3, keepalived vrrp_state_backup() and
 //! vrrp_state_master_rx()). Also the netlink side of receiving: an address that leaves an
 //! interface.
-use super::event::{Action, InstanceId, Level, Reason, State};
+use super::event::{Action, ChecksumPeer, InstanceId, Level, Reason, State};
 use super::instance::LOWER_PRIORITY_LOGGED;
 use super::timers::InstanceTimer;
 use super::{Agent, Instant};
 use crate::wire::vrrp::{self, DropReason, RxMeta};
 use crate::wire::{ah, ipv4};
 use std::net::IpAddr;
+
+/// The most senders of the other checksum form an instance remembers.
+const CHECKSUM_PEERS: usize = 8;
 
 impl Agent {
     /// The instance an advert on `interface` with this VRID is for: by (interface, family,
@@ -82,6 +85,9 @@ impl Agent {
         if c.owner_ignore_adverts && c.priority == 255 {
             return;
         }
+        if accepted.other_checksum_form {
+            self.saw_other_checksum_form(i, meta.src);
+        }
         let r = accepted.repr;
         let rt = &mut self.inst[i.index()];
         rt.stats.advert_rcvd += 1;
@@ -109,6 +115,32 @@ impl Agent {
             }
             _ => {}
         }
+    }
+
+    /// An advert from `from` passed with the v3 checksum form we do not send (RFC 9568 §5.2.8):
+    /// counted per sender, and logged when a sender is first heard so. At most
+    /// `CHECKSUM_PEERS` senders are kept (a LAN has a few routers per VRID; spoofed sources
+    /// must not grow the table), the total counts them all.
+    #[inline(never)]
+    fn saw_other_checksum_form(&mut self, i: InstanceId, from: IpAddr) {
+        // Theirs is the form ours is not.
+        let pseudo_header = self.conf(i).v3_checksum_as_v2;
+        let rt = &mut self.inst[i.index()];
+        rt.stats.checksum_other_form += 1;
+        if let Some(p) = rt.checksum_peers.iter_mut().find(|p| p.addr == from && p.pseudo_header == pseudo_header) {
+            p.adverts += 1;
+            return;
+        }
+        if rt.checksum_peers.len() >= CHECKSUM_PEERS {
+            return;
+        }
+        rt.checksum_peers.push(ChecksumPeer { addr: from, pseudo_header, adverts: 1 });
+        let theirs = if pseudo_header { "with" } else { "without" };
+        let name = self.name(i);
+        self.log(
+            Level::Info,
+            format!("({name}) {from} sends VRRPv3 checksums {theirs} the pseudo-header: accepted (RFC 9568)"),
+        );
     }
 
     /// Each drop reason counts in the keepalived statistic it names.

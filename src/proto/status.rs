@@ -206,6 +206,18 @@ pub fn human(a: &Agent, ids: &[InstanceId], k: &dyn KernelView, clock: &Clock) -
             "  adverts: {} received, {} sent, {} dropped; master {}x, released {}x",
             s.advert_rcvd, s.advert_sent, errors, s.become_master, s.release_master
         );
+        if let Some(ours) = checksum_form(c) {
+            let _ = writeln!(o, "  checksum: ours {}", form_text(ours));
+            for p in a.checksum_peers(i) {
+                let _ = writeln!(
+                    o,
+                    "  checksum of {}: {}, {} adverts accepted (RFC 9568 5.2.8)",
+                    p.addr,
+                    form_text(p.pseudo_header),
+                    p.adverts
+                );
+            }
+        }
         for w in warnings(a, i, clock) {
             let _ = writeln!(o, "  WARNING: {w}");
         }
@@ -331,6 +343,24 @@ fn instance_json(a: &Agent, i: InstanceId, k: &dyn KernelView, clock: &Clock, o:
         let _ = write!(o, "{sep}{{\"rule\":{},\"installed\":{}}}", json_str(&rule_string(r)), k.has_rule(r));
     }
     let _ = write!(o, "],\"stats\":{},", super::report::stats_json(a.stats(i), true));
+    // RFC 9568 §5.2.8: which v3 IPv4 checksum form we send, and who sends the other one.
+    match checksum_form(c) {
+        Some(ours) => {
+            let _ = write!(o, "\"checksum\":{{\"ours\":{},\"other_form_peers\":[", json_str(form_name(ours)));
+            for (n, p) in a.checksum_peers(i).iter().enumerate() {
+                let _ = write!(
+                    o,
+                    "{}{{\"address\":{},\"form\":{},\"adverts\":{}}}",
+                    if n > 0 { "," } else { "" },
+                    json_str(&p.addr.to_string()),
+                    json_str(form_name(p.pseudo_header)),
+                    p.adverts
+                );
+            }
+            o.push_str("]},");
+        }
+        None => o.push_str("\"checksum\":null,"),
+    }
     o.push_str("\"warnings\":[");
     let mut first = true;
     for kind in [Episode::OtherMaster, Episode::Mismatch] {
@@ -354,6 +384,29 @@ fn instance_json(a: &Agent, i: InstanceId, k: &dyn KernelView, clock: &Clock, o:
         o,
         "],\"episodes\":{{\"other_master\":{{\"count\":{om_episodes},\"adverts\":{om_adverts}}},\"mismatch\":{{\"count\":{mm_episodes},\"adverts\":{mm_adverts}}}}}}}"
     );
+}
+
+/// v3 over IPv4, the one case with two checksum forms: whether ours has the pseudo-header.
+fn checksum_form(c: &crate::config::model::Instance) -> Option<bool> {
+    (c.version == 3 && c.family == Family::V4).then_some(!c.v3_checksum_as_v2)
+}
+
+/// The form's name in JSON: `pseudo_header` (RFC 5798, keepalived's default) or `plain`
+/// (keepalived `v3_checksum_as_v2`).
+fn form_name(pseudo_header: bool) -> &'static str {
+    if pseudo_header {
+        "pseudo_header"
+    } else {
+        "plain"
+    }
+}
+
+fn form_text(pseudo_header: bool) -> &'static str {
+    if pseudo_header {
+        "with the IPv4 pseudo-header"
+    } else {
+        "without the pseudo-header"
+    }
 }
 
 #[cfg(test)]

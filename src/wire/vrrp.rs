@@ -680,6 +680,11 @@ pub struct Accepted<'a> {
     pub repr: Repr<'a>,
     /// v3: the master's interval differs from ours (the backup adopts it).
     pub interval_differs: bool,
+    /// v3 over IPv4: the checksum matched only the form we do not send (with the
+    /// pseudo-header when we have `v3_checksum_as_v2`, without it otherwise). RFC 5798 §5.2.8
+    /// (and keepalived's default) includes the pseudo-header, RFC 9568 §5.2.8 leaves it out;
+    /// both forms are in the field, so vrrpd accepts either; keepalived drops the other.
+    pub other_checksum_form: bool,
 }
 
 /// Receive validation in keepalived's order (vrrp.c vrrp_check_packet()): length, TTL,
@@ -752,10 +757,24 @@ pub fn validate<'a>(
     if expect.check_vips && view.count() as usize != expect.vips.len() {
         return Err(DropReason::AddrCount { got: view.count(), expected: expect.vips.len() });
     }
-    // 7. Checksum (the v3 interval difference is only noted).
+    // 7. Checksum (the v3 interval difference is only noted). Our own form first; for v3 over
+    // IPv4 the other one only when that fails (with the IPv4 pseudo-header as RFC 5798 and
+    // keepalived, or without it as RFC 9568 §5.2.8), so a LAN of one form pays one sum per
+    // advert.
     let mode = ChecksumMode::for_packet(version, meta.src, meta.dst, expect.v3_checksum_as_v2);
+    let mut other_checksum_form = false;
     if !view.verify_checksum(mode) {
-        return Err(DropReason::Checksum { version: version.number() });
+        let other = match (version, meta.src, meta.dst) {
+            (Version::V3, IpAddr::V4(src), IpAddr::V4(dst)) if mode == ChecksumMode::Plain => {
+                Some(ChecksumMode::PseudoV4 { src, dst })
+            }
+            _ if matches!(mode, ChecksumMode::PseudoV4 { .. }) => Some(ChecksumMode::Plain),
+            _ => None,
+        };
+        if !other.is_some_and(|m| view.verify_checksum(m)) {
+            return Err(DropReason::Checksum { version: version.number() });
+        }
+        other_checksum_form = true;
     }
     // 8. Multicast or unicast as configured.
     if expect.multicast != meta.dst.is_multicast() {
@@ -776,7 +795,11 @@ pub fn validate<'a>(
             return Err(DropReason::AddrList { missing, vrid: expect.vrid });
         }
     }
-    Ok(Accepted { interval_differs: version == Version::V3 && repr.interval != our_v3_interval, repr })
+    Ok(Accepted {
+        interval_differs: version == Version::V3 && repr.interval != our_v3_interval,
+        other_checksum_form,
+        repr,
+    })
 }
 
 /// keepalived vrrp_in_chk_ipsecah(), in its order: the ICV (compared in constant time), the
@@ -1145,5 +1168,35 @@ mod tests {
         let (h, b) = KA_UNICAST.split_at(44);
         let to_b = RxMeta { dst: Ipv4Addr::new(192, 168, 31, 30).into(), ..meta };
         assert_eq!(validate(h, b, &to_b, &u, &mut 0, 100).map(|a| a.repr.priority), Ok(150));
+    }
+
+    #[test]
+    fn v3_over_ipv4_accepts_both_checksum_forms_and_says_which() {
+        // A v3 IPv4 advert with the pseudo-header (RFC 5798) or without it (RFC 9568 §5.2.8).
+        let m = meta4();
+        let (IpAddr::V4(src), IpAddr::V4(dst)) = (m.src, m.dst) else { unreachable!() };
+        let repr = Repr { version: Version::V3, auth: V2Auth::NONE, interval: 100, ..v2_repr() };
+        let mut pseudo = vec![0xa5; repr.buffer_len()];
+        repr.emit(&mut pseudo, ChecksumMode::PseudoV4 { src, dst }).unwrap();
+        let mut plain = vec![0xa5; repr.buffer_len()];
+        repr.emit(&mut plain, ChecksumMode::Plain).unwrap();
+        assert_ne!(pseudo, plain);
+        let e = Expect { version: Version::V3, auth: V2Auth::NONE, ..expect4() };
+        for as_v2 in [false, true] {
+            let e = Expect { v3_checksum_as_v2: as_v2, ..e };
+            let ours = if as_v2 { &plain } else { &pseudo };
+            let theirs = if as_v2 { &pseudo } else { &plain };
+            assert!(!validate(&[], ours, &m, &e, &mut 0, 100).unwrap().other_checksum_form);
+            assert!(validate(&[], theirs, &m, &e, &mut 0, 100).unwrap().other_checksum_form);
+            // A checksum that fits neither form is still dropped.
+            let mut bad = theirs.clone();
+            bad[7] ^= 1;
+            assert_eq!(validate(&[], &bad, &m, &e, &mut 0, 100).unwrap_err(), DropReason::Checksum { version: 3 });
+        }
+        // v2 has one form: a v2 advert is never accepted with another sum.
+        let mut v2 = V2_PASS;
+        v2[7] ^= 1;
+        assert_eq!(drop_of(&v2, m, expect4()), DropReason::Checksum { version: 2 });
+        assert!(!validate(&[], &V2_PASS, &m, &expect4(), &mut 0, 100).unwrap().other_checksum_form);
     }
 }

@@ -156,6 +156,18 @@ impl Lan {
         self.spawn_logged(node, command, conf, &format!("{node}.pid"));
     }
 
+    /// vrrpd in a new time namespace whose boot clock is `offset_secs` away from the host's
+    /// (negative: a system booted later), so /proc/uptime says what the test wants
+    /// (`vrrp_delay_after_boot`). unshare forks; `--kill-child` takes vrrpd with it.
+    pub fn start_with_boottime(&mut self, node: &str, conf: &std::path::Path, offset_secs: i64) {
+        let mut command = Command::new("ip");
+        command.args(["netns", "exec", &self.ns(node), "unshare", "--time", "--fork", "--kill-child"]);
+        command.arg(format!("--boottime={offset_secs}"));
+        command.args([env!("CARGO_BIN_EXE_vrrpd"), "-n", "-l", "-D", "-G", "--control-socket"]);
+        command.arg(self.control_socket(node));
+        self.spawn_logged(node, command, conf, &format!("{node}.pid"));
+    }
+
     /// Starts `ip -ts monitor address` in `node`'s namespace; read it with `vip_added_at`.
     pub fn monitor_addresses(&mut self, node: &str) -> std::path::PathBuf {
         let ns = self.ns(node);

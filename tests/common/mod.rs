@@ -17,9 +17,49 @@ pub fn host() -> StaticHost {
     }
 }
 
+/// [`host`] with a few environment variables for `${_ENV NAME}`.
+pub struct EnvHost(pub StaticHost);
+
+impl config::Host for EnvHost {
+    fn interface_exists(&self, name: &str) -> bool {
+        self.0.interface_exists(name)
+    }
+    fn find_script(&self, cmd: &str) -> config::ScriptLookup {
+        self.0.find_script(cmd)
+    }
+    fn env(&self, name: &str) -> Option<String> {
+        let vars = [("KA_IFACE", "eth0"), ("KA_PRIO", "150"), ("KA_REF", "$DEF")];
+        vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string())
+    }
+    fn user(&self, name: &str) -> Option<(u32, u32)> {
+        self.0.user(name)
+    }
+    fn group(&self, name: &str) -> Option<u32> {
+        self.0.group(name)
+    }
+    fn writable_by_non_root(&self, path: &str) -> Option<String> {
+        self.0.writable_by_non_root(path)
+    }
+    fn read_config(&self, path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+        self.0.read_config(path, limit)
+    }
+    fn list_dir(&self, dir: &Path) -> std::io::Result<Vec<(String, bool)>> {
+        self.0.list_dir(dir)
+    }
+    fn file_kind(&self, path: &Path) -> Option<bool> {
+        self.0.file_kind(path)
+    }
+    fn regular_non_executable(&self, path: &Path) -> bool {
+        self.0.regular_non_executable(path)
+    }
+    fn canonical(&self, path: &Path) -> PathBuf {
+        self.0.canonical(path)
+    }
+}
+
 pub fn load_as(name: &str, text: &str, id: &str) -> Loaded {
     let opts = LoadOptions { config_id: id.into(), all_config: false };
-    config::load_bytes(Path::new(name), text.as_bytes().to_vec(), &opts, &host())
+    config::load_bytes(Path::new(name), text.as_bytes().to_vec(), &opts, &EnvHost(host()))
 }
 
 pub fn load(text: &str) -> Loaded {
