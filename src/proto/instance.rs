@@ -209,7 +209,7 @@ impl ReleaseAdvert {
             Family::V4 => Addrs::V4(&self.vip4),
             Family::V6 => Addrs::V6(&self.vip6),
         };
-        let interface = self.config.interface.as_deref().unwrap_or("");
+        let interface = self.config.advert_interface().unwrap_or("");
         build_advert(&self.config, self.spec, addrs, interface, 0, self.src, self.dst)
     }
 }
@@ -219,7 +219,7 @@ impl Agent {
     /// [`Action::SendAdvert`] asks for), or why there is none.
     pub fn advert(&self, i: InstanceId, priority: u8, dst: IpAddr) -> Result<Advert<'_>, NoAdvert<'_>> {
         let c = self.conf(i);
-        let interface = c.interface.as_deref().ok_or(NoAdvert::NoInterface)?;
+        let interface = c.advert_interface().ok_or(NoAdvert::NoInterface)?;
         let src = self.source_address(i).ok_or(NoAdvert::NoSourceAddress { interface })?;
         let rt = &self.inst[i.index()];
         Ok(build_advert(c, rt.spec, rt.addrs(c.family), interface, priority, src, dst))
