@@ -247,3 +247,24 @@ impl StartsWithMac for str {
         self.split_whitespace().nth(1) == Some(mac)
     }
 }
+
+/// A reload that drops an instance removes its VMAC (keepalived: "(VI_2) Success removing
+/// VMAC interface vrrp.52", measured) and keeps the others.
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn reload_removes_the_vmac_of_a_removed_instance() {
+    let mut lan = Lan::new("vm5");
+    let two = format!(
+        "{}vrrp_instance VI_2 {{\n interface enp0s3\n virtual_router_id 52\n priority 150\n advert_int 0.1\n version 3\n use_vmac\n virtual_ipaddress {{\n  192.168.31.241/32\n }}\n}}\n",
+        conf(150, "")
+    );
+    let c = lan.conf("a.conf", &two);
+    lan.start("a", &c);
+    lan.wait(Duration::from_secs(6), |l| addr_on(l, "a", "vrrp.52", "192.168.31.241"))
+        .unwrap_or_else(|| panic!("VI_2 never master on vrrp.52:\n{}", lan.log("a")));
+    std::fs::write(&c, conf(150, "")).unwrap();
+    lan.signal("a", "HUP");
+    lan.wait(Duration::from_secs(3), |l| link(l, "a", "vrrp.52").is_empty())
+        .unwrap_or_else(|| panic!("vrrp.52 still there after the reload:\n{}", lan.log("a")));
+    assert!(addr_on(&lan, "a", "vrrp.51", VIP), "VI_1 keeps its VMAC and VIP");
+}
