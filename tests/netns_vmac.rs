@@ -89,6 +89,11 @@ fn start(lan: &mut Lan, node: &str, who: &str, c: &std::path::Path) {
 fn failover(tag: &str, high: &str, low: &str) {
     let mut lan = Lan::new(tag);
     pin_client(&lan);
+    // Strict reverse-path filtering (RHEL's default): the backup must still hear the adverts
+    // on its VMAC, whose reverse route is the base (both daemons lower all.rp_filter).
+    for n in ["a", "b"] {
+        common::lan::ip(&["netns", "exec", &lan.ns(n), "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=1"]);
+    }
     let (ca, cb) = (lan.conf("a.conf", &conf(150, "")), lan.conf("b.conf", &conf(100, "")));
     let adverts = lan.capture_ethernet("c", "ip proto 112");
     start(&mut lan, "a", high, &ca);
@@ -149,6 +154,7 @@ fn sysctls_recreation_foreign_name_and_xmit_base() {
         conf(150, " vmac_xmit_base\n")
     );
     let c = lan.conf("a.conf", &text);
+    common::lan::ip(&["netns", "exec", &ns, "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=1"]);
     let adverts = lan.capture_ethernet("c", "ip proto 112");
     let extra = lan.capture_ethernet_on("a", "ex1", "arp");
     lan.start("a", &c);
@@ -167,6 +173,9 @@ fn sysctls_recreation_foreign_name_and_xmit_base() {
     for p in ["arp_ignore", "arp_filter"] {
         assert_eq!(sysctl(&lan, "a", &format!("ipv4/conf/enp0s3/{p}")), "1", "enp0s3 {p}");
     }
+    // keepalived clear_rp_filter(): all to 0, the others raised to its old value.
+    assert_eq!(sysctl(&lan, "a", "ipv4/conf/all/rp_filter"), "0");
+    assert_eq!(sysctl(&lan, "a", "ipv4/conf/enp0s3/rp_filter"), "1");
     // vmac_xmit_base: VRID 51 from the base's MAC, VRID 52 from its VMAC.
     let base = mac_of(&lan, "a");
     let sent = |_: &Lan| std::fs::read_to_string(&adverts).unwrap_or_default();
@@ -204,9 +213,10 @@ fn sysctls_recreation_foreign_name_and_xmit_base() {
         assert!(link(&lan, "a", v).is_empty(), "{v} removed");
     }
     assert!(link(&lan, "a", "vrrp.52").contains("veth"), "the foreign vrrp.52 still there");
-    for p in ["arp_ignore", "arp_filter"] {
+    for p in ["arp_ignore", "arp_filter", "rp_filter"] {
         assert_eq!(sysctl(&lan, "a", &format!("ipv4/conf/enp0s3/{p}")), "0", "enp0s3 {p} put back");
     }
+    assert_eq!(sysctl(&lan, "a", "ipv4/conf/all/rp_filter"), "1", "all.rp_filter put back");
 }
 
 /// IPv6: vrrpd master, keepalived backup, both on vrrp.53 with 00:00:5e:00:02:35; the VMAC

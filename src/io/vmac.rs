@@ -52,6 +52,9 @@ pub(crate) struct Vmacs {
     /// Base interfaces whose arp_ignore / arp_filter we changed, with the values to put back
     /// when their last VMAC goes.
     saved: Vec<(String, [u8; 2])>,
+    /// keepalived clear_rp_filter(): all.rp_filter as it was, and the interfaces (and
+    /// `default`) raised to it, with their values, while it is 0 for our VMACs.
+    rp_filter: Option<(u8, Vec<(String, u8)>)>,
 }
 
 /// Writes `value` to /proc/sys/net/FAMILY/conf/INTERFACE/NAME, or with None reads its first
@@ -107,6 +110,20 @@ impl Vmacs {
             }
             for (name, value) in BASE_SYSCTLS.iter().zip(old) {
                 if let Err(e) = sysctl("ipv4", &base, name, Some(value)) {
+                    log::error!("{e}");
+                }
+            }
+        }
+        let v4 = want.iter().any(|(_, v)| v.family == crate::wire::Family::V4);
+        if v4 && self.rp_filter.is_none() {
+            if let Err(e) = self.clear_rp_filter(kernel, &want) {
+                log::error!("{e}");
+            }
+        }
+        let restore = if v4 { None } else { self.rp_filter.take() };
+        if let Some((all, raised)) = restore {
+            for (name, value) in [("all".to_string(), all)].into_iter().chain(raised) {
+                if let Err(e) = sysctl("ipv4", &name, "rp_filter", Some(value)) {
                     log::error!("{e}");
                 }
             }
@@ -194,6 +211,31 @@ impl Vmacs {
                 kernel.address(None, &vip, true);
             }
         }
+        Ok(())
+    }
+
+    /// The VMAC's rp_filter=0 counts only while all.rp_filter is 0 (the kernel takes the
+    /// larger): as keepalived, raise every other interface (and `default`) below the old value
+    /// to it, then set all to 0; put back when no IPv4 VMAC is left. Else the adverts heard on
+    /// a VMAC, whose reverse route is the base, are dropped under strict rp_filter (measured).
+    fn clear_rp_filter(&mut self, kernel: &Kernel, want: &[(&Instance, &Vmac)]) -> Result<(), VmacError> {
+        let all = sysctl("ipv4", "all", "rp_filter", None)?;
+        let mut raised = Vec::new();
+        if all != b'0' {
+            let names = kernel.interfaces().keys().map(String::as_str).chain(["default"]);
+            for name in names.filter(|n| !want.iter().any(|(_, v)| v.name == *n)) {
+                match sysctl("ipv4", name, "rp_filter", None) {
+                    Ok(v) if v < all => {
+                        raised.push((name.to_string(), v));
+                        sysctl("ipv4", name, "rp_filter", Some(all))?;
+                    }
+                    _ => {}
+                }
+            }
+            log::info!("NOTICE: setting sysctl net.ipv4.conf.all.rp_filter from {} to 0", all as char);
+            sysctl("ipv4", "all", "rp_filter", Some(b'0'))?;
+        }
+        self.rp_filter = Some((all, raised));
         Ok(())
     }
 
