@@ -298,7 +298,7 @@ pub fn dump(c: &Config) -> String {
         // keepalived dump_vrrp(): "Use VMAC, i/f name ..."; then the VIPs' own VMACs.
         for v in i.vmac.iter().chain(&i.addr_vmacs) {
             let xmit = if v.xmit_base { ", xmit_base" } else { "" };
-            o.kv(3, "Use VMAC", format!("{} on {} ({}){xmit}", v.name, v.base, mac_text(&v.mac)));
+            o.kv(3, "Use VMAC", format!("{} on {}{xmit}", v.name, v.base));
         }
         o.kv(3, "Virtual Router ID", i.vrid);
         o.kv(3, "Priority", i.priority);

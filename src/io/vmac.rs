@@ -49,12 +49,12 @@ impl fmt::Display for VmacError {
 pub(crate) struct Vmacs {
     /// The links we may delete, by name.
     ours: Vec<String>,
-    /// Base interfaces whose arp_ignore / arp_filter we changed, with the values to put back
-    /// when their last VMAC goes.
-    saved: Vec<(String, [u8; 2])>,
-    /// keepalived clear_rp_filter(): all.rp_filter as it was, and the interfaces (and
-    /// `default`) raised to it, with their values, while it is 0 for our VMACs.
-    rp_filter: Option<(u8, Vec<(String, u8)>)>,
+    /// The IPv4 sysctls we changed outside our VMACs (the bases' arp_ignore / arp_filter,
+    /// rp_filter of `all` and of the interfaces raised to it), with the values to put back
+    /// when no IPv4 VMAC is left.
+    saved: Vec<(String, &'static str, u8)>,
+    /// keepalived clear_rp_filter() is done.
+    rp_cleared: bool,
 }
 
 /// Writes `value` to /proc/sys/net/FAMILY/conf/INTERFACE/NAME, or with None reads its first
@@ -92,10 +92,10 @@ fn wanted(cfg: &Config) -> impl Iterator<Item = (&Instance, &Vmac)> {
 
 impl Vmacs {
     /// Makes the kernel hold the VMACs `cfg` asks for (None: none, at shutdown): deletes ours
-    /// it does not name, puts back the sysctls of bases no IPv4 VMAC sits on any more, and
-    /// makes those the kernel lacks (each failure logged). Returns the names it made, whose
-    /// sockets must be opened anew. At start, after a reload has released what it removed,
-    /// when one of ours was deleted, and at shutdown.
+    /// it does not name, lowers all.rp_filter for the first IPv4 one and puts every sysctl
+    /// back when none is left, and makes those the kernel lacks (each failure logged).
+    /// Returns the names it made, whose sockets must be opened anew. At start, after a reload
+    /// has released what it removed, when one of ours was deleted, and at shutdown.
     pub(crate) fn reconcile(&mut self, cfg: Option<&Config>, kernel: &mut Kernel) -> Vec<String> {
         let want: Vec<(&Instance, &Vmac)> = cfg.map(|c| wanted(c).collect()).unwrap_or_default();
         for name in self.ours.clone() {
@@ -103,27 +103,17 @@ impl Vmacs {
                 self.delete(&name, kernel);
             }
         }
-        for (base, old) in std::mem::take(&mut self.saved) {
-            if want.iter().any(|(_, v)| v.base == base && v.family == crate::wire::Family::V4) {
-                self.saved.push((base, old));
-                continue;
-            }
-            for (name, value) in BASE_SYSCTLS.iter().zip(old) {
-                if let Err(e) = sysctl("ipv4", &base, name, Some(value)) {
-                    log::error!("{e}");
-                }
-            }
-        }
         let v4 = want.iter().any(|(_, v)| v.family == crate::wire::Family::V4);
-        if v4 && self.rp_filter.is_none() {
+        if v4 && !self.rp_cleared {
+            self.rp_cleared = true;
             if let Err(e) = self.clear_rp_filter(kernel, &want) {
                 log::error!("{e}");
             }
         }
-        let restore = if v4 { None } else { self.rp_filter.take() };
-        if let Some((all, raised)) = restore {
-            for (name, value) in [("all".to_string(), all)].into_iter().chain(raised) {
-                if let Err(e) = sysctl("ipv4", &name, "rp_filter", Some(value)) {
+        if !v4 {
+            self.rp_cleared = false;
+            for (interface, name, value) in self.saved.drain(..).rev() {
+                if let Err(e) = sysctl("ipv4", &interface, name, Some(value)) {
                     log::error!("{e}");
                 }
             }
@@ -171,11 +161,9 @@ impl Vmacs {
         let n = nl::link_set_request(&mut buf, index, false, Some(nl::IN6_ADDR_GEN_MODE_NONE), 0);
         request(kernel, &v.name, "RTM_NEWLINK addrgenmode", &buf, n)?;
         let v6 = v.family == crate::wire::Family::V6;
-        // keepalived: no IPv6 on an IPv4 VMAC unless the instance has addresses of the other
-        // family (VRRP_FLAG_EVIP_OTHER_FAMILY; an address VMAC has none).
-        let own = inst.interface.as_ref() == Some(&v.name);
-        let other_family = own && inst.vips.iter().chain(&inst.excluded_vips).any(|a| a.addr.is_ipv6());
-        sysctl("ipv6", &v.name, "disable_ipv6", Some(if v6 || other_family { b'0' } else { b'1' }))?;
+        // keepalived: no IPv6 on an IPv4 VMAC (an instance's addresses of the other family stay
+        // on the base).
+        sysctl("ipv6", &v.name, "disable_ipv6", Some(if v6 { b'0' } else { b'1' }))?;
         if !v6 {
             for (name, value) in VMAC_SYSCTLS {
                 sysctl("ipv4", &v.name, name, Some(value))?;
@@ -220,33 +208,36 @@ impl Vmacs {
     /// a VMAC, whose reverse route is the base, are dropped under strict rp_filter (measured).
     fn clear_rp_filter(&mut self, kernel: &Kernel, want: &[(&Instance, &Vmac)]) -> Result<(), VmacError> {
         let all = sysctl("ipv4", "all", "rp_filter", None)?;
-        let mut raised = Vec::new();
-        if all != b'0' {
-            let names = kernel.interfaces().keys().map(String::as_str).chain(["default"]);
-            for name in names.filter(|n| !want.iter().any(|(_, v)| v.name == *n)) {
-                match sysctl("ipv4", name, "rp_filter", None) {
-                    Ok(v) if v < all => {
-                        raised.push((name.to_string(), v));
-                        sysctl("ipv4", name, "rp_filter", Some(all))?;
-                    }
-                    _ => {}
-                }
-            }
-            log::info!("NOTICE: setting sysctl net.ipv4.conf.all.rp_filter from {} to 0", all as char);
-            sysctl("ipv4", "all", "rp_filter", Some(b'0'))?;
+        if all == b'0' {
+            return Ok(());
         }
-        self.rp_filter = Some((all, raised));
-        Ok(())
+        let mut names: Vec<&str> = kernel.interfaces().keys().map(String::as_str).collect();
+        names.push("default");
+        for name in names {
+            if want.iter().any(|(_, v)| v.name == name) {
+                continue;
+            }
+            match sysctl("ipv4", name, "rp_filter", None) {
+                Ok(old) if old < all => {
+                    self.saved.push((name.to_string(), "rp_filter", old));
+                    sysctl("ipv4", name, "rp_filter", Some(all))?;
+                }
+                _ => {}
+            }
+        }
+        log::info!("NOTICE: setting sysctl net.ipv4.conf.all.rp_filter from {} to 0", all - b'0');
+        self.saved.push(("all".to_string(), "rp_filter", all));
+        sysctl("ipv4", "all", "rp_filter", Some(b'0')).map(|_| ())
     }
 
     /// arp_ignore=1 and arp_filter=1 on the base, the old values kept the first time.
     fn set_base(&mut self, base: &str) -> Result<(), VmacError> {
-        if self.saved.iter().any(|(b, _)| b == base) {
+        if self.saved.iter().any(|(b, name, _)| b == base && *name == BASE_SYSCTLS[0]) {
             return Ok(());
         }
-        let old = [sysctl("ipv4", base, BASE_SYSCTLS[0], None)?, sysctl("ipv4", base, BASE_SYSCTLS[1], None)?];
-        self.saved.push((base.to_string(), old));
         for name in BASE_SYSCTLS {
+            let old = sysctl("ipv4", base, name, None)?;
+            self.saved.push((base.to_string(), name, old));
             sysctl("ipv4", base, name, Some(b'1'))?;
         }
         Ok(())
