@@ -93,7 +93,7 @@ samples:
 # Tests that create network namespaces (root only; each removes its namespaces on drop).
 netns-test:
 	$(CARGO) test --release --test netns_config --test netns_daemon --test netns_control --test netns_check --test netns_statics -- --ignored --test-threads=1
-	@if command -v keepalived >/dev/null; then $(CARGO) test --release --test netns_interop -- --ignored --test-threads=1 --nocapture; \
+	@if command -v keepalived >/dev/null; then $(CARGO) test --release --test netns_interop --test netns_vmac -- --ignored --test-threads=1 --nocapture; \
 	else echo "*** SKIPPED: interop with keepalived (not installed)"; fi
 	@if command -v keepalived >/dev/null; then $(CARGO) test --release --test netns_ah -- --ignored --test-threads=1 --nocapture; \
 	else echo "*** SKIPPED: AH interop with keepalived (not installed)"; fi

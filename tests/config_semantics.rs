@@ -786,3 +786,80 @@ fn timer_expired_backup_and_thread_timer_expired() {
     assert_eq!(l.config.instances[0].timer_expired_backup, 0);
     diag(&l, "timer_expired_backup");
 }
+
+/// `use_vmac`: keepalived's names (create_vmac_name()), the RFC 5798 §7.3 MACs, the instance
+/// moved onto its VMAC, and the keywords accepted without a "not implemented" warning.
+#[test]
+fn use_vmac_names_macs_and_interfaces() {
+    let six = " interface eth0\n virtual_router_id 51\n use_vmac\n virtual_ipaddress {\n fd00::1/64\n }\n";
+    let text = format!(
+        "{}vrrp_instance V6 {{\n{six}}}\n",
+        inst(&format!("{BASE} use_vmac\n vmac_xmit_base\n use_vmac_addr\n"))
+    );
+    let l = load(&text);
+    no_diagnostics(&l);
+    let (a, b) = (&l.config.instances[0], &l.config.instances[1]);
+    let va = a.vmac.as_ref().unwrap();
+    assert_eq!((va.name.as_str(), va.base.as_str(), va.mac), ("vrrp.51", "eth0", [0, 0, 0x5e, 0, 1, 51]));
+    assert!(va.xmit_base && va.addr && !va.mac_specified);
+    assert_eq!((a.interface.as_deref(), a.advert_interface()), (Some("vrrp.51"), Some("eth0")));
+    // The same VRID for IPv6: vrrp.51 is taken, so vrrp6.51, with the IPv6 VMAC.
+    let vb = b.vmac.as_ref().unwrap();
+    assert_eq!((vb.name.as_str(), vb.mac), ("vrrp6.51", [0, 0, 0x5e, 0, 2, 51]));
+    assert_eq!(b.advert_interface(), Some("vrrp6.51"));
+}
+
+#[test]
+fn use_vmac_written_name_mac_and_corrections() {
+    // A written name and a five-octet MAC (the VRID is the sixth).
+    let l = load(&inst(&format!("{BASE} use_vmac vm1 02:11:22:33:44\n")));
+    no_diagnostics(&l);
+    let v = l.config.instances[0].vmac.clone().unwrap();
+    assert_eq!((v.name.as_str(), v.mac, v.mac_specified), ("vm1", [2, 0x11, 0x22, 0x33, 0x44, 51], true));
+    // An interface of that name that is not a VMAC: the name is ignored.
+    let l = load(&inst(&format!("{BASE} use_vmac veth1\n")));
+    diag(&l, "VMAC interface name veth1 already exists as a non VMAC interface. ignoring configured name");
+    assert_eq!(l.config.instances[0].interface.as_deref(), Some("vrrp.51"));
+    // A multicast MAC and an RFC one are refused.
+    let l = load(&inst(&format!("{BASE} use_vmac 01:00:5e:00:00:01\n")));
+    diag(&l, "VMAC MAC address is multicast 01:00:5e:00:00:01 - ignoring");
+    let l = load(&inst(&format!("{BASE} use_vmac 00:00:5e:00:01:07\n")));
+    diag(&l, "VMAC MAC address not allowed to be RFC5798 address");
+    assert_eq!(l.config.instances[0].vmac.as_ref().unwrap().mac, [0, 0, 0x5e, 0, 1, 51]);
+    // Strict mode clears vmac_xmit_base.
+    let l = load(&inst(&format!("{BASE} use_vmac\n vmac_xmit_base\n strict_mode\n")));
+    diag(&l, "(VI_1) xmit_base is incompatible with strict mode - resetting");
+    assert!(!l.config.instances[0].vmac.as_ref().unwrap().xmit_base);
+    // use_vmac_addr: the VIP on eth1 goes on a VMAC of eth1 (vrrp1.51, the same MAC); a
+    // `use_vmac` VIP of an instance without use_vmac gets one on the instance's interface.
+    let body = " interface eth0\n virtual_router_id 51\n use_vmac\n use_vmac_addr\n virtual_ipaddress {\n 10.0.0.1\n 10.0.1.1 dev eth1\n 10.0.1.2 dev eth1\n }\n";
+    let l = load(&format!("{}vrrp_instance V2 {{\n interface eth0\n virtual_router_id 52\n virtual_ipaddress {{\n 10.0.2.1 use_vmac\n }}\n}}\n", inst(body)));
+    no_diagnostics(&l);
+    let (a, b) = (&l.config.instances[0], &l.config.instances[1]);
+    let devs: Vec<Option<&str>> = a.vips.iter().map(|v| v.dev.as_deref()).collect();
+    assert_eq!(devs, [None, Some("vrrp1.51"), Some("vrrp1.51")]);
+    assert_eq!(a.addr_vmacs.len(), 1, "one VMAC for both");
+    assert_eq!((a.addr_vmacs[0].base.as_str(), a.addr_vmacs[0].mac), ("eth1", [0, 0, 0x5e, 0, 1, 51]));
+    assert_eq!((b.interface.as_deref(), b.vips[0].dev.as_deref()), (Some("eth0"), Some("vrrp.52")));
+    // use_vmac on a VIP of a VMAC instance, and `dev` naming its base: already on the VMAC.
+    let body = " interface eth0\n virtual_router_id 51\n use_vmac\n virtual_ipaddress {\n 10.0.0.2 use_vmac\n 10.0.0.3 dev eth0\n }\n";
+    let l = load(&inst(body));
+    let i = &l.config.instances[0];
+    assert!(i.addr_vmacs.is_empty() && i.vips.iter().all(|v| v.dev.is_none()), "{:?}", i.vips);
+    // vmac_prefix and vmac_addr_prefix.
+    let body =
+        " interface eth0\n virtual_router_id 51\n use_vmac\n virtual_ipaddress {\n 10.0.0.1\n 10.0.1.1 dev eth1\n }\n";
+    let l = load(&format!(
+        "global_defs {{\n vmac_prefix vr\n vmac_addr_prefix va\n}}\n{}",
+        inst(body).replace("use_vmac\n", "use_vmac\n use_vmac_addr\n")
+    ));
+    no_diagnostics(&l);
+    let i = &l.config.instances[0];
+    assert_eq!(i.interface.as_deref(), Some("vr.51"));
+    assert_eq!(i.vips[1].dev.as_deref(), Some("va.51"), "vmac_addr_prefix");
+    // A VIP of the other family stays on the base interface.
+    let body = " interface eth0\n virtual_router_id 51\n use_vmac\n virtual_ipaddress {\n 10.0.0.1\n }\n virtual_ipaddress_excluded {\n fd00::1/64\n }\n";
+    let l = load(&inst(body));
+    let i = &l.config.instances[0];
+    assert_eq!((i.vips[0].dev.as_deref(), i.excluded_vips[0].dev.as_deref()), (None, Some("eth0")));
+}

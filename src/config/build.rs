@@ -76,6 +76,17 @@ pub struct InstanceDraft {
     pub auth_pass: Option<(String, Location)>,
     pub strict_loc: Option<Location>,
     pub accept_loc: Option<Location>,
+    /// `use_vmac [NAME] [MAC]` as written.
+    pub use_vmac: Option<VmacDraft>,
+    pub vmac_xmit_base: bool,
+    pub use_vmac_addr: bool,
+}
+
+/// `use_vmac [NAME] [MAC]`: the name, the MAC (with "the VRID is the sixth octet").
+#[derive(Debug, Clone)]
+pub struct VmacDraft {
+    pub name: Option<String>,
+    pub mac: Option<([u8; 6], bool)>,
 }
 
 #[derive(Debug, Clone)]
@@ -171,11 +182,10 @@ const UNSUPPORTED_PREFIXES: &[(&str, &str)] = &[
     ("instance", "named instances"),
     ("use_pid_dir", "named instances"),
     ("child_wait_time", "process supervision"),
-    ("use_vmac", "VMAC"),
     ("vmac_", "VMAC"),
     ("use_ipvlan", "VMAC"),
-    ("garp_extra_if", "VMAC"),
-    ("vrrp_garp_extra_if", "VMAC"),
+    ("garp_extra_if", "periodic GARPs on other interfaces"),
+    ("vrrp_garp_extra_if", "periodic GARPs on other interfaces"),
     ("disable_local_igmp", "VMAC"),
     ("vrf", "VRF"),
 ];
@@ -282,6 +292,45 @@ impl<'d> Builder<'d> {
     fn unsupported(&mut self, s: &Stmt, what: &str) {
         let kind = if s.block.is_some() { "block" } else { "keyword" };
         self.corrected(s.loc(), format!("'{}': {what} is not implemented by vrrpd - {kind} skipped", s.name()));
+    }
+
+    /// `use_vmac [NAME] [MAC]` (keepalived vrrp_vmac_handler()): a word with a ':' is the MAC
+    /// (interface names cannot hold one), six octets or five (then the VRID is the sixth,
+    /// the bool). A multicast MAC or an RFC 5798 one is refused as keepalived refuses it.
+    fn use_vmac(&mut self, k: &Stmt) -> VmacDraft {
+        let (mut name, mut mac) = (None, None);
+        for a in k.args.iter().take(2) {
+            if !a.text.contains(':') {
+                name = Some(a.text.clone());
+                continue;
+            }
+            let t = a.text.strip_suffix(':').unwrap_or(&a.text);
+            let mut m = [0u8; 6];
+            let mut count = 0;
+            let mut ok = true;
+            for o in t.split(':') {
+                let byte = u8::from_str_radix(o, 16).ok().filter(|_| o.len() <= 2);
+                ok &= byte.is_some() && count < 6;
+                if let (Some(b), Some(d)) = (byte, m.get_mut(count)) {
+                    *d = b;
+                }
+                count += 1;
+            }
+            let ok = ok && count >= 5;
+            let rfc = m[..4] == [0, 0, 0x5e, 0] && (m[4] == 1 || m[4] == 2);
+            let why = if !ok {
+                "invalid MAC address"
+            } else if m[0] & 1 != 0 {
+                "MAC address is multicast"
+            } else if rfc {
+                "MAC address not allowed to be RFC5798 address"
+            } else {
+                mac = Some((m, count == 5));
+                continue;
+            };
+            self.corrected(a.loc, format!("VMAC {why} {} - ignoring", a.text));
+        }
+        VmacDraft { name, mac }
     }
 
     /// A keyword that takes no block but was given one (a `{` on the next line).
@@ -659,6 +708,14 @@ impl<'d> Builder<'d> {
                 self.d.global.owner_ignore_adverts = self.flag(s).unwrap_or(true);
                 "vrrp_owner_ignore_adverts"
             }
+            "vmac_prefix" => {
+                self.d.global.vmac_prefix = self.arg(s).map(str::to_string);
+                "vmac_prefix"
+            }
+            "vmac_addr_prefix" => {
+                self.d.global.vmac_addr_prefix = self.arg(s).map(str::to_string);
+                "vmac_addr_prefix"
+            }
             "vrrp_startup_delay" => {
                 if let Some(v) = self.secs(s, 3600) {
                     self.d.global.startup_delay = v;
@@ -961,6 +1018,9 @@ impl<'d> Builder<'d> {
             auth_pass: None,
             strict_loc: None,
             accept_loc: None,
+            use_vmac: None,
+            vmac_xmit_base: false,
+            use_vmac_addr: false,
         };
         let iname = d.name.clone();
         for k in self.block(s) {
@@ -1130,6 +1190,12 @@ impl<'d> Builder<'d> {
                         }
                     }
                 }
+                "use_vmac" => {
+                    self.no_block(k);
+                    d.use_vmac = Some(self.use_vmac(k));
+                }
+                "vmac_xmit_base" => d.vmac_xmit_base = true,
+                "use_vmac_addr" => d.use_vmac_addr = true,
                 "promote_secondaries" => {
                     d.promote_secondaries = self.flag(k).unwrap_or(true);
                     self.corrected(k.loc(), "'promote_secondaries' has no effect in vrrpd - ignored (set the sysctl)");
@@ -1241,7 +1307,7 @@ impl<'d> Builder<'d> {
 
     /// One VIP line (keepalived vrrp_ipaddress.c): `IP[/LEN] [brd X] [dev IF] [scope S]
     /// [label L] [peer IP] [home] [-nodad] [mngtmpaddr] [noprefixroute] [autojoin] [no_track]
-    /// [preferred_lft N|forever]`. One address per line.
+    /// [preferred_lft N|forever] [use_vmac]`. One address per line.
     fn vip(&mut self, s: &Stmt) -> Option<Vip> {
         self.no_block(s);
         let (addr, prefix) = match value::prefix(s.name()) {
@@ -1262,6 +1328,7 @@ impl<'d> Builder<'d> {
             no_track: false,
             flags: Vec::new(),
             preferred_lft: None,
+            use_vmac: false,
             loc: s.loc(),
         };
         let args = &s.args;
@@ -1336,7 +1403,7 @@ impl<'d> Builder<'d> {
                     "'track_group' of a static entry is not implemented by vrrpd - ignored (the entry is kept)",
                 ),
                 "use_vmac" => {
-                    self.corrected(opt.loc, "use_vmac is not implemented by vrrpd - the address goes on the interface");
+                    v.use_vmac = true;
                     i += 1;
                     continue;
                 }

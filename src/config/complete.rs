@@ -1,7 +1,7 @@
 //! Completion and validation (keepalived: vrrp_complete_instance(), validate_config()):
 //! defaults that depend on other keywords, cross-references between blocks, keepalived's
 //! auto-corrections (each reported), and the errors that stop keepalived from running.
-use super::build::{AuthDraft, Drafts, GarpDraft, InstanceDraft, TrackDraft};
+use super::build::{AuthDraft, Drafts, GarpDraft, InstanceDraft, TrackDraft, VmacDraft};
 use super::diag::{Diagnostics, Effect};
 use super::model::*;
 use super::{Host, ScriptLookup};
@@ -107,6 +107,7 @@ pub fn complete(d: Drafts, host: &dyn Host, diags: &mut Diagnostics) -> Config {
             instances.push(i);
         }
     }
+    assign_vmac_names(&mut instances, &global, host, diags);
     check_duplicate_vrids(&instances, diags);
 
     let mut sync_groups = Vec::new();
@@ -835,6 +836,31 @@ fn complete_instance(
         None => default_group(g, family),
     };
 
+    // use_vmac sits on the configured interface; its name is chosen once every instance is
+    // known (assign_vmac_names). keepalived vrrp_complete_instance().
+    let vmac = match (d.use_vmac, &interface) {
+        (Some(VmacDraft { name: vname, mac, .. }), Some(base)) => {
+            let (mac, mac_specified) = match mac {
+                Some((mut m, use_vrid)) => {
+                    if use_vrid {
+                        m[5] = vrid;
+                    }
+                    (m, true)
+                }
+                // RFC 5798 §7.3: 00-00-5E-00-01-{VRID}, 00-00-5E-00-02-{VRID} for IPv6.
+                None => ([0, 0, 0x5e, 0, if family == Family::V6 { 2 } else { 1 }, vrid], false),
+            };
+            let xmit_base = d.vmac_xmit_base && !strict;
+            if d.vmac_xmit_base && strict {
+                diags.corrected(d.loc, format!("({name}) xmit_base is incompatible with strict mode - resetting"));
+            }
+            let name = vname.unwrap_or_default();
+            let addr = d.use_vmac_addr;
+            Some(Vmac { name, base: base.clone(), mac, family, mac_specified, xmit_base, addr })
+        }
+        // Without an interface (unicast with a source address) there is nothing to sit on.
+        _ => None,
+    };
     let mut notify = d.notify;
     check_notifies(&mut notify, host, diags, &format!("({name})"), policy);
 
@@ -886,6 +912,8 @@ fn complete_instance(
         routes: d.routes,
         rules: d.rules,
         promote_secondaries: d.promote_secondaries,
+        vmac,
+        addr_vmacs: Vec::new(),
         sync_group: None,
         written,
     })
@@ -900,6 +928,109 @@ fn default_group(g: &GlobalDefs, family: Family) -> IpAddr {
     match family {
         Family::V4 => IpAddr::V4(g.mcast_group4),
         Family::V6 => IpAddr::V6(g.mcast_group6),
+    }
+}
+
+/// keepalived create_vmac_name(): `PREFIX.VRID`, then for IPv6 `PREFIX6.VRID`, then
+/// `PREFIX1.VRID`, `PREFIX2.VRID` ... (IFNAMSIZ - 1 characters, the prefix shortened), the
+/// first that `free` accepts. A host where every name exists (the loader's test hosts) gets
+/// the first after a bounded search.
+fn vmac_name(prefix: &str, vrid: u8, v6: bool, free: &dyn Fn(&str) -> bool) -> String {
+    let suffix = format!(".{vrid}");
+    let mut first = None;
+    let mut num = 0u32;
+    while num < 100 {
+        let stem = if num == 0 { prefix.to_string() } else { format!("{prefix}{num}") };
+        let keep = stem.len().min(15 - suffix.len());
+        let candidate = format!("{}{suffix}", &stem[..keep]);
+        if free(&candidate) {
+            return candidate;
+        }
+        first.get_or_insert(candidate);
+        num = match (v6, num) {
+            (true, 0) => 6,
+            (true, 6) => 1,
+            (true, 5) => 7,
+            _ => num + 1,
+        };
+    }
+    first.unwrap_or_default()
+}
+
+/// Names the VMACs (keepalived vrrp_complete_instance()): each instance's own, then the ones
+/// its VIPs on other interfaces need (`use_vmac_addr`, or `use_vmac` on the VIP line), one per
+/// interface and MAC, shared between instances. A name already taken, or held by an interface
+/// that is not this VMAC (another MAC, left alone), is skipped; a written name that is such an
+/// interface is ignored. Each VMAC instance's `interface` becomes its VMAC; its VIPs of its
+/// family on the base go there too, those of the other family stay on the base; each VIP that
+/// gets an address VMAC has it as `dev`.
+fn assign_vmac_names(instances: &mut [Instance], g: &GlobalDefs, host: &dyn Host, diags: &mut Diagnostics) {
+    let prefix = g.vmac_prefix.as_deref().unwrap_or("vrrp");
+    let addr_prefix = g.vmac_addr_prefix.as_deref().unwrap_or(prefix);
+    let foreign = |n: &str, mac: [u8; 6]| host.interface_exists(n) && !host.interface_has_mac(n, &mac);
+    let mut made: Vec<Vmac> = Vec::new();
+    let pick = |made: &mut Vec<Vmac>, mut v: Vmac, prefix: &str, vrid: u8| {
+        let free = |n: &str| !made.iter().any(|m| m.name == n) && !foreign(n, v.mac);
+        if v.name.is_empty() {
+            v.name = vmac_name(prefix, vrid, v.family == Family::V6, &free);
+        }
+        made.push(v.clone());
+        v
+    };
+    for i in instances.iter_mut() {
+        if let Some(mut v) = i.vmac.take() {
+            if !v.name.is_empty() && foreign(&v.name, v.mac) {
+                let msg = format!(
+                    "({}) VMAC interface name {} already exists as a non VMAC interface. ignoring configured name",
+                    i.name, v.name
+                );
+                diags.corrected(i.loc, msg);
+                v.name.clear();
+            }
+            let v = pick(&mut made, v, prefix, i.vrid);
+            for a in i.vips.iter_mut().chain(i.excluded_vips.iter_mut()) {
+                let same_family = a.addr.is_ipv4() == (v.family == Family::V4);
+                if a.dev.is_none() && !same_family {
+                    a.dev = Some(v.base.clone());
+                } else if same_family && a.dev.as_ref() == Some(&v.base) {
+                    a.dev = None;
+                }
+            }
+            i.interface = Some(v.name.clone());
+            i.vmac = Some(v);
+        }
+        let (own, use_addr) = (i.vmac.clone(), i.vmac.as_ref().is_some_and(|v| v.addr));
+        for a in i.vips.iter_mut().chain(i.excluded_vips.iter_mut()) {
+            let need = match &own {
+                None => a.use_vmac,
+                Some(_) => a.dev.is_some() && a.dev != i.interface && (a.use_vmac || use_addr),
+            };
+            let Some(dev) = a.dev.clone().or_else(|| i.interface.clone()).filter(|_| need) else { continue };
+            let family = if a.addr.is_ipv4() { Family::V4 } else { Family::V6 };
+            let mac = match &own {
+                Some(v) if v.mac_specified => v.mac,
+                _ => [0, 0, 0x5e, 0, if family == Family::V6 { 2 } else { 1 }, i.vrid],
+            };
+            let v = match made.iter().find(|m| m.base == dev && m.mac == mac) {
+                Some(m) => m.clone(),
+                None => {
+                    let v = Vmac {
+                        name: String::new(),
+                        base: dev,
+                        mac,
+                        family,
+                        mac_specified: false,
+                        xmit_base: false,
+                        addr: false,
+                    };
+                    pick(&mut made, v, addr_prefix, i.vrid)
+                }
+            };
+            a.dev = Some(v.name.clone());
+            if !i.addr_vmacs.iter().any(|m| m.name == v.name) {
+                i.addr_vmacs.push(v);
+            }
+        }
     }
 }
 

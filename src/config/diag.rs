@@ -140,9 +140,13 @@ pub const MAX_STORED_DIAGNOSTICS: usize = 1000;
 
 impl Diagnostics {
     pub fn push(&mut self, loc: Option<Location>, effect: Effect, message: impl Into<String>) {
+        self.push_string(loc, effect, message.into())
+    }
+    /// The one body of [`Diagnostics::push`] (the armv7 size budget).
+    fn push_string(&mut self, loc: Option<Location>, effect: Effect, message: String) {
         self.seen |= 1 << effect as u8;
         if self.list.len() < MAX_STORED_DIAGNOSTICS {
-            self.list.push(Diagnostic { loc, effect, message: message.into() });
+            self.list.push(Diagnostic { loc, effect, message });
         } else if self.list.len() == MAX_STORED_DIAGNOSTICS {
             self.list.push(Diagnostic {
                 loc: None,

@@ -15,6 +15,10 @@ struct Out {
 
 impl Out {
     fn kv(&mut self, indent: usize, key: &str, value: impl std::fmt::Display) {
+        self.kv_dyn(indent, key, &value);
+    }
+    /// The one body of [`Out::kv`], whatever the value's type (the armv7 size budget).
+    fn kv_dyn(&mut self, indent: usize, key: &str, value: &dyn std::fmt::Display) {
         let _ = writeln!(self.s, "{:indent$}{key} = {value}", "", indent = indent);
     }
     fn head(&mut self, title: &str) {
@@ -273,6 +277,11 @@ pub fn dump(c: &Config) -> String {
     o.kv(1, "Startup delay", secs(g.startup_delay));
     o.kv(1, "Delay after boot", secs(g.delay_after_boot));
     o.kv(1, "Dynamic interfaces", yn(g.dynamic_interfaces));
+    for (key, p) in [("VMAC prefix", &g.vmac_prefix), ("VMAC address prefix", &g.vmac_addr_prefix)] {
+        if let Some(p) = p {
+            o.kv(1, key, p);
+        }
+    }
     for (key, f) in [("Notify FIFO", &g.notify_fifo), ("VRRP notify FIFO", &g.vrrp_notify_fifo)] {
         if let Some(f) = f {
             o.kv(1, key, format!("{} (user {})", f.path, run_as(&f.run_as)));
@@ -334,6 +343,11 @@ pub fn dump(c: &Config) -> String {
         o.kv(1, "VRRP Instance", &i.name);
         o.kv(3, "Initial state", if i.initial_state == InitialState::Master { "MASTER" } else { "BACKUP" });
         o.kv(3, "Interface", i.interface.as_deref().unwrap_or("(none)"));
+        // keepalived dump_vrrp(): "Use VMAC, i/f name ..."; then the VIPs' own VMACs.
+        for v in i.vmac.iter().chain(&i.addr_vmacs) {
+            let xmit = if v.xmit_base { ", xmit_base" } else { "" };
+            o.kv(3, "Use VMAC", format!("{} on {}{xmit}", v.name, v.base));
+        }
         o.kv(3, "Virtual Router ID", i.vrid);
         o.kv(3, "Priority", i.priority);
         o.kv(3, "Advert interval", secs(i.advert_int));
@@ -426,4 +440,9 @@ pub fn dump(c: &Config) -> String {
         }
     }
     o.s
+}
+
+/// `00:00:5e:00:01:33`, as `ip link` and keepalived print a MAC.
+pub fn mac_text(m: &[u8; 6]) -> String {
+    format!("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4], m[5])
 }

@@ -24,6 +24,11 @@ use std::path::{Path, PathBuf};
 /// What the loader asks about the machine it configures.
 pub trait Host {
     fn interface_exists(&self, name: &str) -> bool;
+    /// The interface has this MAC, as far as the host can tell (`use_vmac` tells its own
+    /// macvlan, left by a previous run, from another interface of that name).
+    fn interface_has_mac(&self, _name: &str, _mac: &[u8; 6]) -> bool {
+        false
+    }
     /// Resolves a script's `argv[0]`: an absolute or relative path is checked as is, a bare
     /// name is searched in PATH.
     fn find_script(&self, cmd: &str) -> ScriptLookup;

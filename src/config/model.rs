@@ -138,6 +138,10 @@ pub struct GlobalDefs {
     pub notify_priority_changes: bool,
     pub fifo_write_states_on_reload: bool,
     pub log_unknown_vrids: bool,
+    /// keepalived `vmac_prefix`: the stem of the default VMAC names (`vrrp`).
+    pub vmac_prefix: Option<String>,
+    /// keepalived `vmac_addr_prefix`: the stem of the VMACs made for VIPs on other interfaces.
+    pub vmac_addr_prefix: Option<String>,
 }
 
 impl Default for GlobalDefs {
@@ -183,6 +187,8 @@ impl Default for GlobalDefs {
             notify_priority_changes: false,
             fifo_write_states_on_reload: false,
             log_unknown_vrids: false,
+            vmac_prefix: None,
+            vmac_addr_prefix: None,
         }
     }
 }
@@ -302,6 +308,9 @@ pub struct Vip {
     pub flags: Vec<String>,
     /// None: keepalived's default (0 for an IPv6 /128, forever otherwise).
     pub preferred_lft: Option<u32>,
+    /// `use_vmac` on the line: the address goes on a VMAC of its interface (the loader then
+    /// points `dev` at that VMAC, one of `Instance::addr_vmacs`).
+    pub use_vmac: bool,
     pub loc: Location,
 }
 
@@ -406,12 +415,57 @@ pub struct Instance {
     pub routes: Vec<Route>,
     pub rules: Vec<Rule>,
     pub promote_secondaries: bool,
+    /// `use_vmac`: the instance runs on a macvlan of `interface`'s base (see [`Vmac`]).
+    pub vmac: Option<Vmac>,
+    /// VMACs for VIPs on other interfaces (`use_vmac_addr`, `use_vmac` on a VIP line): each
+    /// such VIP's `dev` names one. Another instance's may be shared (same base and MAC).
+    pub addr_vmacs: Vec<Vmac>,
     pub sync_group: Option<String>,
     /// Where the keywords were written and what keepalived's corrections hide.
     pub written: Written,
 }
 
+/// keepalived `use_vmac [NAME] [MAC]`: a private-mode macvlan on `base` with the RFC 5798
+/// §7.3 virtual MAC (00:00:5e:00:01:VRID, 00:00:5e:00:02:VRID for IPv6). The instance's
+/// `interface` is then the macvlan's name: its VIPs go there and its adverts leave from it
+/// (from `base` with `vmac_xmit_base`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vmac {
+    /// The macvlan's name (`use_vmac NAME`, else keepalived's create_vmac_name()).
+    pub name: String,
+    /// The configured `interface` the macvlan sits on.
+    pub base: String,
+    pub mac: [u8; 6],
+    /// The family of the addresses on it (the instance's, or the VIP's for an address VMAC).
+    pub family: crate::wire::Family,
+    /// The MAC was written in `use_vmac` (else the RFC one).
+    pub mac_specified: bool,
+    /// `vmac_xmit_base`: adverts are sent and received on `base`, with its MAC.
+    pub xmit_base: bool,
+    /// `use_vmac_addr`: VIPs on other interfaces go on VMACs of those interfaces.
+    pub addr: bool,
+}
+
+impl Vmac {
+    /// Where the adverts are sent and received (keepalived vrrp_open_sockpool()).
+    pub fn advert_interface(&self) -> &str {
+        if self.xmit_base {
+            &self.base
+        } else {
+            &self.name
+        }
+    }
+}
+
 impl Instance {
+    /// The interface the adverts use: the VMAC's base with `vmac_xmit_base`, else `interface`.
+    pub fn advert_interface(&self) -> Option<&str> {
+        match &self.vmac {
+            Some(v) => Some(v.advert_interface()),
+            None => self.interface.as_deref(),
+        }
+    }
+
     /// The interface a VIP (or excluded VIP) of this instance is on: its `dev`, else the
     /// instance's interface. GARPs for it go out there.
     pub fn vip_interface(&self, addr: IpAddr) -> Option<&str> {

@@ -13,6 +13,11 @@ impl Host for SystemHost {
         !name.is_empty() && name.len() < libc::IFNAMSIZ && crate::io::sys::if_index(name).is_some()
     }
 
+    fn interface_has_mac(&self, name: &str, mac: &[u8; 6]) -> bool {
+        let text = std::fs::read_to_string(Path::new("/sys/class/net").join(name).join("address"));
+        text.is_ok_and(|t| t.trim() == crate::config::dump::mac_text(mac))
+    }
+
     fn find_script(&self, cmd: &str) -> ScriptLookup {
         if cmd.contains('/') {
             return check(Path::new(cmd));

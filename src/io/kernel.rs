@@ -107,33 +107,24 @@ impl Kernel {
     /// Opens the command and monitor sockets, then dumps links and addresses into the table.
     /// The monitor is bound first, so nothing that changes during the dump is missed.
     pub(crate) fn open() -> Result<Kernel, DaemonError> {
-        let mut cmd = Netlink::command().map_err(DaemonError::Netlink)?;
+        let cmd = Netlink::command().map_err(DaemonError::Netlink)?;
         let monitor = Netlink::monitor().map_err(DaemonError::Netlink)?;
-        let mut ifaces: HashMap<String, Iface> = HashMap::new();
-        let mut names: HashMap<u32, String> = HashMap::new();
-        cmd.dump(nl::RTM_GETLINK, |p| {
-            if let Parsed::Link(l) = p {
-                if let Some(name) = l.name {
-                    names.insert(l.ifindex, name.to_string());
-                    ifaces.insert(
-                        name.to_string(),
-                        Iface { index: l.ifindex, mac: l.mac.unwrap_or_default(), up: l.is_up(), addrs: Vec::new() },
-                    );
-                }
-            }
-        })
-        .map_err(DaemonError::Netlink)?;
-        cmd.dump(nl::RTM_GETADDR, |p| {
-            if let Parsed::Addr(a) = p {
-                if let (Some(name), Some(addr)) = (names.get(&a.ifindex), a.own_address()) {
-                    if let Some(i) = ifaces.get_mut(name) {
-                        i.addrs.push(addr);
+        let mut k = Kernel { cmd, monitor, ifaces: HashMap::new(), routes: Vec::new(), rules: Vec::new() };
+        k.refresh_links().map_err(DaemonError::Netlink)?;
+        let names: HashMap<u32, String> = k.ifaces.iter().map(|(n, i)| (i.index, n.clone())).collect();
+        let ifaces = &mut k.ifaces;
+        k.cmd
+            .dump(nl::RTM_GETADDR, &mut |p| {
+                if let Parsed::Addr(a) = p {
+                    if let (Some(name), Some(addr)) = (names.get(&a.ifindex), a.own_address()) {
+                        if let Some(i) = ifaces.get_mut(name) {
+                            i.addrs.push(addr);
+                        }
                     }
                 }
-            }
-        })
-        .map_err(DaemonError::Netlink)?;
-        Ok(Kernel { cmd, monitor, ifaces, routes: Vec::new(), rules: Vec::new() })
+            })
+            .map_err(DaemonError::Netlink)?;
+        Ok(k)
     }
 
     /// The monitor socket, to poll for readability.
@@ -163,10 +154,21 @@ impl Kernel {
     /// against the table, both measured against the table as it was before this drain.
     fn drain_monitor(&mut self) -> Vec<KernelEvent> {
         let mut events = Vec::new();
-        let names: HashMap<u32, String> = self.ifaces.iter().map(|(n, i)| (i.index, n.clone())).collect();
+        let mut names: HashMap<u32, String> = self.ifaces.iter().map(|(n, i)| (i.index, n.clone())).collect();
+        let ifaces = &mut self.ifaces;
         let complete = self.monitor.drain(|p| match p {
             Parsed::Link(l) => {
                 if let Some(name) = l.name {
+                    // A link made after start (a VMAC we create) needs its index and MAC in the
+                    // table at once; a deleted one keeps its row with index 0 (gone).
+                    let row = ifaces.entry(name.to_string()).or_default();
+                    row.index = if l.deleted { 0 } else { l.ifindex };
+                    if let Some(m) = l.mac {
+                        row.mac = m;
+                    }
+                    if !l.deleted {
+                        names.insert(l.ifindex, name.to_string());
+                    }
                     events.push(KernelEvent::Link { name: name.to_string(), up: l.is_up() && !l.deleted });
                 }
             }
@@ -219,14 +221,14 @@ impl Kernel {
     fn redump(&mut self) -> Vec<KernelEvent> {
         let mut links: Vec<(u32, String, bool)> = Vec::new();
         let mut addrs: Vec<(u32, IpAddr)> = Vec::new();
-        let r1 = self.cmd.dump(nl::RTM_GETLINK, |p| {
+        let r1 = self.cmd.dump(nl::RTM_GETLINK, &mut |p| {
             if let Parsed::Link(l) = p {
                 if let Some(n) = l.name {
                     links.push((l.ifindex, n.to_string(), l.is_up()));
                 }
             }
         });
-        let r2 = self.cmd.dump(nl::RTM_GETADDR, |p| {
+        let r2 = self.cmd.dump(nl::RTM_GETADDR, &mut |p| {
             if let Parsed::Addr(a) = p {
                 if let Some(addr) = a.own_address() {
                     addrs.push((a.ifindex, addr));
@@ -253,6 +255,35 @@ impl Kernel {
             self.ifaces.entry(name.clone()).or_default().index = *index;
         }
         out
+    }
+
+    /// Re-reads the links (index, MAC, up) into the table, keeping the addresses: after
+    /// creating a VMAC, whose index and state the agent and the sockets need before the
+    /// monitor reports them (its later reports then change nothing).
+    pub(crate) fn refresh_links(&mut self) -> Result<(), NetlinkError> {
+        let ifaces = &mut self.ifaces;
+        self.cmd.dump(nl::RTM_GETLINK, &mut |p| {
+            if let Parsed::Link(l) = p {
+                if let Some(name) = l.name {
+                    let row = ifaces.entry(name.to_string()).or_default();
+                    row.index = l.ifindex;
+                    row.mac = l.mac.unwrap_or_default();
+                    row.up = l.is_up();
+                }
+            }
+        })
+    }
+
+    /// One ACKed request, `msg` as a `wire::netlink` writer built it (its sequence number is
+    /// replaced by the socket's next): for `io/vmac.rs`, one code path for all its requests.
+    /// `op` names it in errors.
+    pub(crate) fn link_request(&mut self, op: &str, msg: &[u8]) -> Result<(), NetlinkError> {
+        self.cmd.request(op, &mut |b, seq| {
+            let n = msg.len();
+            b.get_mut(..n).ok_or(crate::wire::Error::BufferSize)?.copy_from_slice(msg);
+            b[8..12].copy_from_slice(&seq.to_ne_bytes());
+            Ok(n)
+        })
     }
 
     /// Adds or removes a VIP (`virtual_ipaddress` line) on its `dev`, else on the interface of
@@ -312,10 +343,12 @@ impl Kernel {
             vip.prefix,
             dev.unwrap_or_default()
         );
-        match self.cmd.request(&op, |b, seq| nl::addr_request(b, add, &req, seq)) {
+        match self.cmd.request(&op, &mut |b, seq| nl::addr_request(b, add, &req, seq)) {
             Ok(()) => {}
             // Already there / already gone: the state we want.
             Err(NetlinkError::Refused { errno, .. }) if errno == libc::EEXIST || errno == libc::EADDRNOTAVAIL => {}
+            // Removing from a link that is gone (a deleted VMAC): the address went with it.
+            Err(NetlinkError::Refused { errno, .. }) if !add && errno == libc::ENODEV => {}
             Err(e) => log::error!("{e}"),
         }
     }
@@ -364,7 +397,7 @@ impl Kernel {
             onlink: r.onlink,
         };
         let op = format!("{} {}/{}", if add { "RTM_NEWROUTE" } else { "RTM_DELROUTE" }, r.dst.0, r.dst.1);
-        match self.cmd.request(&op, |b, seq| nl::route_request(b, add, &req, seq)) {
+        match self.cmd.request(&op, &mut |b, seq| nl::route_request(b, add, &req, seq)) {
             Ok(()) => note_installed(&mut self.routes, r, add),
             Err(NetlinkError::Refused { errno, .. }) if errno == libc::EEXIST || errno == libc::ESRCH => {
                 note_installed(&mut self.routes, r, add)
@@ -401,7 +434,7 @@ impl Kernel {
             action,
         };
         let op = if add { "RTM_NEWRULE" } else { "RTM_DELRULE" };
-        match self.cmd.request(op, |b, seq| nl::rule_request(b, add, &req, seq)) {
+        match self.cmd.request(op, &mut |b, seq| nl::rule_request(b, add, &req, seq)) {
             Ok(()) => note_installed(&mut self.rules, r, add),
             Err(NetlinkError::Refused { errno, .. }) if errno == libc::EEXIST || errno == libc::ENOENT => {
                 note_installed(&mut self.rules, r, add)

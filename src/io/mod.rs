@@ -6,6 +6,7 @@
 //! - `kernel`: the interface table, link/address events, VIPs, routes and rules (rtnetlink).
 //! - `netlink`: the rtnetlink sockets themselves (requests with ACKs, dumps, monitor).
 //! - `vrrp_sock`: the raw VRRP sockets: receiving and sending adverts, IPv4 IP IDs.
+//! - `vmac`: the `use_vmac` macvlans: made, set up (sysctls), re-made, removed.
 //! - `packet_sock`: the AF_PACKET socket for gratuitous ARP and unsolicited NA.
 //! - `spawn`: child processes: track scripts, notifies, timeouts, kill escalation, reaping.
 //! - `track_file`: `vrrp_track_file` values, read at start and on inotify events.
@@ -29,5 +30,6 @@ pub mod signals;
 mod spawn;
 pub mod sys;
 mod track_file;
+mod vmac;
 mod vrrp_sock;
 pub mod wheel;

@@ -93,11 +93,12 @@ impl Netlink {
         self.seq
     }
 
-    /// Sends one request built by `build(buffer, seq)` and waits for its ACK.
+    /// Sends one request built by `build(buffer, seq)` and waits for its ACK. `dyn`: one copy
+    /// of the loop in the binary, whatever the callers (the armv7 size budget).
     pub fn request(
         &mut self,
         op: &str,
-        build: impl FnOnce(&mut [u8], u32) -> crate::wire::Result<usize>,
+        build: &mut dyn FnMut(&mut [u8], u32) -> crate::wire::Result<usize>,
     ) -> Result<(), NetlinkError> {
         let seq = self.next_seq();
         let mut req = [0u8; 1024];
@@ -124,8 +125,9 @@ impl Netlink {
         }
     }
 
-    /// Dumps links or addresses, calling `f` for each message, until NLMSG_DONE.
-    pub fn dump(&mut self, kind: u16, mut f: impl FnMut(Parsed)) -> Result<(), NetlinkError> {
+    /// Dumps links or addresses, calling `f` for each message, until NLMSG_DONE (`dyn` as
+    /// for [`Netlink::request`]).
+    pub fn dump(&mut self, kind: u16, f: &mut dyn FnMut(Parsed)) -> Result<(), NetlinkError> {
         let seq = self.next_seq();
         let mut req = [0u8; 64];
         let n = nl::dump_request(&mut req, kind, nl::AF_UNSPEC, seq)

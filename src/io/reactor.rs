@@ -27,6 +27,7 @@ use super::signals::Signals;
 use super::spawn::{ChildTimer, Children};
 use super::sys;
 use super::track_file::TrackFiles;
+use super::vmac::Vmacs;
 use super::vrrp_sock::VrrpSockets;
 use super::wheel::{TimerId, Wheel};
 use crate::config::model::{Command, Config, Micros, Static};
@@ -94,6 +95,7 @@ pub struct Daemon {
     track_files: TrackFiles,
     control: Control,
     demotions: Demotions,
+    vmacs: Vmacs,
 }
 
 fn now() -> Instant {
@@ -136,7 +138,10 @@ impl Daemon {
     /// VRRP sockets.
     pub fn new(config: Config, opts: Options) -> Result<Daemon, DaemonError> {
         let poll = setup("epoll", Poll::new())?;
-        let kernel = Kernel::open()?;
+        let mut kernel = Kernel::open()?;
+        // The VMACs exist before the agent hears of the links and before the sockets open.
+        let mut vmacs = Vmacs::default();
+        vmacs.reconcile(Some(&config), &mut kernel);
         let signals = Signals::install()?;
         setup("register", poll.registry().register(&mut SourceFd(&signals.fd()), SIGNALS, Interest::READABLE))?;
         setup(
@@ -190,6 +195,7 @@ impl Daemon {
             track_files,
             control,
             demotions,
+            vmacs,
         };
         d.open_vrrp_sockets()?;
         Ok(d)
@@ -416,6 +422,10 @@ impl Daemon {
                 }
                 self.vrrp.resize(l.config.instances.len());
                 self.agent.handle(now, Input::Reload(Box::new(l.config)));
+                // The priority-0 adverts of removed instances leave from their VMACs: send
+                // them before those VMACs go.
+                self.apply_actions(now);
+                self.vmacs.reconcile(Some(self.agent.config()), &mut self.kernel);
                 self.rewatch_track_files(now);
                 if let Err(e) = self.open_vrrp_sockets() {
                     log::error!("reload: {e}");
@@ -472,6 +482,16 @@ impl Daemon {
                 KernelEvent::AddressRemoved { interface, addr } => Input::AddressRemoved { interface, addr: *addr },
             };
             self.agent.handle(now, input);
+        }
+        // keepalived re-creates a VMAC someone deleted (the instance went to FAULT meanwhile);
+        // its sockets were bound to the old link.
+        if self.vmacs.lost(&self.kernel) && !self.stopping {
+            for name in self.vmacs.reconcile(Some(self.agent.config()), &mut self.kernel) {
+                self.vrrp.forget(&name, self.poll.registry());
+            }
+            if let Err(e) = self.open_vrrp_sockets() {
+                log::error!("{e}");
+            }
         }
     }
 
@@ -591,6 +611,11 @@ impl Daemon {
     /// notifies (applied by the last turn); give notify_stop its second, then exit 0.
     fn finish_stop(&mut self) -> i32 {
         self.control.remove_socket();
+        // keepalived deletes its VMACs at exit; with --dont-release-vrrp the VIPs stay, and
+        // so do the VMACs that carry them.
+        if !self.opts.dont_release_vrrp {
+            self.vmacs.reconcile(None, &mut self.kernel);
+        }
         let agent = &mut self.agent;
         self.children
             .finish(&mut self.wheel, |now, script, result| agent.handle(now, Input::ScriptExited { script, result }));

@@ -77,7 +77,7 @@ impl VrrpSockets {
         token_base: usize,
     ) -> Result<(), DaemonError> {
         for inst in &cfg.instances {
-            let Some(ifname) = inst.interface.clone() else { continue };
+            let Some(ifname) = inst.advert_interface().map(str::to_string) else { continue };
             let Some(index) = ifaces.get(&ifname).map(|i| i.index) else { continue };
             let fam = inst.family;
             let domain = if fam == Family::V4 { libc::AF_INET } else { libc::AF_INET6 };
@@ -179,6 +179,18 @@ impl VrrpSockets {
                 break;
             }
         }
+    }
+
+    /// Drops the sockets of `interface` (a VMAC deleted and made again has a new index, which
+    /// the old sockets, bound to the old one, never see): [`VrrpSockets::open`] opens new ones.
+    /// A receive socket keeps its slot, so the other tokens stay valid; it is only
+    /// deregistered, and stays open until exit (one per re-creation).
+    pub(crate) fn forget(&mut self, interface: &str, registry: &Registry) {
+        for (name, _, _, fd) in self.rx.iter_mut().filter(|(n, _, _, _)| n == interface) {
+            let _ = registry.deregister(&mut SourceFd(&fd.as_raw_fd()));
+            name.clear();
+        }
+        self.tx.retain(|(n, _), _| n != interface);
     }
 
     /// Frames and sends `advert` (built by the core: `Agent::advert`) for instance `instance`

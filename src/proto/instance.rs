@@ -258,7 +258,9 @@ fn build_advert<'a>(
     dst: IpAddr,
 ) -> Advert<'a> {
     let multicast = c.unicast_peers.is_empty();
-    let interface = c.interface.as_deref().unwrap_or("");
+    // The VMAC's base with `vmac_xmit_base`, else the instance's interface (keepalived
+    // vrrp_open_sockpool()).
+    let interface = c.advert_interface().unwrap_or("");
     Advert {
         repr: vrrp::Repr {
             version: spec.version,
@@ -308,7 +310,7 @@ impl Agent {
     /// `ah_seq` (what [`Action::SendAdvert`] asks for), or why there is none.
     pub fn advert(&self, i: InstanceId, priority: u8, dst: IpAddr, ah_seq: u32) -> Result<Advert<'_>, NoAdvert<'_>> {
         let c = self.conf(i);
-        let interface = c.interface.as_deref().ok_or(NoAdvert::NoInterface)?;
+        let interface = c.advert_interface().ok_or(NoAdvert::NoInterface)?;
         let src = self.source_address(i).ok_or(NoAdvert::NoSourceAddress { interface })?;
         let rt = &self.inst[i.index()];
         Ok(build_advert(c, rt.spec, rt.addrs(c.family), priority, ah_seq, src, dst))

@@ -49,6 +49,10 @@ impl Out {
     }
 
     fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: impl std::fmt::Display) {
+        self.sample_dyn(name, labels, &value);
+    }
+    /// The one body of [`Out::sample`], whatever the value's type (the armv7 size budget).
+    fn sample_dyn(&mut self, name: &str, labels: &[(&str, &str)], value: &dyn std::fmt::Display) {
         self.text.push_str(name);
         if !labels.is_empty() {
             self.text.push('{');

@@ -219,10 +219,11 @@ impl Agent {
         self.demux.clear();
         self.iface_ids.clear();
         for (n, i) in self.cfg.instances.iter().enumerate() {
-            let id = match &i.interface {
+            // Adverts are heard where they are sent: the VMAC's base with vmac_xmit_base.
+            let id = match i.advert_interface() {
                 Some(name) => {
                     let next = self.iface_ids.len() as u32 + 1;
-                    *self.iface_ids.entry(name.clone()).or_insert(next)
+                    *self.iface_ids.entry(name.to_string()).or_insert(next)
                 }
                 None => 0,
             };
@@ -442,7 +443,11 @@ impl Agent {
         if let Some(s) = c.unicast_src {
             return Some(s);
         }
-        let list = self.addrs.get(c.interface.as_deref()?)?;
+        // A VMAC has no address of its own but the VIPs (and, for IPv6, the base's link-local
+        // that the shell copies onto it): the source is the base interface's, as keepalived
+        // takes vrrp->saddr from the configured interface.
+        let iface = c.vmac.as_ref().map(|v| v.base.as_str()).or(c.interface.as_deref());
+        let list = self.addrs.get(iface?)?;
         let want_v4 = c.family == Family::V4;
         let fits = |a: &&IpAddr| a.is_ipv4() == want_v4 && !self.is_vip(**a);
         if want_v4 {

@@ -154,7 +154,29 @@ fn topology_section(a: &Agent, o: &mut String) {
             let _ = writeln!(o, "   Master priority = {prio}");
         }
         let _ = writeln!(o, "   Master down timer = {} usecs", a.master_down_interval(i));
-        let _ = writeln!(o, "   Interface = {}", c.interface.as_deref().unwrap_or("(none)"));
+        match &c.vmac {
+            // keepalived dump_vrrp(): the VMAC line, then the interface and what it sits on.
+            Some(v) => {
+                let _ = writeln!(
+                    o,
+                    "   Use VMAC, i/f name {}, is_up = {}, xmit_base = {}",
+                    v.name,
+                    a.links().any(|(n, up)| n == v.name && up),
+                    v.xmit_base
+                );
+                if v.mac_specified {
+                    let _ = writeln!(o, "     MAC = {}", crate::config::dump::mac_text(&v.mac));
+                }
+                if v.addr {
+                    let _ = writeln!(o, "   Use VMAC for VIPs on other interfaces");
+                }
+                let xmit = if v.xmit_base { ", xmit base i/f" } else { "" };
+                let _ = writeln!(o, "   Interface = {}, vmac on {}{xmit}", v.name, v.base);
+            }
+            None => {
+                let _ = writeln!(o, "   Interface = {}", c.interface.as_deref().unwrap_or("(none)"));
+            }
+        }
         if let Some(src) = a.source_address(i) {
             let _ = writeln!(o, "   Using src_ip = {src}");
         }

@@ -109,6 +109,15 @@ pub const IFLA_MACVLAN_MODE: u16 = 1;
 /// `use_vmac` (linux/if_link.h).
 pub const MACVLAN_MODE_PRIVATE: u32 = 1;
 
+/// IFLA_AF_SPEC: nested, per address family settings of a link (linux/if_link.h).
+pub const IFLA_AF_SPEC: u16 = 26;
+/// IFLA_INET6_ADDR_GEN_MODE, in IFLA_AF_SPEC / AF_INET6: how the link-local is made, u8
+/// (linux/if_link.h).
+pub const IFLA_INET6_ADDR_GEN_MODE: u16 = 8;
+/// IN6_ADDR_GEN_MODE_NONE: no automatic link-local address (linux/if_link.h); keepalived sets
+/// it on a VMAC, RFC 5798 §7.4.
+pub const IN6_ADDR_GEN_MODE_NONE: u8 = 1;
+
 /// IFA_ADDRESS: the address, or the peer's on a point-to-point link (linux/if_addr.h).
 pub const IFA_ADDRESS: u16 = 1;
 /// IFA_LOCAL: the interface's own address (linux/if_addr.h).
@@ -952,6 +961,39 @@ pub fn macvlan_request(buf: &mut [u8], name: &str, parent: u32, mac: [u8; 6], se
     w.finish()
 }
 
+/// A change to link `ifindex`: up (IFF_UP in ifi_change and ifi_flags), and/or its IPv6
+/// address generation mode (IFLA_AF_SPEC / AF_INET6 / IFLA_INET6_ADDR_GEN_MODE). The kernel
+/// ignores IFLA_AF_SPEC in the request that creates a link, hence a second request; and up
+/// goes in a third, or the link-local would be made before the mode applies (keepalived
+/// netlink_link_add_vmac()).
+pub fn link_set_request(buf: &mut [u8], ifindex: u32, up: bool, gen_mode: Option<u8>, seq: u32) -> Result<usize> {
+    let mut w = Writer::new(buf, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, seq);
+    let mut fixed = [0u8; 16];
+    fixed[4..8].copy_from_slice(&ifindex.to_ne_bytes());
+    if up {
+        fixed[8..12].copy_from_slice(&IFF_UP.to_ne_bytes());
+        fixed[12..16].copy_from_slice(&IFF_UP.to_ne_bytes());
+    }
+    w.fixed(&fixed);
+    if let Some(mode) = gen_mode {
+        let spec = w.nest_start(IFLA_AF_SPEC);
+        let inet6 = w.nest_start(AF_INET6 as u16);
+        w.attr(IFLA_INET6_ADDR_GEN_MODE, &[mode]);
+        w.nest_end(inet6);
+        w.nest_end(spec);
+    }
+    w.finish()
+}
+
+/// RTM_DELLINK of link `ifindex`.
+pub fn dellink_request(buf: &mut [u8], ifindex: u32, seq: u32) -> Result<usize> {
+    let mut w = Writer::new(buf, RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, seq);
+    let mut fixed = [0u8; 16];
+    fixed[4..8].copy_from_slice(&ifindex.to_ne_bytes());
+    w.fixed(&fixed);
+    w.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1007,6 +1049,52 @@ mod tests {
         let data = info.attrs().map(|a| a.unwrap()).find(|a| a.kind == IFLA_INFO_DATA).unwrap();
         let mode = data.attrs().next().unwrap().unwrap();
         assert_eq!((mode.kind, mode.u32()), (IFLA_MACVLAN_MODE, Some(MACVLAN_MODE_PRIVATE)));
+    }
+
+    /// `ip link add vrrp.51 link v0 address 00:00:5e:00:01:33 type macvlan mode private`
+    /// (iproute2 6.x, strace): the same attributes, in another order.
+    #[test]
+    fn macvlan_request_holds_what_ip_link_add_sends() {
+        let mut buf = [0xa5u8; 128];
+        let n = macvlan_request(&mut buf, "vrrp.51", 3, [0, 0, 0x5e, 0, 1, 0x33], 7).unwrap();
+        assert_eq!(n, 92, "the length ip sends");
+        let m = only(&buf[..n]);
+        assert_eq!(m.header.flags, NLM_F_REQUEST | NLM_F_ACK | NLM_F_EXCL | NLM_F_CREATE);
+        assert_eq!(&m.payload[..16], &[0u8; 16], "ifinfomsg all zero");
+        let a: Vec<(u16, Vec<u8>)> =
+            attrs(&m.payload[16..]).map(|a| a.unwrap()).map(|a| (a.kind, a.payload.to_vec())).collect();
+        assert!(a.contains(&(IFLA_ADDRESS, vec![0, 0, 0x5e, 0, 1, 0x33])));
+        assert!(a.contains(&(IFLA_LINK, 3u32.to_ne_bytes().to_vec())));
+        assert!(a.contains(&(IFLA_IFNAME, b"vrrp.51\0".to_vec())));
+        // IFLA_LINKINFO {kind "macvlan", data {mode private}}, byte for byte as ip sends it.
+        let info = a.iter().find(|x| x.0 == IFLA_LINKINFO).unwrap();
+        // The kind: ip sends 11 bytes (no NUL), we send the NUL too; both pad to 12.
+        assert_eq!(&info.1[..12], &[12, 0, 1, 0, b'm', b'a', b'c', b'v', b'l', b'a', b'n', 0]);
+        // ip leaves NLA_F_NESTED (0x8000) off; we set it, which the kernel masks off.
+        assert_eq!(&info.1[12..], &[12, 0, 2, 0x80, 8, 0, 1, 0, 1, 0, 0, 0]);
+    }
+
+    /// `ip link set vrrp.51 addrgenmode none` and `ip link del vrrp.51` (strace), ifindex 4;
+    /// the nests carry NLA_F_NESTED, which ip leaves off.
+    #[test]
+    fn addrgenmode_and_dellink_requests_match_ip() {
+        let mut buf = [0xa5u8; 64];
+        let n = link_set_request(&mut buf, 4, false, Some(IN6_ADDR_GEN_MODE_NONE), 9).unwrap();
+        let mut want = vec![48, 0, 0, 0, 16, 0, 5, 0, 9, 0, 0, 0, 0, 0, 0, 0];
+        want.extend([0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        want.extend([16, 0, 26, 0x80, 12, 0, 10, 0x80, 5, 0, 8, 0, 1, 0, 0, 0]);
+        assert_eq!(&buf[..n], &want[..]);
+        let n = dellink_request(&mut buf, 4, 10).unwrap();
+        let mut want = vec![32, 0, 0, 0, 17, 0, 5, 0, 10, 0, 0, 0, 0, 0, 0, 0];
+        want.extend([0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(&buf[..n], &want[..]);
+        // Up: IFF_UP in ifi_flags and ifi_change, no attribute; it parses back as a link.
+        let n = link_set_request(&mut buf, 4, true, None, 11).unwrap();
+        assert_eq!(n, 32);
+        let l = Link::parse(&only(&buf[..n])).unwrap();
+        assert_eq!((l.ifindex, l.flags), (4, IFF_UP));
+        assert_eq!(&buf[28..32], &IFF_UP.to_ne_bytes());
+        assert_eq!(link_set_request(&mut [0u8; 40], 4, false, Some(1), 1), Err(Error::BufferSize));
     }
 
     #[test]

@@ -189,6 +189,22 @@ impl Lan {
         )
     }
 
+    /// Like [`Lan::capture`], with the Ethernet header (`-e`: source and destination MACs).
+    pub fn capture_ethernet(&mut self, node: &str, filter: &str) -> std::path::PathBuf {
+        self.capture_ethernet_on(node, "enp0s3", filter)
+    }
+
+    /// [`Lan::capture_ethernet`] on another interface of the node.
+    pub fn capture_ethernet_on(&mut self, node: &str, dev: &str, filter: &str) -> std::path::PathBuf {
+        let ns = self.ns(node);
+        self.observe(
+            node,
+            &format!("tcpdump-e-{dev}"),
+            &["netns", "exec", &ns, "tcpdump", "-l", "-n", "-e", "-i", dev, filter],
+            Some("listening on"),
+        )
+    }
+
     /// Runs `ip ARGS` in the background, stdout to `node.WHAT` (returned), stderr to
     /// `node.WHAT.err`; with `ready`, waits until stderr says so. Removed with the LAN.
     fn observe(&mut self, node: &str, what: &str, args: &[&str], ready: Option<&str>) -> std::path::PathBuf {
