@@ -24,12 +24,12 @@ ARMV7_MAX_BYTES := 524288
 # The pure layers' tests (no root, no processes of the host architecture) run on ARM under qemu-user.
 CROSS_TESTS := --lib --test config_seed --test config_syntax --test config_semantics --test config_robustness \
 	--test wire_fixtures --test wire_netlink --test wire_fuzz --test sim_seed --test sim_elections \
-	--test sim_semantics --test sim_operator --test sim_ah --test golden
+	--test sim_semantics --test sim_track_process --test sim_operator --test sim_ah --test golden
 # make check: the pure tests in a debug build, with small random-loop sizes (a quick loop
 # before a commit; make test runs the full sizes in release).
 CHECK_TESTS := --lib --test config_seed --test config_syntax --test config_semantics --test config_robustness \
 	--test wire_fixtures --test wire_netlink --test wire_fuzz --test sim_seed --test sim_elections \
-	--test sim_semantics --test sim_operator --test sim_ah --test golden --test cli --test keyword_effects --test check
+	--test sim_semantics --test sim_track_process --test sim_operator --test sim_ah --test golden --test cli --test keyword_effects --test check
 # Hand-written roff, installed by the packages and checked by make lint (mandoc -T lint).
 MAN_PAGES := man/vrrpd.8 man/vrrpd.conf.5
 CHECK_FUZZ_ITERATIONS ?= 2000
@@ -92,7 +92,7 @@ samples:
 
 # Tests that create network namespaces (root only; each removes its namespaces on drop).
 netns-test:
-	$(CARGO) test --release --test netns_config --test netns_daemon --test netns_control --test netns_check --test netns_statics -- --ignored --test-threads=1
+	$(CARGO) test --release --test netns_config --test netns_daemon --test netns_control --test netns_check --test netns_statics --test netns_track_process -- --ignored --test-threads=1
 	@if command -v keepalived >/dev/null; then $(CARGO) test --release --test netns_interop --test netns_vmac -- --ignored --test-threads=1 --nocapture; \
 	else echo "*** SKIPPED: interop with keepalived (not installed)"; fi
 	@if command -v keepalived >/dev/null; then $(CARGO) test --release --test netns_ah -- --ignored --test-threads=1 --nocapture; \

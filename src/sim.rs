@@ -163,6 +163,11 @@ impl Lan {
         if !node.link_up {
             agent.handle(self.now, Input::Link { interface: &node.iface, up: false });
         }
+        // Every tracked process runs, at its quorum (as every script succeeds by default).
+        let counts: Vec<_> = agent.track_processes().map(|(process, p, ..)| (process, p.quorum)).collect();
+        for (process, count) in counts {
+            agent.handle(self.now, Input::ProcessCount { process, count, forked: false });
+        }
         agent.start(self.now);
         node.agent = Some(agent);
         self.drain(n);

@@ -863,3 +863,46 @@ fn use_vmac_written_name_mac_and_corrections() {
     let i = &l.config.instances[0];
     assert_eq!((i.vips[0].dev.as_deref(), i.excluded_vips[0].dev.as_deref()), (None, Some("eth0")));
 }
+
+/// keepalived vrrp_parser.c vrrp_tprocess_*: defaults (quorum 1, no maximum, weight 0),
+/// arguments after the name imply `param_match` exact and `full_command`, `delay` sets both
+/// delays, quorum checked against quorum_max in the order written; the references of an
+/// instance and a sync group take the block's weight unless they give one.
+#[test]
+fn vrrp_track_process_block_and_references() {
+    let text = format!(
+        "vrrp_track_process web {{\n process nginx\n weight -20 reverse\n}}\n\
+         vrrp_track_process db {{\n process /usr/sbin/mysqld --defaults-file=/etc/my\n param_match initial\n quorum 2\n quorum_max 4\n delay 1.5\n fork_delay 0.25\n}}\n\
+         vrrp_track_process bare {{\n process srv\n full_command\n quorum_max 0\n}}\n\
+         vrrp_track_process none {{\n weight 10\n}}\n\
+         vrrp_track_process bad {{\n process x\n quorum_max 3\n quorum 5\n terminate_delay 0\n param_match sideways\n}}\n{}",
+        inst(&format!(" track_process {{\n  web\n  db weight 0\n  gone\n }}\n{BASE}"))
+    );
+    let l = load(&text);
+    let p = &l.config.track_processes;
+    assert_eq!(p.len(), 4, "'none' has no process and is removed");
+    assert_eq!((p[0].process.as_str(), p[0].full_command, p[0].param_match), ("nginx", false, ParamMatch::None));
+    assert_eq!((p[0].quorum, p[0].quorum_max, p[0].weight, p[0].weight_reverse), (1, u32::MAX, -20, true));
+    assert_eq!((p[0].terminate_delay, p[0].fork_delay), (0, 0));
+    assert_eq!(p[1].params, b"--defaults-file=/etc/my\0");
+    assert_eq!((p[1].full_command, p[1].param_match, p[1].quorum, p[1].quorum_max), (true, ParamMatch::Initial, 2, 4));
+    assert_eq!((p[1].terminate_delay, p[1].fork_delay), (1_500_000, 250_000));
+    assert_eq!((p[2].full_command, p[2].param_match, p[2].quorum, p[2].quorum_max), (true, ParamMatch::None, 0, 0));
+    assert_eq!((p[3].quorum, p[3].quorum_max, p[3].terminate_delay), (1, 3, 0));
+    diag(&l, "track process 'none' process name not specified");
+    diag(&l, "Quorum is greater than quorum_max - ignoring");
+    diag(&l, "terminate_delay must be in [0.000001, 3600] - ignoring");
+    diag(&l, "Invalid param_match type sideways - ignoring");
+    diag(&l, "(VI_1) track process gone not found, ignoring...");
+    let t = &l.config.instances[0].track_processes;
+    assert_eq!((t[0].name.as_str(), t[0].weight, t[0].reverse), ("web", -20, true));
+    assert_eq!((t[1].name.as_str(), t[1].weight), ("db", 0));
+    assert_eq!(t.len(), 2);
+    let g = load(&format!(
+        "vrrp_track_process web {{\n process nginx\n}}\n{}vrrp_sync_group G {{\n group {{\n  VI_1\n }}\n track_process {{\n  web weight 5\n }}\n}}\n",
+        inst(BASE)
+    ));
+    assert_eq!(g.config.sync_groups[0].track_processes[0].weight, 5);
+    let long = load(&format!("vrrp_track_process l {{\n process a-very-long-daemon\n}}\n{VI}"));
+    diag(&long, "longer than the 15 bytes the kernel keeps");
+}

@@ -60,6 +60,8 @@ const SOURCES: &[(&str, &str, &str, Words)] = &[
     ("build.rs", "track_file", "k.name()", Keywords(&["track_file"])),
     ("build.rs", "garp_group", "k.name()", Keywords(&["garp_group"])),
     ("build.rs", "track_file", "a.text", Keywords(&["init_file"])),
+    ("build.rs", "track_process", "k.name()", Keywords(&["vrrp_track_process"])),
+    ("build.rs", "track_process", "k.args.first().map(|a|a.text.as_str())", Keywords(&["param_match"])),
     ("lexer.rs", "for_keyword", "word", Keywords(&["anywhere"])),
     ("lexer.rs", "lookup", "name", Keywords(&["${} builtin"])),
     ("lexer.rs", "lookup", "name.strip_prefix", Keywords(&["${} builtin"])),

@@ -39,7 +39,13 @@ pub fn node(node: usize, cfg: &Config) -> Vec<Finding> {
             );
         }
         if inst.priority == 255 {
-            for t in inst.track_scripts.iter().chain(&inst.track_files).chain(&inst.track_interfaces) {
+            for t in inst
+                .track_scripts
+                .iter()
+                .chain(&inst.track_files)
+                .chain(&inst.track_interfaces)
+                .chain(&inst.track_processes)
+            {
                 if t.weight != 0 {
                     push(
                         Severity::Warning,

@@ -46,6 +46,7 @@ pub struct InstanceDraft {
     pub track_scripts: Vec<TrackDraft>,
     pub track_interfaces: Vec<TrackDraft>,
     pub track_files: Vec<TrackDraft>,
+    pub track_processes: Vec<TrackDraft>,
     pub dont_track_primary: bool,
     pub nopreempt: Option<Location>,
     pub preempt_delay: Option<(Micros, Location)>,
@@ -120,6 +121,7 @@ pub struct GroupDraft {
     pub track_scripts: Vec<TrackDraft>,
     pub track_interfaces: Vec<TrackDraft>,
     pub track_files: Vec<TrackDraft>,
+    pub track_processes: Vec<TrackDraft>,
     pub notify: Notifies,
     pub tracking_weight: bool,
 }
@@ -142,6 +144,8 @@ pub struct Drafts {
     pub global_set: HashSet<&'static str>,
     pub scripts: Vec<ScriptDraft>,
     pub track_files: Vec<TrackFileDraft>,
+    /// As written; one without a `process` (empty) is removed in `complete.rs`.
+    pub track_processes: Vec<TrackProcess>,
     pub instances: Vec<InstanceDraft>,
     pub groups: Vec<GroupDraft>,
     pub delays: Vec<InterfaceDelay>,
@@ -175,8 +179,6 @@ const UNSUPPORTED_PREFIXES: &[(&str, &str)] = &[
     ("nftables", "firewall"),
     ("vrrp_nftables", "firewall"),
     ("track_group", "static tracking groups"),
-    ("vrrp_track_process", "process tracking"),
-    ("track_process", "process tracking"),
     ("net_namespace", "network namespaces"),
     ("namespace_with_ipsets", "network namespaces"),
     ("instance", "named instances"),
@@ -511,6 +513,7 @@ impl<'d> Builder<'d> {
                     }
                 }
                 "garp_group" => self.garp_group(s),
+                "vrrp_track_process" => self.track_process(s),
                 "interface_up_down_delays" => {
                     for d in self.block(s) {
                         self.interface_delay(d);
@@ -990,6 +993,7 @@ impl<'d> Builder<'d> {
             track_scripts: Vec::new(),
             track_interfaces: Vec::new(),
             track_files: Vec::new(),
+            track_processes: Vec::new(),
             dont_track_primary: false,
             nopreempt: None,
             preempt_delay: None,
@@ -1113,6 +1117,10 @@ impl<'d> Builder<'d> {
                 "track_file" => {
                     let l = self.track_list(k, 254);
                     d.track_files.extend(l);
+                }
+                "track_process" => {
+                    let l = self.track_list(k, 254);
+                    d.track_processes.extend(l);
                 }
                 "dont_track_primary" => d.dont_track_primary = self.flag(k).unwrap_or(true),
                 "nopreempt" => {
@@ -1707,6 +1715,7 @@ impl<'d> Builder<'d> {
             track_scripts: Vec::new(),
             track_interfaces: Vec::new(),
             track_files: Vec::new(),
+            track_processes: Vec::new(),
             notify: Notifies::default(),
             tracking_weight: false,
         };
@@ -1736,6 +1745,10 @@ impl<'d> Builder<'d> {
                 "track_file" => {
                     let l = self.track_list(k, 254);
                     g.track_files.extend(l);
+                }
+                "track_process" => {
+                    let l = self.track_list(k, 254);
+                    g.track_processes.extend(l);
                 }
                 "sync_group_tracking_weight" | "global_tracking" => g.tracking_weight = self.flag(k).unwrap_or(true),
                 "notify_priority_changes" | "smtp_alert" => {
@@ -1789,6 +1802,115 @@ impl<'d> Builder<'d> {
             }
         }
         self.d.track_files.push(t);
+    }
+
+    /// `vrrp_track_process NAME { ... }` (keepalived vrrp_parser.c, the vrrp_tprocess_*
+    /// handlers): keepalived's defaults (quorum 1, no maximum, weight 0) and its order-dependent
+    /// checks of quorum against quorum_max.
+    fn track_process(&mut self, s: &Stmt) {
+        let name = self.name_arg(s, "vrrp_track_process");
+        let mut t = TrackProcess {
+            name,
+            loc: s.loc(),
+            process: String::new(),
+            params: Vec::new(),
+            param_match: ParamMatch::None,
+            full_command: false,
+            quorum: 1,
+            quorum_max: u32::MAX,
+            weight: 0,
+            weight_reverse: false,
+            terminate_delay: 0,
+            fork_delay: 0,
+        };
+        for k in self.block(s) {
+            match k.name() {
+                "process" => {
+                    self.no_block(k);
+                    let Some(first) = k.args.first() else {
+                        self.corrected(k.loc(), "'process' needs a value - ignoring");
+                        continue;
+                    };
+                    if !t.process.is_empty() {
+                        let msg = format!("Process already set for track process {} - ignoring {}", t.name, first.text);
+                        self.corrected(first.loc, msg);
+                        continue;
+                    }
+                    t.process = first.text.clone();
+                    for a in &k.args[1..] {
+                        t.params.extend_from_slice(a.text.as_bytes());
+                        t.params.push(0);
+                    }
+                    if k.args.len() > 1 {
+                        if t.param_match == ParamMatch::None {
+                            t.param_match = ParamMatch::Exact;
+                        }
+                        t.full_command = true;
+                    }
+                }
+                "param_match" => {
+                    self.no_block(k);
+                    t.param_match = match k.args.first().map(|a| a.text.as_str()) {
+                        None => ParamMatch::Exact,
+                        Some("initial") => ParamMatch::Initial,
+                        Some("partial") => ParamMatch::Partial,
+                        Some(other) => {
+                            self.corrected(k.args[0].loc, format!("Invalid param_match type {other} - ignoring"));
+                            continue;
+                        }
+                    };
+                    t.full_command = true;
+                }
+                "weight" => {
+                    if let Some((w, r)) = self.weight(k, 254) {
+                        t.weight = w;
+                        t.weight_reverse = r.unwrap_or(false);
+                    }
+                }
+                "quorum" => {
+                    let Some(q) = self.int(k, 1, 65535) else { continue };
+                    if q as u32 > t.quorum_max {
+                        self.corrected(k.loc(), "Quorum is greater than quorum_max - ignoring");
+                    } else {
+                        t.quorum = q as u32;
+                    }
+                }
+                "quorum_max" => {
+                    let Some(m) = self.int(k, 0, 65535) else { continue };
+                    let m = m as u32;
+                    // keepalived allows quorum_max 0 (up while none runs) when quorum was not set.
+                    if (m != 0 || t.quorum > 1) && m < t.quorum {
+                        self.corrected(k.loc(), "quorum_max is less than quorum - ignoring");
+                        continue;
+                    }
+                    t.quorum_max = m;
+                    if m == 0 {
+                        t.quorum = 0;
+                    } else if t.quorum == 0 {
+                        t.quorum = 1;
+                    }
+                }
+                "delay" | "terminate_delay" | "fork_delay" => {
+                    let Some(d) = self.secs(k, 3600) else { continue };
+                    if d == 0 {
+                        self.corrected(k.loc(), format!("{} must be in [0.000001, 3600] - ignoring", k.name()));
+                        continue;
+                    }
+                    if k.name() != "fork_delay" {
+                        t.terminate_delay = d;
+                    }
+                    if k.name() != "terminate_delay" {
+                        t.fork_delay = d;
+                    }
+                }
+                "full_command" => {
+                    self.no_block(k);
+                    t.full_command = true;
+                }
+                _ => self.unknown(k, "vrrp_track_process"),
+            }
+        }
+        self.d.track_processes.push(t);
     }
 
     /// `interface_up_down_delays { IF down_delay [up_delay] }`, seconds up to 255.

@@ -94,10 +94,29 @@ pub fn complete(d: Drafts, host: &dyn Host, diags: &mut Diagnostics) -> Config {
         }
     }
 
+    let mut track_processes = Vec::new();
+    for t in d.track_processes {
+        if t.process.is_empty() {
+            diags.corrected(t.loc, format!("track process '{}' process name not specified", t.name));
+            continue;
+        }
+        if !t.full_command && t.process.len() > 15 {
+            // The kernel keeps 15 bytes of a process name (TASK_COMM_LEN): keepalived compares
+            // the whole name with it, so this one never matches.
+            diags.push(
+                Some(t.loc),
+                Effect::Note,
+                format!("track process {}: process name {} is longer than the 15 bytes the kernel keeps - it matches only with full_command", t.name, t.process),
+            );
+        }
+        track_processes.push(t);
+    }
+
     let trackers = Trackers {
         scripts: &scripts,
         disabled: &disabled_scripts,
         files: &track_files,
+        processes: &track_processes,
         host,
         dynamic: global.dynamic_interfaces,
     };
@@ -155,6 +174,7 @@ pub fn complete(d: Drafts, host: &dyn Host, diags: &mut Diagnostics) -> Config {
             track_scripts: trackers.scripts(&g.track_scripts, diags, &g.name),
             track_interfaces: trackers.interfaces(&g.track_interfaces, diags, &g.name),
             track_files: trackers.files(&g.track_files, diags, &g.name),
+            track_processes: trackers.processes(&g.track_processes, diags, &g.name),
             name: g.name,
             loc: g.loc,
             members,
@@ -168,6 +188,7 @@ pub fn complete(d: Drafts, host: &dyn Host, diags: &mut Diagnostics) -> Config {
         global,
         scripts,
         track_files,
+        track_processes,
         instances,
         sync_groups,
         interface_delays: d.delays,
@@ -402,6 +423,7 @@ struct Trackers<'a> {
     scripts: &'a [VrrpScript],
     disabled: &'a [String],
     files: &'a [TrackFile],
+    processes: &'a [TrackProcess],
     host: &'a dyn Host,
     dynamic: bool,
 }
@@ -452,24 +474,42 @@ impl Trackers<'_> {
     }
 
     fn files(&self, refs: &[TrackDraft], diags: &mut Diagnostics, owner: &str) -> Vec<TrackRef> {
-        let mut out = Vec::new();
-        for r in refs {
-            match self.files.iter().find(|f| f.name == r.name) {
-                Some(f) => push_unique(
-                    &mut out,
-                    TrackRef {
-                        name: r.name.clone(),
-                        weight: r.weight.unwrap_or(f.weight),
-                        reverse: r.reverse.unwrap_or(f.weight_reverse),
-                        loc: r.loc,
-                    },
-                    diags,
-                ),
-                None => diags.corrected(r.loc, format!("({owner}) track_file {} not found, ignoring...", r.name)),
-            }
-        }
-        out
+        let find = |n: &str| self.files.iter().find(|f| f.name == n).map(|f| (f.weight, f.weight_reverse));
+        named_refs(refs, diags, owner, "track_file", &find)
     }
+
+    fn processes(&self, refs: &[TrackDraft], diags: &mut Diagnostics, owner: &str) -> Vec<TrackRef> {
+        let find = |n: &str| self.processes.iter().find(|p| p.name == n).map(|p| (p.weight, p.weight_reverse));
+        named_refs(refs, diags, owner, "track process", &find)
+    }
+}
+
+/// References to named trackers whose own weight and reverse `find` gives (a reference's
+/// own win); keepalived's "(OWNER) KIND NAME not found, ignoring..." for the others.
+fn named_refs(
+    refs: &[TrackDraft],
+    diags: &mut Diagnostics,
+    owner: &str,
+    kind: &str,
+    find: &dyn Fn(&str) -> Option<(i32, bool)>,
+) -> Vec<TrackRef> {
+    let mut out = Vec::new();
+    for r in refs {
+        match find(&r.name) {
+            Some((weight, reverse)) => push_unique(
+                &mut out,
+                TrackRef {
+                    name: r.name.clone(),
+                    weight: r.weight.unwrap_or(weight),
+                    reverse: r.reverse.unwrap_or(reverse),
+                    loc: r.loc,
+                },
+                diags,
+            ),
+            None => diags.corrected(r.loc, format!("({owner}) {kind} {} not found, ignoring...", r.name)),
+        }
+    }
+    out
 }
 
 fn push_unique(out: &mut Vec<TrackRef>, t: TrackRef, diags: &mut Diagnostics) {
@@ -482,7 +522,13 @@ fn push_unique(out: &mut Vec<TrackRef>, t: TrackRef, diags: &mut Diagnostics) {
 
 fn zero_member_weights(i: &mut Instance, diags: &mut Diagnostics) {
     let name = i.name.clone();
-    for t in i.track_scripts.iter_mut().chain(i.track_interfaces.iter_mut()).chain(i.track_files.iter_mut()) {
+    for t in i
+        .track_scripts
+        .iter_mut()
+        .chain(i.track_interfaces.iter_mut())
+        .chain(i.track_files.iter_mut())
+        .chain(i.track_processes.iter_mut())
+    {
         if t.weight != 0 {
             diags.corrected(
                 t.loc,
@@ -869,6 +915,7 @@ fn complete_instance(
         track_scripts: t.scripts(&d.track_scripts, diags, &name),
         track_interfaces: t.interfaces(&d.track_interfaces, diags, &name),
         track_files: t.files(&d.track_files, diags, &name),
+        track_processes: t.processes(&d.track_processes, diags, &name),
         name,
         loc: d.loc,
         initial_state,

@@ -93,6 +93,12 @@ fn tracks(o: &mut Out, indent: usize, title: &str, list: &[TrackRef]) {
     }
 }
 
+/// `process` arguments (each NUL-terminated) as written, space-separated.
+pub(crate) fn process_params(params: &[u8]) -> String {
+    let text = String::from_utf8_lossy(params.strip_suffix(&[0]).unwrap_or(params)).into_owned();
+    text.replace('\0', " ")
+}
+
 fn garp(o: &mut Out, indent: usize, g: &Garp) {
     o.kv(indent, "Gratuitous ARP delay", secs(g.master_delay));
     o.kv(indent, "Gratuitous ARP repeat", g.master_repeat);
@@ -338,6 +344,33 @@ pub fn dump(c: &Config) -> String {
         }
     }
 
+    if !c.track_processes.is_empty() {
+        o.head("Track processes");
+        for t in &c.track_processes {
+            let m = match t.param_match {
+                ParamMatch::None => "",
+                ParamMatch::Exact => ", exact arguments",
+                ParamMatch::Initial => ", initial arguments",
+                ParamMatch::Partial => ", partial arguments",
+            };
+            let max = if t.quorum_max == u32::MAX { String::new() } else { t.quorum_max.to_string() };
+            let _ = writeln!(
+                o.s,
+                " Track process = {}\n   Process = {}{}{}\n   Match = {}{m}\n   Quorum = {}..{max}\n   Weight = {}{}\n   Delays = terminate {} fork {}",
+                t.name,
+                t.process,
+                if t.params.is_empty() { "" } else { " " },
+                process_params(&t.params),
+                if t.full_command { "full command" } else { "name" },
+                t.quorum,
+                t.weight,
+                if t.weight_reverse { " reverse" } else { "" },
+                secs(t.terminate_delay),
+                secs(t.fork_delay)
+            );
+        }
+    }
+
     o.head("VRRP Topology");
     for i in &c.instances {
         o.kv(1, "VRRP Instance", &i.name);
@@ -421,6 +454,7 @@ pub fn dump(c: &Config) -> String {
         tracks(&mut o, 3, "Tracked scripts", &i.track_scripts);
         tracks(&mut o, 3, "Tracked interfaces", &i.track_interfaces);
         tracks(&mut o, 3, "Tracked files", &i.track_files);
+        tracks(&mut o, 3, "Tracked processes", &i.track_processes);
         notifies(&mut o, 3, &i.notify);
         if let Some(g) = &i.sync_group {
             o.kv(3, "Sync group", g);
@@ -436,6 +470,7 @@ pub fn dump(c: &Config) -> String {
             tracks(&mut o, 3, "Tracked scripts", &g.track_scripts);
             tracks(&mut o, 3, "Tracked interfaces", &g.track_interfaces);
             tracks(&mut o, 3, "Tracked files", &g.track_files);
+            tracks(&mut o, 3, "Tracked processes", &g.track_processes);
             notifies(&mut o, 3, &g.notify);
         }
     }

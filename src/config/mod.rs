@@ -259,6 +259,8 @@ pub fn load_bytes(path: &Path, bytes: Vec<u8>, opts: &LoadOptions, host: &dyn Ho
     load_with(path, Some(bytes), opts, host).expect("in-memory text cannot fail to read")
 }
 
+// Not inlined: `load` and `load_bytes` share one copy (LTO otherwise duplicates it, ~13 KB).
+#[inline(never)]
 fn load_with(path: &Path, bytes: Option<Vec<u8>>, opts: &LoadOptions, host: &dyn Host) -> Result<Loaded, LoadError> {
     let mut sources = SourceMap::default();
     let mut diagnostics = Diagnostics::default();

@@ -13,6 +13,7 @@ pub struct Config {
     pub global: GlobalDefs,
     pub scripts: Vec<VrrpScript>,
     pub track_files: Vec<TrackFile>,
+    pub track_processes: Vec<TrackProcess>,
     pub instances: Vec<Instance>,
     pub sync_groups: Vec<SyncGroup>,
     pub interface_delays: Vec<InterfaceDelay>,
@@ -218,6 +219,41 @@ pub struct TrackFile {
     pub init: Option<(i64, bool)>,
 }
 
+/// keepalived `vrrp_track_process`: up while the number of matching processes is within
+/// `quorum..=quorum_max`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackProcess {
+    pub name: String,
+    pub loc: Location,
+    /// `process NAME`: the process name (comm, at most 15 bytes as the kernel keeps it), or
+    /// `argv[0]` with `full_command`.
+    pub process: String,
+    /// `process NAME ARGS...`: each argument followed by a NUL, as /proc/PID/cmdline has them.
+    pub params: Vec<u8>,
+    pub param_match: ParamMatch,
+    pub full_command: bool,
+    pub quorum: u32,
+    /// `u32::MAX` when no `quorum_max` was given.
+    pub quorum_max: u32,
+    pub weight: i32,
+    pub weight_reverse: bool,
+    pub terminate_delay: Micros,
+    pub fork_delay: Micros,
+}
+
+/// keepalived `param_match`: how a process's arguments are compared with `params`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamMatch {
+    /// Arguments are not looked at.
+    None,
+    /// The same arguments (the default when `process` has arguments).
+    Exact,
+    /// The arguments begin with `params`, the last one as a prefix of its argument.
+    Initial,
+    /// The arguments begin with `params`, each argument whole.
+    Partial,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InterfaceDelay {
     pub interface: String,
@@ -384,6 +420,7 @@ pub struct Instance {
     pub track_scripts: Vec<TrackRef>,
     pub track_interfaces: Vec<TrackRef>,
     pub track_files: Vec<TrackRef>,
+    pub track_processes: Vec<TrackRef>,
     pub dont_track_primary: bool,
     pub nopreempt: bool,
     pub preempt_delay: Micros,
@@ -506,6 +543,7 @@ pub struct SyncGroup {
     pub track_scripts: Vec<TrackRef>,
     pub track_interfaces: Vec<TrackRef>,
     pub track_files: Vec<TrackRef>,
+    pub track_processes: Vec<TrackRef>,
     pub notify: Notifies,
     pub tracking_weight: bool,
 }

@@ -10,6 +10,7 @@
 //! - `packet_sock`: the AF_PACKET socket for gratuitous ARP and unsolicited NA.
 //! - `spawn`: child processes: track scripts, notifies, timeouts, kill escalation, reaping.
 //! - `track_file`: `vrrp_track_file` values, read at start and on inotify events.
+//! - `track_process`: `vrrp_track_process` counts from a bounded /proc scan and pidfds.
 //! - `control`: the control socket (`vrrpd status` ...) and the `GET /metrics` listener.
 //! - `demotions`: `vrrpd demote --persist`, kept beside the control socket across restarts.
 //! - `dump`: the SIGUSR1/SIGUSR2/JSON dump files and the notify FIFOs.
@@ -30,6 +31,7 @@ pub mod signals;
 mod spawn;
 pub mod sys;
 mod track_file;
+mod track_process;
 mod vmac;
 mod vrrp_sock;
 pub mod wheel;

@@ -27,6 +27,7 @@ use super::signals::Signals;
 use super::spawn::{ChildTimer, Children};
 use super::sys;
 use super::track_file::TrackFiles;
+use super::track_process::Processes;
 use super::vmac::Vmacs;
 use super::vrrp_sock::VrrpSockets;
 use super::wheel::{TimerId, Wheel};
@@ -41,6 +42,8 @@ const NETLINK_MONITOR: Token = Token(1);
 const TRACK_FILES: Token = Token(2);
 const CONTROL: Token = Token(3);
 const METRICS: Token = Token(4);
+/// The inner epoll of the tracked processes' pidfds.
+const PROCESS_EXITS: Token = Token(5);
 /// Control client `k` is `Token(CLIENT_BASE + k)`.
 const CLIENT_BASE: usize = 16;
 /// VRRP receive socket `k` is `Token(RX_BASE + k)`.
@@ -55,6 +58,8 @@ enum Timer {
     Child(ChildTimer),
     /// A control client's deadline (`Control::deadline`).
     Client { slot: usize, generation: u64 },
+    /// The next share of the /proc scan for tracked processes.
+    ProcessScan,
 }
 
 impl From<ChildTimer> for Timer {
@@ -93,6 +98,9 @@ pub struct Daemon {
     stopping: bool,
     fifos: Fifos,
     track_files: TrackFiles,
+    processes: Processes,
+    /// The wheel entry of the next /proc scan share.
+    process_scan: Option<TimerId>,
     control: Control,
     demotions: Demotions,
     vmacs: Vmacs,
@@ -167,6 +175,13 @@ impl Daemon {
         if let Some(fd) = track_files.fd() {
             setup("register", poll.registry().register(&mut SourceFd(&fd), TRACK_FILES, Interest::READABLE))?;
         }
+        let mut processes = Processes::new();
+        for (process, count, forked) in processes.configure(&agent) {
+            agent.handle(start, Input::ProcessCount { process, count, forked });
+        }
+        if let Some(fd) = processes.exits_fd() {
+            setup("register", poll.registry().register(&mut SourceFd(&fd), PROCESS_EXITS, Interest::READABLE))?;
+        }
         agent.start_at_uptime(start, super::host::uptime());
         let vrrp = VrrpSockets::new(agent.instance_count());
         let mut children = Children::default();
@@ -193,10 +208,13 @@ impl Daemon {
             stopping: false,
             fifos,
             track_files,
+            processes,
+            process_scan: None,
             control,
             demotions,
             vmacs,
         };
+        d.schedule_process_scan(start.as_micros() + super::track_process::SCAN_INTERVAL_US);
         d.open_vrrp_sockets()?;
         Ok(d)
     }
@@ -230,6 +248,10 @@ impl Daemon {
                     SIGNALS => self.on_signals(now),
                     NETLINK_MONITOR => self.on_netlink(now),
                     TRACK_FILES => self.on_track_files(now),
+                    PROCESS_EXITS => {
+                        self.processes.on_exits();
+                        self.report_processes(now);
+                    }
                     CONTROL => self.on_accept(now, false),
                     METRICS => self.on_accept(now, true),
                     Token(t) if t >= RX_BASE => self.on_vrrp(now, t - RX_BASE),
@@ -271,7 +293,44 @@ impl Daemon {
             }
             Timer::Child(t) => self.children.on_timer(&mut self.wheel, now, t),
             Timer::Client { slot, generation } => self.control.deadline(self.poll.registry(), slot, generation),
+            Timer::ProcessScan => {
+                self.process_scan = None;
+                let next = self.processes.scan_turn(now.as_micros());
+                self.report_processes(now);
+                self.schedule_process_scan(next);
+            }
         }
+    }
+
+    /// The next /proc scan share at `at` (none when no process is tracked).
+    fn schedule_process_scan(&mut self, at: u64) {
+        if let Some(id) = self.process_scan.take() {
+            self.wheel.cancel(id);
+        }
+        if self.processes.active() {
+            self.process_scan = Some(self.wheel.insert(at, Timer::ProcessScan));
+        }
+    }
+
+    /// New counts of tracked processes go to the agent.
+    fn report_processes(&mut self, now: Instant) {
+        for (process, count, forked) in self.processes.changes() {
+            self.agent.handle(now, Input::ProcessCount { process, count, forked });
+        }
+    }
+
+    /// After a reload: the new definitions, a full scan at once, then the usual interval.
+    fn reconfigure_processes(&mut self, now: Instant) {
+        let had_fd = self.processes.exits_fd().is_some();
+        for (process, count, forked) in self.processes.configure(&self.agent) {
+            self.agent.handle(now, Input::ProcessCount { process, count, forked });
+        }
+        if let (false, Some(fd)) = (had_fd, self.processes.exits_fd()) {
+            if let Err(e) = self.poll.registry().register(&mut SourceFd(&fd), PROCESS_EXITS, Interest::READABLE) {
+                log::error!("track_process: epoll register: {e}");
+            }
+        }
+        self.schedule_process_scan(now.as_micros() + super::track_process::SCAN_INTERVAL_US);
     }
 
     /// New control (or metrics) clients, each with its deadline.
@@ -427,6 +486,7 @@ impl Daemon {
                 self.apply_actions(now);
                 self.vmacs.reconcile(Some(self.agent.config()), &mut self.kernel);
                 self.rewatch_track_files(now);
+                self.reconfigure_processes(now);
                 if let Err(e) = self.open_vrrp_sockets() {
                     log::error!("reload: {e}");
                 }

@@ -488,3 +488,50 @@ pub fn recv_batch(fd: &OwnedFd, batch: &mut RecvBatch) -> io::Result<usize> {
     }
     Ok(n as usize)
 }
+
+/// open(2) of a directory, read-only and close-on-exec: /proc, scanned with `getdents`.
+pub fn open_dir(path: &std::ffi::CStr) -> io::Result<OwnedFd> {
+    // SAFETY: `path` is NUL-terminated and alive for the call; a non-negative result is a new
+    // fd that we own from here on.
+    let fd = check(unsafe { libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC) })?;
+    // SAFETY: `fd` was just returned by the kernel and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// getdents64(2): the next directory records into `buf` (0 at the end); `rewind` first
+/// starts the directory again.
+pub fn getdents(dir: &OwnedFd, buf: &mut [u8], rewind: bool) -> io::Result<usize> {
+    if rewind {
+        // SAFETY: plain syscall on a directory fd we own.
+        if unsafe { libc::lseek(dir.as_raw_fd(), 0, libc::SEEK_SET) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    // SAFETY: `buf` is live and writable for its length; the kernel writes at most that much.
+    let n = unsafe { libc::syscall(libc::SYS_getdents64, dir.as_raw_fd(), buf.as_mut_ptr(), buf.len()) };
+    check_size(n as libc::ssize_t)
+}
+
+/// Reads the start of file `rel` (NUL-terminated) under directory `dir` into `buf`: one
+/// openat, one read, one close, no allocation (the /proc scan reads PID/stat this way).
+pub fn read_at(dir: &OwnedFd, rel: &[u8], buf: &mut [u8]) -> io::Result<usize> {
+    if rel.last() != Some(&0) {
+        return Err(io::Error::from(io::ErrorKind::InvalidInput));
+    }
+    // SAFETY: `rel` is NUL-terminated (checked) and alive for the call.
+    let fd = check(unsafe { libc::openat(dir.as_raw_fd(), rel.as_ptr().cast(), libc::O_RDONLY | libc::O_CLOEXEC) })?;
+    // SAFETY: `fd` was just returned by the kernel and is owned by nobody else.
+    let file = unsafe { OwnedFd::from_raw_fd(fd) };
+    // SAFETY: `buf` is live and writable for its length.
+    check_size(unsafe { libc::read(file.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) })
+}
+
+/// pidfd_open(2) (Linux 5.3): an fd that becomes readable when process `pid` exits.
+pub fn pidfd_open(pid: i32) -> io::Result<OwnedFd> {
+    // SAFETY: plain syscall; a non-negative result is a new fd that we own from here on.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    // The kernel sets close-on-exec on it: children never inherit it.
+    let fd = check(fd as libc::c_int)?;
+    // SAFETY: `fd` was just returned by the kernel and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}

@@ -57,6 +57,17 @@ impl fmt::Display for TrackFileId {
     }
 }
 
+/// A tracked process (`vrrp_track_process`), stable across a reload as [`TrackFileId`] is,
+/// matched by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TrackProcessId(pub(crate) u32);
+
+impl fmt::Display for TrackProcessId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 /// keepalived's instance states (numbers as in its JSON dump).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum State {
@@ -197,6 +208,17 @@ pub enum Input<'a> {
         file: TrackFileId,
         /// Its value.
         value: i64,
+    },
+    /// `count` processes now match a tracked process. `forked`: one of the processes that
+    /// raised the count is a child of one already counted (keepalived waits `fork_delay`
+    /// before such a gain counts; a process started anew counts at once).
+    ProcessCount {
+        /// The tracked process.
+        process: TrackProcessId,
+        /// How many processes match it now.
+        count: u32,
+        /// A new one was forked by a counted one.
+        forked: bool,
     },
     /// A timer is due (the caller woke at `poll_timeout()`).
     Timeout,

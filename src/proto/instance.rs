@@ -476,6 +476,15 @@ impl Agent {
             self.set_state(i, State::Fault);
             self.log(Level::Info, format!("({}) entering FAULT state", self.name(i)));
             self.notify(i, State::Fault);
+        } else if let Some(name) = self.process_fault(i) {
+            // keepalived initialise_process_tracking_priorities() words it so.
+            self.log(
+                Level::Info,
+                format!("({}) entering FAULT state (tracked process {name} quorum not achieved)", self.name(i)),
+            );
+            self.set_state(i, State::Fault);
+            self.log(Level::Info, format!("({}) entering FAULT state", self.name(i)));
+            self.notify(i, State::Fault);
         } else if a.fault || self.group_fault(i) {
             self.enter_fault(i, true);
         } else if a.waiting {

@@ -32,7 +32,7 @@ mod watch;
 
 pub use event::{
     Action, ChecksumPeer, Episode, Event, Handover, Input, InstanceId, Level, Reason, ScriptId, ScriptResult,
-    ScriptStatus, State, Stats, TrackFileId,
+    ScriptStatus, State, Stats, TrackFileId, TrackProcessId,
 };
 pub use instance::{Advert, AhSeal, NoAdvert, ReleaseAdvert};
 pub use time::Instant;
@@ -42,7 +42,7 @@ use instance::Inst;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::IpAddr;
 use timers::{Timer, TimerTable};
-use track::{FileRt, LinkRt, ScriptRt, Tracking};
+use track::{FileRt, LinkRt, ProcessRt, ScriptRt, Tracking};
 
 /// Actions the queue keeps room for between bursts (about 8 KiB).
 const IDLE_QUEUE_CAPACITY: usize = 8 * 1024 / std::mem::size_of::<Action>();
@@ -75,6 +75,8 @@ pub struct Agent {
     scripts: Vec<ScriptRt>,
     /// Parallel to `cfg.track_files`.
     files: Vec<FileRt>,
+    /// Parallel to `cfg.track_processes`.
+    processes: Vec<ProcessRt>,
     links: Vec<LinkRt>,
     /// The next ScriptId / TrackFileId to hand out (never reused).
     next_handle: u32,
@@ -116,6 +118,7 @@ impl Agent {
             tracking: Vec::new(),
             scripts: Vec::new(),
             files: Vec::new(),
+            processes: Vec::new(),
             links: Vec::new(),
             next_handle: 0,
             addrs: HashMap::new(),
@@ -141,6 +144,10 @@ impl Agent {
         for _ in 0..a.cfg.track_files.len() {
             let id = a.next_file_id();
             a.files.push(FileRt { id, value: 0 });
+        }
+        for _ in 0..a.cfg.track_processes.len() {
+            let id = a.next_process_id();
+            a.processes.push(ProcessRt::new(id));
         }
         a.resolve();
         a.inst = a.cfg.instances.iter().map(Inst::new).collect();
@@ -200,6 +207,11 @@ impl Agent {
         TrackFileId(self.next_handle - 1)
     }
 
+    fn next_process_id(&mut self) -> TrackProcessId {
+        self.next_handle += 1;
+        TrackProcessId(self.next_handle - 1)
+    }
+
     /// Resolves the configuration's names once: the link table (keeping the known state of
     /// links that survive a reload), every instance's trackers, and the advert demultiplexer.
     fn resolve(&mut self) {
@@ -256,6 +268,7 @@ impl Agent {
             }
             Input::ScriptExited { script, result } => self.on_script_exited(now, script, result),
             Input::TrackFile { file, value } => self.on_track_file(now, file, value),
+            Input::ProcessCount { process, count, forked } => self.on_process_count(now, process, count, forked),
             Input::Reload(cfg) => self.reload(now, *cfg),
             Input::Shutdown => self.caused(event::Reason::Shutdown, |a| a.shutdown()),
             Input::Demote { instance, until, force } => self.demote(now, instance, until, force),
@@ -298,6 +311,15 @@ impl Agent {
                     f.value = value;
                 }
             }
+            Input::ProcessCount { process, count, .. } => {
+                // keepalived initialise_process_tracking_priorities(): the first scan decides
+                // at once, without the delays.
+                if let Some(p) = self.processes.iter().position(|x| x.id == process) {
+                    self.processes[p].count = count;
+                    self.processes[p].up = track::in_quorum(&self.cfg.track_processes[p], count);
+                    self.processes[p].known = true;
+                }
+            }
             _ => {}
         }
     }
@@ -318,6 +340,7 @@ impl Agent {
                 Timer::Demotion(i) => self.demotion_ended(i, now),
                 Timer::Episode(i) => self.episode_check(i, now),
                 Timer::Garp => self.garp_timer_fired(),
+                Timer::Process(id) => self.process_timer_fired(id, now),
                 Timer::Startup => {
                     let waiting: Vec<InstanceId> =
                         self.instance_ids().filter(|&i| self.inst[i.index()].state == State::Init).collect();
@@ -427,6 +450,16 @@ impl Agent {
     /// Every track file, in configuration order.
     pub fn track_files(&self) -> impl Iterator<Item = (TrackFileId, &crate::config::model::TrackFile)> {
         self.files.iter().map(|f| f.id).zip(&self.cfg.track_files)
+    }
+    /// Every tracked process, in configuration order, with what the core knows of it: the
+    /// number of matching processes, whether it has its quorum, and whether a delay runs.
+    pub fn track_processes(
+        &self,
+    ) -> impl Iterator<Item = (TrackProcessId, &crate::config::model::TrackProcess, u32, bool, bool)> {
+        self.processes
+            .iter()
+            .zip(&self.cfg.track_processes)
+            .map(|(p, c)| (p.id, c, p.count, p.up, self.timers.get(Timer::Process(p.id)).is_some()))
     }
     /// The interfaces the instances use or track, with their state (IFF_UP and IFF_RUNNING).
     pub fn links(&self) -> impl Iterator<Item = (&str, bool)> {

@@ -8,7 +8,7 @@
 use super::event::{Action, Event, InstanceId, Level, State};
 use super::notify::state_word;
 use super::timers::{InstanceTimer, Timer, TimerTable};
-use super::track::{FileRt, ScriptRt};
+use super::track::{FileRt, ProcessRt, ScriptRt};
 use super::{Agent, Instant};
 use crate::config::model::{Config, Instance, Vip};
 
@@ -24,6 +24,7 @@ impl Agent {
         }
         self.carry_scripts(now, &old_cfg, &old_timers);
         self.carry_files(&old_cfg);
+        self.carry_processes(&old_cfg, &old_timers);
         self.resolve();
         self.diff_statics(&old_cfg.statics);
         for (l, link) in self.links.iter().enumerate() {
@@ -207,6 +208,25 @@ impl Agent {
             files.push(file);
         }
         self.files = files;
+    }
+
+    /// Tracked processes survive a reload by name with their count, quorum and running delay;
+    /// the shell rescans with the new definitions at once and reports what changed.
+    fn carry_processes(&mut self, old_cfg: &Config, old_timers: &TimerTable) {
+        let old = std::mem::take(&mut self.processes);
+        let mut processes = Vec::with_capacity(self.cfg.track_processes.len());
+        for n in 0..self.cfg.track_processes.len() {
+            let name = &self.cfg.track_processes[n].name;
+            let rt = match old_cfg.track_processes.iter().position(|o| &o.name == name) {
+                Some(o) => old[o],
+                None => ProcessRt::new(self.next_process_id()),
+            };
+            if let Some(at) = old_timers.get(Timer::Process(rt.id)) {
+                self.timers.set(Timer::Process(rt.id), at);
+            }
+            processes.push(rt);
+        }
+        self.processes = processes;
     }
 
     /// A MASTER kept across a reload: add what is new, remove what is gone, no flap.

@@ -3,7 +3,7 @@
 //! (json_version 1, the JSON signal). Pure formatting; the shell writes the files.
 use super::{Agent, State};
 use crate::config::dump::{vip_string, PASSWORD_MASK};
-use crate::config::model::{Auth, Micros};
+use crate::config::model::{Auth, Micros, ParamMatch};
 use crate::config::value::format_seconds;
 use crate::wire::vrrp;
 use std::fmt::Write;
@@ -64,6 +64,7 @@ pub fn data(a: &Agent) -> String {
     statics_section(a, &mut o);
     topology_section(a, &mut o);
     scripts_section(a, &mut o);
+    processes_section(a, &mut o);
     interfaces_section(a, &mut o);
     o
 }
@@ -242,7 +243,64 @@ fn topology_section(a: &Agent, o: &mut String) {
                 let _ = writeln!(o, "     {} weight {}{}", t.name, t.weight, if t.reverse { " reverse" } else { "" });
             }
         }
+        if !c.track_processes.is_empty() {
+            let _ = writeln!(o, "   Tracked processes :");
+            for t in &c.track_processes {
+                let _ = writeln!(o, "     {}, weight {}{}", t.name, t.weight, if t.reverse { " reverse" } else { "" });
+            }
+        }
         let _ = writeln!(o, "   Notify priority changes = {}", tf(c.notify_priority_changes));
+    }
+}
+
+/// keepalived dump_vprocess(): the delays with six decimals, and which delay runs (one timer
+/// holds whichever does: a loss waits terminate_delay, a gain fork_delay).
+fn processes_section(a: &Agent, o: &mut String) {
+    let cfg = a.config();
+    if cfg.track_processes.is_empty() {
+        return;
+    }
+    let tf = |b: bool| on_off(b, "true", "false");
+    let not = |b: bool| on_off(b, "", "not ");
+    let rev = |b: bool| on_off(b, " reverse", "");
+    o.push_str("------< VRRP Track processes >------\n");
+    for (_, p, count, up, delaying) in a.track_processes() {
+        let _ = writeln!(o, " VRRP Track process = {}\n   Process = {}", p.name, p.process);
+        if !p.params.is_empty() {
+            let _ = writeln!(o, "   Parameters = {}", crate::config::dump::process_params(&p.params));
+        }
+        let m = match p.param_match {
+            ParamMatch::None => "",
+            ParamMatch::Exact => "   Param match\n",
+            ParamMatch::Partial => "   Param match = partial\n",
+            ParamMatch::Initial => "   Param match = initial\n",
+        };
+        let _ = writeln!(o, "{m}   Min processes = {}", p.quorum);
+        if p.quorum_max != u32::MAX {
+            let _ = writeln!(o, "   Max processes = {}", p.quorum_max);
+        }
+        let (t, f) = (p.terminate_delay, p.fork_delay);
+        let _ = write!(
+            o,
+            "   Current processes = {count}\n   Have quorum = {}\n   Weight = {}{}\n   Terminate delay = {}.{:06}s\n   Fork delay = {}.{:06}s\n   Fork delay timer {}running\n   Terminate delay timer {}running\n   Full command = {}\n",
+            tf(up),
+            p.weight,
+            rev(p.weight_reverse),
+            t / 1_000_000,
+            t % 1_000_000,
+            f / 1_000_000,
+            f % 1_000_000,
+            not(delaying && !up),
+            not(delaying && up),
+            tf(p.full_command)
+        );
+        let mut head = "   Tracking instances :\n";
+        for c in &cfg.instances {
+            if let Some(t) = c.track_processes.iter().find(|t| t.name == p.name) {
+                let _ = writeln!(o, "{head}     {}, weight {}{}", c.name, t.weight, rev(t.reverse));
+                head = "";
+            }
+        }
     }
 }
 

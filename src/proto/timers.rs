@@ -43,6 +43,8 @@ pub(crate) enum Timer {
     Demotion(InstanceId),
     /// An episode of `watch` may have ended (checked at its last sighting plus the quiet time).
     Episode(InstanceId),
+    /// A tracked process's `terminate_delay` or `fork_delay` ends: its quorum is decided again.
+    Process(super::event::TrackProcessId),
     /// `vrrp_startup_delay` / `vrrp_delay_after_boot` ends.
     Startup,
     /// A gratuitous ARP / NA held back by `garp_group` pacing may go (pacing.rs; keepalived

@@ -1,14 +1,17 @@
 //! Tracking (keepalived vrrp_track.c): track scripts with their rise/fall counter, links with
-//! `interface_up_down_delays`, track files, and the effective priority and FAULT they give an
+//! `interface_up_down_delays`, track files, tracked processes (counts from the shell, quorum
+//! and delays here), and the effective priority and FAULT they give an
 //! instance and its sync group.
 //!
 //! Every tracker reference in the configuration (an instance's or its sync group's
-//! `track_script`, `track_interface`, `track_file`, the instance's own interface) is resolved
+//! `track_script`, `track_interface`, `track_file`, `track_process`, the instance's own interface) is resolved
 //! once per configuration into a `Tracking` of positions, so no event looks a name up.
-use super::event::{Action, Event, InstanceId, Level, Reason, ScriptId, ScriptResult, State, TrackFileId};
+use super::event::{
+    Action, Event, InstanceId, Level, Reason, ScriptId, ScriptResult, State, TrackFileId, TrackProcessId,
+};
 use super::timers::Timer;
 use super::{Agent, Instant};
-use crate::config::model::{Config, TrackRef, VrrpScript};
+use crate::config::model::{Config, TrackProcess, TrackRef, VrrpScript};
 
 /// A track script's health as keepalived keeps it: a counter from 0 to rise+fall-1, good when
 /// at least `rise`. It starts at rise-1 so the first result decides at once, either way;
@@ -186,6 +189,32 @@ pub(crate) struct FileRt {
     pub(crate) value: i64,
 }
 
+/// keepalived track_process: up while `quorum <= count <= quorum_max`.
+pub fn in_quorum(p: &TrackProcess, count: u32) -> bool {
+    (p.quorum..=p.quorum_max).contains(&count)
+}
+
+/// Runtime of one tracked process; parallel to `Config::track_processes`. A running
+/// `terminate_delay` / `fork_delay` is its `Timer::Process`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ProcessRt {
+    pub(crate) id: TrackProcessId,
+    /// Matching processes, as the shell last counted them.
+    pub(crate) count: u32,
+    /// Has its quorum, as the instances see it (keepalived `have_quorum`).
+    pub(crate) up: bool,
+    /// A count has arrived (at boot before the instances start; after a reload that added
+    /// the tracker, with the shell's next scan). Until then it counts as a weight-0 script
+    /// that has not reported.
+    pub(crate) known: bool,
+}
+
+impl ProcessRt {
+    pub(crate) fn new(id: TrackProcessId) -> ProcessRt {
+        ProcessRt { id, count: 0, up: false, known: false }
+    }
+}
+
 /// A link an instance uses or tracks.
 #[derive(Debug, Clone)]
 pub(crate) struct LinkRt {
@@ -210,6 +239,7 @@ pub(crate) struct Tracking {
     pub(crate) scripts: Vec<Tracked>,
     pub(crate) links: Vec<Tracked>,
     pub(crate) files: Vec<Tracked>,
+    pub(crate) processes: Vec<Tracked>,
     /// The instance's own interface, and whether it counts (not `dont_track_primary`).
     pub(crate) own_link: Option<(usize, bool)>,
     /// The sync group's position in `Config::sync_groups`.
@@ -246,6 +276,7 @@ pub(crate) fn resolve(cfg: &Config, links: &[LinkRt]) -> Vec<Tracking> {
     };
     let script = |name: &str| cfg.scripts.iter().position(|s| s.name == name);
     let file = |name: &str| cfg.track_files.iter().position(|f| f.name == name);
+    let process = |name: &str| cfg.track_processes.iter().position(|p| p.name == name);
     cfg.instances
         .iter()
         .enumerate()
@@ -256,6 +287,7 @@ pub(crate) fn resolve(cfg: &Config, links: &[LinkRt]) -> Vec<Tracking> {
                 scripts: refs(&c.track_scripts, &script),
                 links: refs(&c.track_interfaces, &link),
                 files: refs(&c.track_files, &file),
+                processes: refs(&c.track_processes, &process),
                 own_link: c.interface.as_deref().and_then(link).map(|l| (l, !c.dont_track_primary)),
                 group,
                 members: match g {
@@ -272,6 +304,7 @@ pub(crate) fn resolve(cfg: &Config, links: &[LinkRt]) -> Vec<Tracking> {
                 t.scripts.extend(refs(&g.track_scripts, &script));
                 t.links.extend(refs(&g.track_interfaces, &link));
                 t.files.extend(refs(&g.track_files, &file));
+                t.processes.extend(refs(&g.track_processes, &process));
             }
             t
         })
@@ -319,7 +352,7 @@ impl std::fmt::Display for Down {
 /// One tracker of an instance, as `vrrpd status` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrackerStatus {
-    /// `script`, `interface` or `file`.
+    /// `script`, `interface`, `file` or `process`.
     pub kind: &'static str,
     /// The script, interface or file name.
     pub name: String,
@@ -327,9 +360,9 @@ pub struct TrackerStatus {
     pub weight: i32,
     /// keepalived `reverse`.
     pub reverse: bool,
-    /// Script good, interface up; None for a script before its first result, and for files.
+    /// Script good, interface up, process quorum; None for a script before its first result, and for files.
     pub ok: Option<bool>,
-    /// A track file's value.
+    /// A track file's value; a tracked process's count.
     pub value: Option<i64>,
     /// What it does to the instance now; None while a script has not reported.
     pub contribution: Option<Contribution>,
@@ -376,6 +409,18 @@ impl Agent {
                 contribution: Some(file_contribution(value, f.weight, f.reverse)),
             });
         }
+        for p in &t.processes {
+            let rt = self.processes[p.at];
+            out.push(TrackerStatus {
+                kind: "process",
+                name: self.cfg.track_processes[p.at].name.clone(),
+                weight: p.weight,
+                reverse: p.reverse,
+                ok: Some(rt.up),
+                value: Some(rt.count.into()),
+                contribution: Some(contribution(rt.up, p.weight, p.reverse)),
+            });
+        }
         out
     }
 
@@ -395,6 +440,7 @@ impl Agent {
                 return match (t.kind, t.value) {
                     ("script", _) => format!("script {} failed", t.name),
                     ("file", Some(v)) => format!("track file {} is {v}", t.name),
+                    ("process", _) => format!("tracked process {} quorum not achieved", t.name),
                     _ => format!("interface {} down", t.name),
                 };
             }
@@ -403,6 +449,16 @@ impl Agent {
             return format!("sync group member {} in fault", self.name(m));
         }
         "a tracker is down".to_string()
+    }
+
+    /// The first tracked process of `i` that holds it in FAULT (weight 0, quorum lost).
+    pub(crate) fn process_fault(&self, i: InstanceId) -> Option<String> {
+        let t = &self.tracking[i.index()];
+        let p = t.processes.iter().find(|p| {
+            let rt = self.processes[p.at];
+            rt.known && contribution(rt.up, p.weight, p.reverse) == Contribution::Fault
+        })?;
+        Some(self.cfg.track_processes[p.at].name.clone())
     }
 
     /// Sums the trackers of `i` (and of its sync group).
@@ -424,6 +480,12 @@ impl Agent {
         }
         for f in &t.files {
             add(file_contribution(self.files[f.at].value, f.weight, f.reverse));
+        }
+        for p in &t.processes {
+            match self.processes[p.at] {
+                ProcessRt { known: false, .. } => a.waiting |= p.weight == 0,
+                rt => add(contribution(rt.up, p.weight, p.reverse)),
+            }
         }
         if let Some((l, true)) = t.own_link {
             if !self.links[l].up {
@@ -590,6 +652,60 @@ impl Agent {
         let Some(f) = self.files.iter().position(|x| x.id == id) else { return };
         self.files[f].value = value;
         self.reassess_users(now, |t| t.files.iter().any(|x| x.at == f));
+    }
+
+    /// A new count for a tracked process (keepalived track_process.c): a count that leaves the
+    /// quorum range waits `terminate_delay`, a gain by a fork waits `fork_delay`, and a count
+    /// back in the state the instances see cancels the wait (a process that exits and comes
+    /// back within terminate_delay changes nothing).
+    pub(crate) fn on_process_count(&mut self, now: Instant, id: TrackProcessId, count: u32, forked: bool) {
+        let Some(p) = self.processes.iter().position(|x| x.id == id) else { return };
+        self.processes[p].count = count;
+        let conf = &self.cfg.track_processes[p];
+        let wanted = in_quorum(conf, count);
+        if !std::mem::replace(&mut self.processes[p].known, true) {
+            // The first count of a tracker a reload added decides at once and silently, as
+            // keepalived's reload re-reads /proc before it assesses the instances.
+            self.processes[p].up = wanted;
+            return self.reassess_process_users(p, now);
+        }
+        if wanted == self.processes[p].up {
+            self.timers.stop(Timer::Process(id));
+            return;
+        }
+        if self.timers.get(Timer::Process(id)).is_some() {
+            return;
+        }
+        let delay = match (wanted, forked) {
+            (false, _) => conf.terminate_delay,
+            (true, true) => conf.fork_delay,
+            (true, false) => 0,
+        };
+        if delay > 0 {
+            self.timers.set(Timer::Process(id), now.plus(delay));
+        } else {
+            self.apply_process(p, wanted, now);
+        }
+    }
+
+    pub(crate) fn process_timer_fired(&mut self, id: TrackProcessId, now: Instant) {
+        let Some(p) = self.processes.iter().position(|x| x.id == id) else { return };
+        let wanted = in_quorum(&self.cfg.track_processes[p], self.processes[p].count);
+        if wanted != self.processes[p].up {
+            self.apply_process(p, wanted, now);
+        }
+    }
+
+    fn apply_process(&mut self, p: usize, up: bool, now: Instant) {
+        self.processes[p].up = up;
+        let name = &self.cfg.track_processes[p].name;
+        let line = format!("Quorum {} for tracked process {name}", if up { "gained" } else { "lost" });
+        self.log(Level::Info, line);
+        self.reassess_process_users(p, now);
+    }
+
+    fn reassess_process_users(&mut self, p: usize, now: Instant) {
+        self.reassess_users(now, |t| t.processes.iter().any(|x| x.at == p));
     }
 
     pub(crate) fn on_link(&mut self, now: Instant, name: &str, up: bool) {
