@@ -37,13 +37,15 @@ else
     # armv7: Thumb-2 for all code, std included (as Debian's armhf is built): a third smaller.
     # An unstable target feature, so rustc warns once per build; VRRPD_ARMV7_THUMB=0 turns it off.
     # armv7: no unwind tables either (.ARM.exidx, 12 KB): with panic=abort nothing unwinds, and
-    # the std built for size has no backtrace printer that would read them.
+    # the std built for size has no backtrace printer that would read them. And no source
+    # locations in panic messages (-Z location-detail=none, 23 KB): the message stays.
     set --
+    armv7_flags='"-Cforce-unwind-tables=no","-Zlocation-detail=none"'
     case "$target" in
         armv7-*) if [ "${VRRPD_ARMV7_THUMB:-1}" = 0 ]; then
-                set -- --config "target.$target.rustflags=[\"-Cforce-unwind-tables=no\"]"
+                set -- --config "target.$target.rustflags=[$armv7_flags]"
             else
-                set -- --config "target.$target.rustflags=[\"-Ctarget-feature=+thumb-mode\",\"-Cforce-unwind-tables=no\"]"
+                set -- --config "target.$target.rustflags=[\"-Ctarget-feature=+thumb-mode\",$armv7_flags]"
             fi ;;
     esac
     CARGO_CACHE_RUSTC_INFO=0 RUSTC_BOOTSTRAP=1 cargo +"$toolchain" build --release --locked --target "$target" \

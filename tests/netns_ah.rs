@@ -116,7 +116,8 @@ fn scenario(tag: &str, high: &str, low: &str) {
     let back = lan.wait(Duration::from_secs(10), |l| l.has_vip("a") && !l.has_vip("b"));
     assert!(back.is_some(), "{high} did not preempt:\n{}\n{}", lan.log("a"), lan.log("b"));
     println!("{tag}: {high} restarted and preempted {low} after {} ms", back.unwrap().as_millis());
-    // And b follows it again.
+    // And b follows it again: three of a's advert intervals in which nothing may move (a
+    // window in which a change would be the failure, not a wait for one).
     std::thread::sleep(Duration::from_secs(3));
     assert!(lan.has_vip("a") && !lan.has_vip("b"), "\n{}\n{}", lan.log("a"), lan.log("b"));
     let (_, failures) = counters(&lan, "b");

@@ -348,3 +348,76 @@ fn v2_frr_master_stopped_vrrpd_takes_over_within_skew() {
 fn v2_vrrpd_master_killed_frr_takes_over() {
     run("v2k", case(V2_1S, true, Stop::Kill));
 }
+
+fn output(args: &[&str]) -> String {
+    let o = Command::new(args[0]).args(&args[1..]).output().unwrap();
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// The client's neighbour entry for the VIP, as `ip neigh` prints it.
+fn client_neighbour(lan: &Lan) -> String {
+    output(&["ip", "-n", &lan.ns("c"), "neigh", "show", VIP])
+}
+
+/// The client pings the VIP once; true when it answers.
+fn client_pings(lan: &Lan) -> bool {
+    let ping = Command::new("ip")
+        .args(["netns", "exec", &lan.ns("c"), "ping", "-c1", "-W1", VIP])
+        .stdout(Stdio::null())
+        .status();
+    ping.unwrap().success()
+}
+
+/// vrrpd with `use_vmac` (its macvlan vrrp.51, 00:00:5e:00:01:33) is the master, FRR (whose
+/// macvlan has the same MAC) the backup: the client's neighbour entry for the VIP holds the
+/// virtual MAC before and after FRR takes over from a killed vrrpd.
+#[test]
+#[ignore = "needs root and FRR (make test runs it as root)"]
+fn vmac_vrrpd_master_killed_frr_takes_over_and_the_client_keeps_the_virtual_mac() {
+    assert!(std::path::Path::new(&format!("{FRR}/vrrpd")).exists(), "FRR is not installed");
+    let case = case(V3_1S, true, Stop::Kill);
+    let mut lan = Lan::new("fvm");
+    // The nodes know the client's MAC for good: a reply that had to ARP for it would send the
+    // request from the base interface with the VIP as sender and teach the client the base's
+    // MAC (the same with keepalived's VMAC: tests/netns_vmac.rs).
+    let client_link = output(&["ip", "-n", &lan.ns("c"), "link", "show", "enp0s3"]);
+    let client_mac = client_link.split("link/ether ").nth(1).unwrap().split_whitespace().next().unwrap().to_string();
+    let frr = FrrNode::start(&mut lan, "a", case, 100);
+    let vmac = case.macvlan().1;
+    for (node, dev) in [("a", "enp0s3"), ("a", case.macvlan().0), ("b", "enp0s3")] {
+        let ns = lan.ns(node);
+        ip(&["-n", &ns, "neigh", "replace", "192.168.31.100", "lladdr", &client_mac, "dev", dev, "nud", "permanent"]);
+    }
+    // FRR's backup holds the VIP on its macvlan in protodown, and its base interface would
+    // answer ARP for it (arp_ignore 0): arp_ignore 1 there, as keepalived sets on a VMAC's base.
+    let sysctl = Command::new("ip")
+        .args(["netns", "exec", &lan.ns("a"), "sysctl", "-q", "-w", "net.ipv4.conf.enp0s3.arp_ignore=1"])
+        .status();
+    assert!(sysctl.unwrap().success());
+    let conf = vrrpd_conf(case, 200).replace(" version 3\n", " version 3\n use_vmac\n");
+    let conf = lan.conf("b.conf", &conf);
+    lan.start("b", &conf);
+    let on_vmac =
+        |l: &Lan| output(&["ip", "-n", &l.ns("b"), "addr", "show", "dev", "vrrp.51"]).contains(&format!(" {VIP}/"));
+    let settled = lan.wait(Duration::from_secs(10), |l| on_vmac(l) && frr.status(Family::V4) == "Backup");
+    assert!(settled.is_some(), "FRR {}:\n{}\n{}", frr.status(Family::V4), frr.log(), lan.log("b"));
+    assert!(!frr_link_up(&lan, case), "FRR's macvlan stays in protodown while vrrpd is the master");
+    let ours = output(&["ip", "-n", &lan.ns("b"), "-d", "link", "show", "dev", "vrrp.51"]);
+    assert!(ours.contains(&format!("link/ether {vmac}")) && ours.contains("macvlan mode private"), "{ours}");
+    assert!(client_pings(&lan), "the client reaches the VIP on vrrpd");
+    assert!(client_neighbour(&lan).contains(&vmac), "{}", client_neighbour(&lan));
+
+    let start = Instant::now();
+    lan.signal("b", "KILL");
+    let (_, down_us) = case.backup_times_us();
+    let limit_us = down_us + LOAD_MARGIN_MS * 1000;
+    let took = lan.wait(Duration::from_micros(limit_us + 2_000_000), |l| frr_link_up(l, case));
+    let took = took.unwrap_or_else(|| panic!("FRR never took over after {:?}\n{}", start.elapsed(), frr.log()));
+    println!("fvm: vrrpd on VMAC killed, FRR took over after {} ms (down {} ms)", took.as_millis(), down_us / 1000);
+    assert!(took.as_micros() as u64 <= limit_us, "{took:?}");
+    // The address moved, the MAC did not: the client's entry still holds the virtual MAC, and
+    // FRR answers behind it.
+    let answered = lan.wait(Duration::from_secs(5), |l| client_pings(l));
+    assert!(answered.is_some(), "the client reaches the VIP on FRR");
+    assert!(client_neighbour(&lan).contains(&vmac), "after the failover: {}", client_neighbour(&lan));
+}

@@ -113,6 +113,8 @@ fn static_entries_at_start_deletion_reload_and_stop_as_keepalived() {
     for node in &nodes {
         let back = lan.wait(Duration::from_secs(2), |l| present(l, node)[0]);
         assert!(back.is_some(), "{}: the static address was not restored\n{}", daemon_name(node), lan.log(node));
+        // A window, not a wait: the deleted route and rule must stay deleted (keepalived
+        // restores them only for a track_group); the address came back within ms.
         std::thread::sleep(Duration::from_millis(300));
         assert_eq!(present(&lan, node), [true, false, false, false, false, false, false], "{}", daemon_name(node));
     }

@@ -1103,6 +1103,8 @@ fn ah_numbers_each_advert_and_a_master_syncs_past_a_lower_one() {
         ah: Some(vrrpd::proto::AhSeal { key: *b"secret12", seq: 41 }),
     };
     let d = advert.ipv4_datagram(7).unwrap();
+    let last = vrrpd::proto::Advert { ah: Some(vrrpd::proto::AhSeal { key: *b"secret12", seq: u32::MAX }), ..advert };
+    let d_last = last.ipv4_datagram(8).unwrap();
     let meta = RxMeta { src: peer, dst, ttl: 255, header_len: 44 };
     s.at(6_600_000).input(Input::Packet { interface: "eth0", meta, header: &d[..44], bytes: &d[44..] });
     // keepalived vrrp_state_master_rx(): 41 + 1 ("Syncing seq_num"), and the answer adds one.
@@ -1114,6 +1116,11 @@ fn ah_numbers_each_advert_and_a_master_syncs_past_a_lower_one() {
     assert_eq!((s.agent.stats(instance(0)).advert_rcvd, s.agent.stats(instance(0)).auth_failure), (1, 1));
     assert!(s.logged("(VI_1) IPSEC-AH : sequence number 41 already processed. Packet dropped. Local(43)"));
     assert_eq!(seqs(&s).len(), 5);
+    // A lower advert numbered 0xffffffff (the last number) does not wrap our counter to 0:
+    // it stays at the top, so no captured advert can be replayed against us.
+    let d = d_last;
+    s.at(7_600_000).input(Input::Packet { interface: "eth0", meta, header: &d[..44], bytes: &d[44..] });
+    assert_eq!(seqs(&s).last(), Some(&u32::MAX), "{:?}", seqs(&s));
 }
 
 #[test]

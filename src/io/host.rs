@@ -63,7 +63,6 @@ fn check(p: &Path) -> ScriptLookup {
     }
 }
 
-/// The host name up to the first dot: keepalived's default `--config-id`.
 /// How long the system has been up (/proc/uptime's first field, decimal seconds read without
 /// floats by the config's own parser), for `vrrp_delay_after_boot`.
 pub fn uptime() -> Option<crate::config::model::Micros> {
@@ -74,6 +73,7 @@ fn parse_uptime(text: &str) -> Option<crate::config::model::Micros> {
     crate::config::value::seconds(text.split_whitespace().next()?, u64::MAX / 1_000_000).ok()
 }
 
+/// The host name up to the first dot: keepalived's default `--config-id`.
 pub fn host_name() -> String {
     let name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
     name.trim().split('.').next().unwrap_or("").to_string()

@@ -262,7 +262,9 @@ impl Agent {
         // two past the lower one's (its number is ours since validate).
         let ah = rt.spec.ah_key.is_some();
         if ah {
-            rt.ah.seq = rt.ah.seq.wrapping_add(1);
+            // Saturating where keepalived's u32 wraps: a lower advert numbered 0xffffffff must
+            // not take our counter back to 0, which would let every captured advert replay.
+            rt.ah.seq = rt.ah.seq.saturating_add(1);
         }
         let answer = rt.last_lower_answer.is_none_or(|t| now.since(t) >= c.advert_int);
         if !answer {
