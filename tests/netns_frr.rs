@@ -417,7 +417,7 @@ fn vmac_vrrpd_master_killed_frr_takes_over_and_the_client_keeps_the_virtual_mac(
     assert!(took.as_micros() as u64 <= limit_us, "{took:?}");
     // The address moved, the MAC did not: the client's entry still holds the virtual MAC, and
     // FRR answers behind it.
-    let answered = lan.wait(Duration::from_secs(5), |l| client_pings(l));
+    let answered = lan.wait(Duration::from_secs(5), client_pings);
     assert!(answered.is_some(), "the client reaches the VIP on FRR");
     assert!(client_neighbour(&lan).contains(&vmac), "after the failover: {}", client_neighbour(&lan));
 }
