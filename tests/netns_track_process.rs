@@ -9,12 +9,24 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// v2, advert 1 s: skew of b (priority 100), and a's master-down (priority 150).
+/// v2, advert 1 s: skew of b (priority 100), and the master-down intervals of a (150) and
+/// b (100).
 const SKEW_100_MS: u64 = 609;
 const DOWN_150_MS: u64 = 3_414;
-/// vrrpd's /proc scan interval (src/io/track_process.rs SCAN_INTERVAL_US): how late a process
-/// that starts is seen. An exit is seen at once through its pidfd.
+const DOWN_100_MS: u64 = 3_609;
+/// vrrpd's /proc scan interval (src/io/track_process.rs SCAN_INTERVAL_US). An exit is seen at
+/// once through its pidfd.
 const SCAN_MS: u64 = 1_000;
+/// How late a process that starts is seen: up to a whole interval until the next scan starts,
+/// plus that scan's own run (one loop turn per 128 entries, and after a costly scan a rest of
+/// 9 times its CPU time). Two intervals bound it honestly with a busy CPU beside the test.
+const SEEN_STARTED_MS: u64 = 2 * SCAN_MS;
+/// terminate_delay of the weight test.
+const TERMINATE_DELAY_MS: u64 = 2_000;
+/// The tracked processes sleep this long: longer than any test here runs (each wait is
+/// bounded, the longest test sums under 40 s), so a test binary killed before its drops ran
+/// leaves none behind for long.
+const TRACKED_LIFE_S: &str = "90";
 
 /// The tracked program: a copy of sleep named `tp<pid><tag>` (at most 15 bytes, the kernel's
 /// comm), killed when dropped.
@@ -32,7 +44,9 @@ impl Tracked {
     fn name(&self) -> String {
         self.path.file_name().unwrap().to_string_lossy().into_owned()
     }
-    fn start(&mut self, arg: &str) {
+    /// Runs it for `TRACKED_LIFE_S`, or with `arg` when one is given.
+    fn start(&mut self, arg: Option<&str>) {
+        let arg = arg.unwrap_or(TRACKED_LIFE_S);
         let child = Command::new(&self.path).arg(arg).stdin(Stdio::null()).spawn().unwrap();
         self.running.push(child);
     }
@@ -80,12 +94,13 @@ fn both_logs(lan: &Lan) -> String {
 fn killing_the_tracked_process_moves_the_vip_and_starting_it_brings_it_back() {
     let mut lan = Lan::new("tp");
     let mut p = Tracked::new(&lan, "a");
-    p.start("1000");
+    p.start(None);
     pair(&mut lan, &format!(" process {}\n weight 0\n", p.name()), "");
     lan.wait(Duration::from_secs(8), |l| l.has_vip("a")).unwrap_or_else(|| panic!("{}", both_logs(&lan)));
     lan.wait(Duration::from_secs(3), |l| l.log("b").contains("(VI_1) Entering BACKUP STATE")).expect("b up");
-    std::thread::sleep(Duration::from_millis(1500));
-    assert!(lan.has_vip("a") && !lan.has_vip("b"), "{}", both_logs(&lan));
+    // Settled: had b not heard a's adverts, it would claim the VIP within its master-down.
+    let moved = lan.wait(Duration::from_millis(DOWN_100_MS + LOAD_MARGIN_MS), |l| l.has_vip("b") || !l.has_vip("a"));
+    assert!(moved.is_none(), "{}", both_logs(&lan));
 
     // Killed: its pidfd says so at once; a enters FAULT, sends priority 0, b takes over
     // after its skew time.
@@ -104,12 +119,13 @@ fn killing_the_tracked_process_moves_the_vip_and_starting_it_brings_it_back() {
     // Started again: the next scan counts it, a leaves FAULT and preempts b at its
     // master-down time.
     let started = Instant::now();
-    p.start("1000");
+    p.start(None);
     lan.wait(Duration::from_secs(8), |l| l.has_vip("a") && !l.has_vip("b"))
         .unwrap_or_else(|| panic!("a did not come back:\n{}", both_logs(&lan)));
     let back = started.elapsed();
     eprintln!("start: a held the VIP again after {back:?}");
-    assert!(back.as_millis() as u64 <= SCAN_MS + DOWN_150_MS + LOAD_MARGIN_MS, "a preempted {back:?} after the start");
+    let bound = SEEN_STARTED_MS + DOWN_150_MS + LOAD_MARGIN_MS;
+    assert!(back.as_millis() as u64 <= bound, "a preempted {back:?} after the start");
     assert!(lan.log("a").contains("Quorum gained for tracked process tp"));
 }
 
@@ -118,17 +134,23 @@ fn killing_the_tracked_process_moves_the_vip_and_starting_it_brings_it_back() {
 fn a_weight_lowers_the_priority_and_terminate_delay_hides_a_quick_restart() {
     let mut lan = Lan::new("tw");
     let mut p = Tracked::new(&lan, "w");
-    p.start("1000");
-    pair(&mut lan, &format!(" process {}\n weight -60\n terminate_delay 2\n", p.name()), "");
+    p.start(None);
+    pair(
+        &mut lan,
+        &format!(" process {}\n weight -60\n terminate_delay {}\n", p.name(), TERMINATE_DELAY_MS / 1000),
+        "",
+    );
     lan.wait(Duration::from_secs(8), |l| l.has_vip("a")).unwrap_or_else(|| panic!("{}", both_logs(&lan)));
     lan.wait(Duration::from_secs(3), |l| l.log("b").contains("(VI_1) Entering BACKUP STATE")).expect("b up");
 
     // Gone for half a second, within terminate_delay: nothing changes.
     p.kill();
-    std::thread::sleep(Duration::from_millis(500));
-    p.start("1000");
-    let quiet = lan
-        .wait(Duration::from_millis(2500 + LOAD_MARGIN_MS), |l| !l.has_vip("a") || l.log("a").contains("Quorum lost"));
+    std::thread::sleep(Duration::from_millis(TERMINATE_DELAY_MS / 4));
+    p.start(None);
+    // Had the restart gone unseen, the quorum would be lost terminate_delay after the exit.
+    let quiet = lan.wait(Duration::from_millis(TERMINATE_DELAY_MS + LOAD_MARGIN_MS), |l| {
+        !l.has_vip("a") || l.log("a").contains("Quorum lost")
+    });
     assert!(quiet.is_none(), "a restart within terminate_delay was noticed:\n{}", both_logs(&lan));
 
     // Gone for good: the quorum is lost terminate_delay after the exit, a drops to 90 and b
@@ -139,10 +161,10 @@ fn a_weight_lowers_the_priority_and_terminate_delay_hides_a_quick_restart() {
         .unwrap_or_else(|| panic!("{}", both_logs(&lan)));
     eprintln!("terminate_delay 2 s: priority lowered {lowered:?} after the exit");
     assert!(
-        lowered >= Duration::from_millis(2000),
+        lowered >= Duration::from_millis(TERMINATE_DELAY_MS),
         "the quorum was lost {lowered:?} after the exit, before terminate_delay"
     );
-    assert!(lowered.as_millis() as u64 <= 2000 + LOAD_MARGIN_MS, "lost {lowered:?} after the exit");
+    assert!(lowered.as_millis() as u64 <= TERMINATE_DELAY_MS + LOAD_MARGIN_MS, "lost {lowered:?} after the exit");
     lan.wait(Duration::from_secs(6), |l| l.has_vip("b") && !l.has_vip("a"))
         .unwrap_or_else(|| panic!("b did not preempt a at 90:\n{}", both_logs(&lan)));
     assert!(lan.log("a").contains("Quorum lost for tracked process tp"));
@@ -153,17 +175,17 @@ fn a_weight_lowers_the_priority_and_terminate_delay_hides_a_quick_restart() {
 fn full_command_matches_argv0() {
     let mut lan = Lan::new("tc");
     let mut p = Tracked::new(&lan, "c");
-    // argv[0] is the full path; the arguments must be exactly "1000".
-    p.start("999");
-    pair(&mut lan, &format!(" process {} 1000\n weight 0\n", p.path.display()), "");
+    // argv[0] is the full path; the arguments must be exactly TRACKED_LIFE_S.
+    p.start(Some("89"));
+    pair(&mut lan, &format!(" process {} {TRACKED_LIFE_S}\n weight 0\n", p.path.display()), "");
     let fault = "(VI_1) entering FAULT state (tracked process tp quorum not achieved)";
     lan.wait(Duration::from_secs(3), |l| l.log("a").contains(fault)).unwrap_or_else(|| panic!("{}", both_logs(&lan)));
     lan.wait(Duration::from_secs(8), |l| l.has_vip("b")).unwrap_or_else(|| panic!("{}", both_logs(&lan)));
-    // Other arguments never match, however many scans pass.
-    std::thread::sleep(Duration::from_millis(2 * SCAN_MS));
+    // Other arguments never match, however many scans pass (two scans' time).
+    std::thread::sleep(Duration::from_millis(SEEN_STARTED_MS));
     assert!(!lan.log("a").contains("Quorum gained"), "{}", both_logs(&lan));
-    p.start("1000");
-    lan.wait(Duration::from_millis(SCAN_MS + LOAD_MARGIN_MS), |l| {
+    p.start(None);
+    lan.wait(Duration::from_millis(SEEN_STARTED_MS + LOAD_MARGIN_MS), |l| {
         l.log("a").contains("Quorum gained for tracked process tp")
     })
     .unwrap_or_else(|| panic!("{}", both_logs(&lan)));
@@ -184,7 +206,7 @@ fn keepalived_as_the_peer_takes_over_when_the_process_dies() {
     }
     let mut lan = Lan::new("tk");
     let mut p = Tracked::new(&lan, "k");
-    p.start("1000");
+    p.start(None);
     let a = lan.conf(
         "a.conf",
         &format!(
@@ -197,8 +219,10 @@ fn keepalived_as_the_peer_takes_over_when_the_process_dies() {
     lan.start_keepalived("b", &b);
     lan.start("a", &a);
     lan.wait(Duration::from_secs(8), |l| l.has_vip("a")).unwrap_or_else(|| panic!("{}", both_logs(&lan)));
-    std::thread::sleep(Duration::from_millis(2500));
-    assert!(lan.has_vip("a") && !lan.has_vip("b"), "{}", both_logs(&lan));
+    // Settled: had keepalived not heard a's adverts, it would claim the VIP within its
+    // master-down.
+    let moved = lan.wait(Duration::from_millis(DOWN_100_MS + LOAD_MARGIN_MS), |l| l.has_vip("b") || !l.has_vip("a"));
+    assert!(moved.is_none(), "{}", both_logs(&lan));
     let killed = Instant::now();
     p.kill();
     lan.wait(Duration::from_secs(5), |l| l.has_vip("b") && !l.has_vip("a"))
@@ -209,7 +233,7 @@ fn keepalived_as_the_peer_takes_over_when_the_process_dies() {
         moved.as_millis() as u64 <= SKEW_100_MS + LOAD_MARGIN_MS,
         "keepalived took the VIP {moved:?} after the kill"
     );
-    p.start("1000");
+    p.start(None);
     lan.wait(Duration::from_secs(8), |l| l.has_vip("a") && !l.has_vip("b"))
         .unwrap_or_else(|| panic!("a did not preempt keepalived:\n{}", both_logs(&lan)));
 }

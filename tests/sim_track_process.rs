@@ -148,6 +148,47 @@ fn fork_delay_holds_back_a_gain_by_fork_only() {
     assert_eq!(n.priority(), 100, "a process started anew counts at once");
 }
 
+/// keepalived check_process_fork(): a fork past quorum_max loses the quorum after fork_delay
+/// (not terminate_delay); check_process_termination(): an exit back to quorum_max regains it
+/// after terminate_delay (not at once).
+#[test]
+fn the_delay_follows_the_event_at_quorum_max_too() {
+    let block = " quorum_max 2\n weight 0\n terminate_delay 2\n fork_delay 5";
+    let mut n = Node::new(&conf(block, ""), 2);
+    n.at(secs(10.0));
+    assert_eq!(n.state(), State::Master);
+    n.count(3, true).at(secs(14.9));
+    assert_eq!(n.state(), State::Master, "a fork past quorum_max waits fork_delay");
+    n.at(secs(15.0));
+    assert_eq!(n.state(), State::Fault);
+    assert_eq!(n.logged_at("Quorum lost for tracked process tp"), Some(secs(15.0)));
+    n.at(secs(20.0)).count(2, false).at(secs(21.9));
+    assert_eq!(n.state(), State::Fault, "an exit back to quorum_max waits terminate_delay");
+    n.at(secs(22.0));
+    assert_eq!(n.logged_at("Quorum gained for tracked process tp"), Some(secs(22.0)));
+    assert_ne!(n.state(), State::Fault);
+}
+
+/// The other crossings: a fork up to quorum waits fork_delay, an exit below it terminate_delay,
+/// and an exec past quorum_max (no counted parent) counts at once.
+#[test]
+fn the_delay_follows_the_event_at_quorum() {
+    let block = " quorum 2\n quorum_max 2\n weight 0\n terminate_delay 2\n fork_delay 5";
+    let mut n = Node::new(&conf(block, ""), 1);
+    assert_eq!(n.state(), State::Fault);
+    n.at(secs(1.0)).count(2, true).at(secs(5.9));
+    assert_eq!(n.state(), State::Fault, "a fork up to quorum waits fork_delay");
+    n.at(secs(6.0));
+    assert_eq!(n.logged_at("Quorum gained for tracked process tp"), Some(secs(6.0)));
+    n.at(secs(10.0)).count(1, false).at(secs(11.9));
+    assert_eq!(n.logged_at("Quorum lost for tracked process tp"), None, "an exit waits terminate_delay");
+    n.at(secs(12.0));
+    assert_eq!(n.logged_at("Quorum lost for tracked process tp"), Some(secs(12.0)));
+    let mut n = Node::new(&conf(block, ""), 2);
+    n.at(secs(1.0)).count(3, false);
+    assert_eq!(n.logged_at("Quorum lost for tracked process tp"), Some(secs(1.0)), "an exec: at once");
+}
+
 #[test]
 fn a_reload_keeps_the_count_and_a_new_tracker_waits_for_its_first_scan() {
     let mut n = Node::new(&conf(" weight 0", ""), 1);

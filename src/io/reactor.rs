@@ -176,7 +176,7 @@ impl Daemon {
             setup("register", poll.registry().register(&mut SourceFd(&fd), TRACK_FILES, Interest::READABLE))?;
         }
         let mut processes = Processes::new();
-        for (process, count, forked) in processes.configure(&agent) {
+        for (process, count, forked) in processes.configure(&agent, true) {
             agent.handle(start, Input::ProcessCount { process, count, forked });
         }
         if let Some(fd) = processes.exits_fd() {
@@ -319,10 +319,11 @@ impl Daemon {
         }
     }
 
-    /// After a reload: the new definitions, a full scan at once, then the usual interval.
+    /// After a reload: the new definitions with the counts carried over, then a bounded scan
+    /// at once (its shares a loop turn each).
     fn reconfigure_processes(&mut self, now: Instant) {
         let had_fd = self.processes.exits_fd().is_some();
-        for (process, count, forked) in self.processes.configure(&self.agent) {
+        for (process, count, forked) in self.processes.configure(&self.agent, false) {
             self.agent.handle(now, Input::ProcessCount { process, count, forked });
         }
         if let (false, Some(fd)) = (had_fd, self.processes.exits_fd()) {
@@ -330,7 +331,7 @@ impl Daemon {
                 log::error!("track_process: epoll register: {e}");
             }
         }
-        self.schedule_process_scan(now.as_micros() + super::track_process::SCAN_INTERVAL_US);
+        self.schedule_process_scan(now.as_micros());
     }
 
     /// New control (or metrics) clients, each with its deadline.

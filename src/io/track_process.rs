@@ -14,6 +14,14 @@
 //! arguments after it by `param_match`; zombies never count. The counts go to the core as
 //! `Input::ProcessCount`; quorum and the delays are decided there.
 //!
+//! cmdline is read for every live process when a `full_command` tracker exists, as keepalived
+//! reads it: argv[0] is whatever the exec caller or setproctitle wrote, unrelated to comm, so
+//! no comm test can rule a process out. That read takes the target's mmap lock and can wait
+//! behind a process stuck in D state; configurations without `full_command` never read it.
+//!
+//! Only the boot scan is whole (before the loop, as keepalived's read_procs()); a reload keeps
+//! the processes of the patterns it keeps and counts the rest by the bounded scan.
+//!
 //! The steady path allocates nothing: one getdents buffer, a stack buffer per stat read, one
 //! cmdline buffer sized for the longest pattern, and a matched-process table that grows only
 //! when a new process matches.
@@ -111,6 +119,8 @@ struct Tracker {
     reported: u32,
     /// A process counted since then is a child of one counted before (keepalived fork_delay).
     forked: bool,
+    /// Added by a reload and not counted yet: its first count waits for the end of a scan.
+    fresh: bool,
 }
 
 /// One matching process of one tracker.
@@ -165,15 +175,29 @@ impl Processes {
         }
     }
 
-    /// Takes the agent's tracked processes (again after a reload), scans /proc at once and
-    /// returns every count, for `Input::ProcessCount` (keepalived reads /proc before the
-    /// instances start, and again on reload).
-    pub(crate) fn configure(&mut self, agent: &Agent) -> Vec<(TrackProcessId, u32, bool)> {
+    /// Takes the agent's tracked processes and returns the counts known at once, for
+    /// `Input::ProcessCount`. At boot (keepalived reads /proc before the instances start) a
+    /// whole scan runs here, before the loop. At a reload the loop is running, so no scan runs
+    /// here: a tracker whose pattern an old one had keeps its processes and count at once,
+    /// and the next scan, in `SCAN_BATCH` shares, counts the others (reported when it ends).
+    pub(crate) fn configure(&mut self, agent: &Agent, boot: bool) -> Vec<(TrackProcessId, u32, bool)> {
+        let old = std::mem::take(&mut self.trackers);
         self.trackers = agent
             .track_processes()
-            .map(|(id, p, ..)| Tracker { id, pattern: Pattern::new(p), reported: u32::MAX, forked: false })
+            .map(|(id, p, ..)| {
+                let pattern = Pattern::new(p);
+                let fresh = !old.iter().any(|t| t.pattern == pattern);
+                Tracker { id, pattern, reported: u32::MAX, forked: false, fresh }
+            })
             .collect();
-        self.matched.clear();
+        let trackers = &self.trackers;
+        self.matched.retain_mut(|m| match trackers.iter().position(|t| t.pattern == old[m.tracker].pattern) {
+            Some(t) => {
+                m.tracker = t;
+                true
+            }
+            None => false,
+        });
         self.scanning = false;
         if self.trackers.is_empty() {
             return Vec::new();
@@ -190,7 +214,9 @@ impl Processes {
         }
         let len = self.trackers.iter().filter(|t| t.pattern.full_command).map(|t| t.pattern.cmdline_len()).max();
         self.cmdline = vec![0; len.unwrap_or(0)];
-        while !self.step(usize::MAX) {}
+        if boot {
+            while !self.step(usize::MAX) {}
+        }
         self.changes()
     }
 
@@ -241,7 +267,7 @@ impl Processes {
     /// Each tracker whose count differs from the one the core last got: (id, count, forked).
     pub(crate) fn changes(&mut self) -> Vec<(TrackProcessId, u32, bool)> {
         let mut out = Vec::new();
-        for (n, t) in self.trackers.iter_mut().enumerate() {
+        for (n, t) in self.trackers.iter_mut().enumerate().filter(|(_, t)| !t.fresh) {
             let count = self.matched.iter().filter(|m| m.tracker == n).count() as u32;
             if count != t.reported {
                 out.push((t.id, count, std::mem::take(&mut t.forked)));
@@ -363,6 +389,7 @@ impl Processes {
 
     fn end_scan(&mut self) -> bool {
         self.scanning = false;
+        self.trackers.iter_mut().for_each(|t| t.fresh = false);
         let generation = self.generation;
         self.matched.retain(|m| m.generation == generation);
         true
@@ -403,6 +430,52 @@ mod tests {
             p.push(0);
         }
         Pattern { name: name.as_bytes().to_vec(), params: p, param_match, full_command }
+    }
+
+    /// An agent tracking processes named `names` (one tracker each, `tp0`, `tp1`...).
+    fn agent(names: &[&str]) -> Agent {
+        let mut text = String::new();
+        let mut refs = String::new();
+        for (n, name) in names.iter().enumerate() {
+            text += &format!("vrrp_track_process tp{n} {{\n process {name}\n}}\n");
+            refs += &format!("  tp{n}\n");
+        }
+        text += &format!(
+            "vrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 7\n priority 100\n \
+             virtual_ipaddress {{\n  10.0.0.100\n }}\n track_process {{\n{refs} }}\n}}\n"
+        );
+        Agent::new(crate::sim::config(&text), crate::proto::Instant::ZERO)
+    }
+
+    /// This test's own comm, a process that surely runs.
+    fn own_comm() -> String {
+        let stat = std::fs::read("/proc/self/stat").unwrap();
+        String::from_utf8(parse_stat(&stat).unwrap().0.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn a_reload_carries_the_counts_over_and_leaves_the_scan_to_the_bounded_turns() {
+        let me = own_comm();
+        let mut p = Processes::new();
+        let boot = p.configure(&agent(&[&me]), true);
+        assert!(matches!(boot[..], [(_, n, false)] if n >= 1), "boot scans whole: {boot:?}");
+        let generation = p.generation;
+        let reload = agent(&["no-such-process", &me]);
+        let got = p.configure(&reload, false);
+        assert_eq!(p.generation, generation, "no /proc entry read by a reload");
+        let kept = reload.track_processes().nth(1).unwrap().0;
+        assert!(matches!(got[..], [(id, n, false)] if id == kept && n >= 1), "carried at once: {got:?}");
+        assert!(p.changes().is_empty(), "the new tracker waits for a scan's end");
+        // The scan after it: one entry per call with a budget of one, the new count at its end.
+        let entries = std::fs::read_dir("/proc").unwrap().count() + 2;
+        let mut calls = 1;
+        while !p.step(1) {
+            calls += 1;
+            assert!(p.changes().is_empty(), "nothing before the scan ends");
+        }
+        assert!(calls > entries / 2, "{calls} calls for about {entries} entries");
+        let fresh = reload.track_processes().next().unwrap().0;
+        assert_eq!(p.changes(), vec![(fresh, 0, false)]);
     }
 
     #[test]

@@ -420,7 +420,8 @@ pub(crate) fn stats_json(s: &super::Stats, vrrpd_counters: bool) -> String {
 /// keepalived.json as `json_version` asks (keepalived vrrp_json_dump()). Version 1:
 /// `[{"data":{...},"stats":{...}}, ...]`, state numbers 0 INIT .. 3 FAULT. Version 2 puts the
 /// same array in an object, `{"vrrp":[...]}`, beside which keepalived adds `track_process`
-/// (vrrpd tracks no processes, so it has no such member).
+/// (vrrp_json_vprocesses_dump(): thirteen members per tracker); vrrpd leaves it out for size
+/// (keepalived.data shows the trackers).
 pub fn json(a: &Agent) -> String {
     let mut items = Vec::new();
     for i in a.instance_ids() {

@@ -654,13 +654,15 @@ impl Agent {
         self.reassess_users(now, |t| t.files.iter().any(|x| x.at == f));
     }
 
-    /// A new count for a tracked process (keepalived track_process.c): a count that leaves the
-    /// quorum range waits `terminate_delay`, a gain by a fork waits `fork_delay`, and a count
-    /// back in the state the instances see cancels the wait (a process that exits and comes
-    /// back within terminate_delay changes nothing).
+    /// A new count for a tracked process (keepalived track_process.c): the delay follows the
+    /// event, not the direction. An exit that crosses a bound (below `quorum`, or back down to
+    /// `quorum_max`) waits `terminate_delay` (check_process_termination()); a fork that crosses
+    /// one (up to `quorum`, or past `quorum_max`) waits `fork_delay` (check_process_fork()); a
+    /// new process not forked from a counted one (an exec) counts at once. A count back in the
+    /// state the instances see cancels the wait (a restart within terminate_delay is unseen).
     pub(crate) fn on_process_count(&mut self, now: Instant, id: TrackProcessId, count: u32, forked: bool) {
         let Some(p) = self.processes.iter().position(|x| x.id == id) else { return };
-        self.processes[p].count = count;
+        let exited = count < std::mem::replace(&mut self.processes[p].count, count);
         let conf = &self.cfg.track_processes[p];
         let wanted = in_quorum(conf, count);
         if !std::mem::replace(&mut self.processes[p].known, true) {
@@ -676,10 +678,12 @@ impl Agent {
         if self.timers.get(Timer::Process(id)).is_some() {
             return;
         }
-        let delay = match (wanted, forked) {
-            (false, _) => conf.terminate_delay,
-            (true, true) => conf.fork_delay,
-            (true, false) => 0,
+        let delay = if exited {
+            conf.terminate_delay
+        } else if forked {
+            conf.fork_delay
+        } else {
+            0
         };
         if delay > 0 {
             self.timers.set(Timer::Process(id), now.plus(delay));
