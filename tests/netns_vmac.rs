@@ -3,7 +3,8 @@
 //! a failover; the macvlan is private, has the VMAC and carries the VIP on the master; the
 //! adverts leave with the VMAC as source (the base's MAC with `vmac_xmit_base`); a deleted
 //! VMAC is made again; shutdown removes it; an interface of the same name that is not ours is
-//! left alone; IPv6 once. Ignored by default; `make netns-test` runs it.
+//! left alone; IPv6 once; `garp_extra_if`'s periodic GARPs on the other interfaces, vrrpd and
+//! keepalived alike. Ignored by default; `make netns-test` runs it.
 mod common;
 use common::lan::{Lan, VIP};
 use std::process::Command;
