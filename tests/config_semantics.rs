@@ -28,7 +28,9 @@ fn defaults_match_keepalived() {
             lower_prio_delay: 5 * SECOND,
             lower_prio_repeat: 5,
             interval: 0,
-            na_interval: 0
+            na_interval: 0,
+            extra_if: 0,
+            extra_if_all: false
         }
     );
     assert_eq!(i.vips[0].prefix, 32);
@@ -905,4 +907,48 @@ fn vrrp_track_process_block_and_references() {
     assert_eq!(g.config.sync_groups[0].track_processes[0].weight, 5);
     let long = load(&format!("vrrp_track_process l {{\n process a-very-long-daemon\n}}\n{VI}"));
     diag(&long, "longer than the 15 bytes the kernel keeps");
+}
+
+/// `garp_extra_if [all] DELAY` and the global `vrrp_garp_extra_if` (keepalived 2.2.7
+/// vrrp_garp_extra_if_handler(), vrrp_complete_instance(), vrrp_send_vmac_update()): the
+/// first VIP of each other VMAC (each other interface with `all`; the own VMAC too with
+/// vmac_xmit_base), off without one; the global form is the default; keepalived's texts, -t
+/// otherwise silent.
+#[test]
+fn garp_extra_if_values_defaults_and_interfaces() {
+    let vips = |more: &str| {
+        inst(&format!(
+            " interface eth0\n virtual_router_id 51\n use_vmac\n{more} virtual_ipaddress {{\n 10.0.0.1\n 10.1.0.1 dev eth1 use_vmac\n 10.1.0.2 dev eth1 use_vmac\n 10.2.0.1 dev enp0s3\n 10.2.0.2 dev enp0s3\n }}\n"
+        ))
+    };
+    let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+    let l = load(&vips(" garp_extra_if all 7\n"));
+    no_diagnostics(&l);
+    let i = &l.config.instances[0];
+    assert_eq!((i.garp.extra_if, i.garp.extra_if_all), (7 * SECOND, true));
+    assert_eq!(i.extra_if_garps(), [ip("10.1.0.1"), ip("10.2.0.1")]);
+    let l = load(&vips(" garp_extra_if 7\n vmac_xmit_base\n"));
+    no_diagnostics(&l);
+    let i = &l.config.instances[0];
+    assert_eq!((i.garp.extra_if, i.garp.extra_if_all), (7 * SECOND, false));
+    assert_eq!(i.extra_if_garps(), [ip("10.0.0.1"), ip("10.1.0.1")], "xmit_base: the own VMAC too");
+    // No other VMAC and no `all`: off (keepalived disables vmac_garp_intvl).
+    let plain = format!("{BASE} garp_extra_if 7\n");
+    assert_eq!(load(&inst(&plain)).config.instances[0].garp.extra_if, 0);
+    // The global form is the default; an instance's own `garp_extra_if 0` turns it off.
+    let global = "global_defs {\n vrrp_garp_extra_if all 3\n}\n".to_string();
+    let l = load(&(global.clone() + &vips("")));
+    no_diagnostics(&l);
+    assert_eq!((l.config.instances[0].garp.extra_if, l.config.instances[0].garp.extra_if_all), (3 * SECOND, true));
+    assert_eq!(load(&(global + &vips(" garp_extra_if 0\n"))).config.instances[0].garp.extra_if, 0);
+    let l = load(&format!(
+        "global_defs {{\n vrrp_garp_extra_if 0\n vrrp_garp_extra_if all\n}}\n{}",
+        vips(" garp_extra_if all\n garp_extra_if x\n garp_extra_if 86401\n")
+    ));
+    expect(&l, "vrrp_garp_extra_if '0' invalid - ignoring", 2, 21, Effect::Corrected);
+    diag(&l, "vrrp_garp_extra_if specified without time - ignoring");
+    diag(&l, "(VI_1): garp_extra_if specified without time - ignoring");
+    diag(&l, "(VI_1): garp_extra_if 'x' invalid - ignoring");
+    diag(&l, "(VI_1): garp_extra_if '86401' invalid - ignoring");
+    assert_eq!(l.config.instances[0].garp.extra_if, 0);
 }

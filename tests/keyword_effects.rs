@@ -52,6 +52,7 @@ const SOURCES: &[(&str, &str, &str, Words)] = &[
     ("build.rs", "vip", "val.text.as_str()", Values("brd +|-|ADDRESS")),
     ("build.rs", "vip", "val.text", Values("preferred_lft forever|N")),
     ("build.rs", "table", "t.text.as_str()", Values("routing table names main|local|default")),
+    ("build.rs", "extra_if", "t.text", Values("garp_extra_if all|SECONDS")),
     ("build.rs", "route", "(w.text.as_str(),val)", Keywords(&["virtual_routes entry"])),
     ("build.rs", "rule", "(w.text.as_str(),val)", Keywords(&["virtual_rules entry"])),
     ("build.rs", "rule", "v.text", Values("from|to all")),

@@ -3,7 +3,8 @@
 //! a failover; the macvlan is private, has the VMAC and carries the VIP on the master; the
 //! adverts leave with the VMAC as source (the base's MAC with `vmac_xmit_base`); a deleted
 //! VMAC is made again; shutdown removes it; an interface of the same name that is not ours is
-//! left alone; IPv6 once. Ignored by default; `make netns-test` runs it.
+//! left alone; IPv6 once; `garp_extra_if`'s periodic GARPs on the other interfaces, vrrpd and
+//! keepalived alike. Ignored by default; `make netns-test` runs it.
 mod common;
 use common::lan::{Lan, VIP};
 use std::process::Command;
@@ -277,4 +278,71 @@ fn reload_removes_the_vmac_of_a_removed_instance() {
     lan.wait(Duration::from_secs(3), |l| link(l, "a", "vrrp.52").is_empty())
         .unwrap_or_else(|| panic!("vrrp.52 still there after the reload:\n{}", lan.log("a")));
     assert!(addr_on(&lan, "a", "vrrp.51", VIP), "VI_1 keeps its VMAC and VIP");
+}
+
+/// `garp_extra_if all 1` (keepalived vrrp_send_vmac_update()): while MASTER, one GARP a second
+/// on each other interface holding a VIP, from that interface's MAC: the VMAC of ex0
+/// (`use_vmac` on the VIP line) and, for `all`, the plain ex2; none on the instance's own
+/// VMAC after the first burst (its adverts keep it fresh). Run on vrrpd and on keepalived.
+fn garp_extra_if(tag: &str, who: &str) {
+    let mut lan = Lan::new(tag);
+    let ns = lan.ns("a");
+    for (x, peer) in [("ex0", "ex1"), ("ex2", "ex3")] {
+        common::lan::ip(&["-n", &ns, "link", "add", x, "type", "veth", "peer", "name", peer]);
+        common::lan::ip(&["-n", &ns, "link", "set", x, "up"]);
+        common::lan::ip(&["-n", &ns, "link", "set", peer, "up"]);
+    }
+    let ex2 = out(&["ip", "-n", &ns, "link", "show", "dev", "ex2"]);
+    let ex2 = ex2.split("link/ether ").nth(1).unwrap().split_whitespace().next().unwrap().to_string();
+    let text = format!(
+        "vrrp_instance VI_1 {{\n interface enp0s3\n virtual_router_id 51\n priority 150\n advert_int 0.1\n version 3\n use_vmac\n garp_master_delay 0\n garp_master_repeat 1\n garp_extra_if all 1\n virtual_ipaddress {{\n  {VIP}/32\n  10.9.9.9/32 dev ex0 use_vmac\n  10.8.8.8/32 dev ex2\n }}\n}}\n"
+    );
+    let c = lan.conf("a.conf", &text);
+    let base = lan.capture_ethernet_on("a", "enp0s3", "arp");
+    let (vmac_side, plain_side) =
+        (lan.capture_ethernet_on("a", "ex1", "arp"), lan.capture_ethernet_on("a", "ex3", "arp"));
+    start(&mut lan, "a", who, &c);
+    // The times (seconds of the day) of the GARPs for `vip` from `mac` in a capture.
+    let times = |f: &std::path::Path, mac: &str, vip: &str| -> Vec<f64> {
+        let t = std::fs::read_to_string(f).unwrap_or_default();
+        let garp = |l: &&str| {
+            l.starts_with_mac(mac) && l.contains(&format!("who-has {vip} (")) && l.contains(&format!("tell {vip},"))
+        };
+        let secs = |l: &str| {
+            let hms: Vec<f64> =
+                l.split_whitespace().next()?.split(':').map(|x| x.parse().ok()).collect::<Option<_>>()?;
+            Some(hms[0] * 3600.0 + hms[1] * 60.0 + hms[2])
+        };
+        t.lines().filter(garp).filter_map(secs).collect()
+    };
+    let want = [(&vmac_side, VMAC, "10.9.9.9"), (&plain_side, ex2.as_str(), "10.8.8.8")];
+    lan.wait(Duration::from_secs(10), |_| want.iter().all(|(f, m, v)| times(f, m, v).len() >= 4)).unwrap_or_else(
+        || {
+            let show = |f: &std::path::Path| std::fs::read_to_string(f).unwrap_or_default();
+            panic!("{who}: GARPs on ex1:\n{}\non ex3:\n{}\n{}", show(&vmac_side), show(&plain_side), lan.log("a"))
+        },
+    );
+    // The first from the MASTER burst, then one each DELAY: keepalived looks at its timer when
+    // it sends an advert, so one advert_int late at most.
+    let late = 0.1 + common::lan::LOAD_MARGIN_MS as f64 / 1000.0;
+    for (f, m, v) in want {
+        let t = times(f, m, v);
+        for w in t.windows(2) {
+            let gap = (w[1] - w[0]).rem_euclid(86400.0);
+            assert!((0.95..1.0 + late).contains(&gap), "{who}: {v} from {m}: gaps {t:?}");
+        }
+    }
+    assert_eq!(times(&base, VMAC, VIP).len(), 1, "{who}: one GARP on the own VMAC, none periodic");
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn garp_extra_if_vrrpd() {
+    garp_extra_if("vm6", "vrrpd");
+}
+
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn garp_extra_if_keepalived() {
+    garp_extra_if("vm7", "keepalived");
 }

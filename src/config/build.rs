@@ -26,6 +26,8 @@ pub struct GarpDraft {
     pub master_refresh_repeat: Option<u32>,
     pub lower_prio_delay: Option<Micros>,
     pub lower_prio_repeat: Option<u32>,
+    /// `garp_extra_if [all] DELAY`: (DELAY, all).
+    pub extra_if: Option<(Micros, bool)>,
 }
 
 #[derive(Debug)]
@@ -186,8 +188,6 @@ const UNSUPPORTED_PREFIXES: &[(&str, &str)] = &[
     ("child_wait_time", "process supervision"),
     ("vmac_", "VMAC"),
     ("use_ipvlan", "VMAC"),
-    ("garp_extra_if", "periodic GARPs on other interfaces"),
-    ("vrrp_garp_extra_if", "periodic GARPs on other interfaces"),
     ("disable_local_igmp", "VMAC"),
     ("vrf", "VRF"),
 ];
@@ -389,6 +389,26 @@ impl<'d> Builder<'d> {
     fn secs(&mut self, s: &Stmt, max: u64) -> Option<Micros> {
         let v = self.arg(s)?;
         value::seconds(v, max).map_err(|e| self.value_error(s, e)).ok()
+    }
+
+    /// `[vrrp_]garp_extra_if [all] DELAY` in whole seconds, `min` to 86400, with keepalived's
+    /// diagnostics (vrrp_garp_extra_if_handler(); `who` is "(VI_1): " in an instance).
+    fn extra_if(&mut self, s: &Stmt, min: i64, who: &str) -> Option<(Micros, bool)> {
+        let (mut delay, mut all) = (None, false);
+        for t in &s.args {
+            if t.text == "all" {
+                all = true;
+            } else if let Ok(v) = value::int(&t.text, min, 86400) {
+                delay = Some(v as Micros * SECOND);
+            } else {
+                self.corrected(t.loc, format!("{who}{} '{}' invalid - ignoring", s.name(), t.text));
+                return None;
+            }
+        }
+        if delay.is_none() {
+            self.corrected(s.loc(), format!("{who}{} specified without time - ignoring", s.name()));
+        }
+        Some((delay?, all))
     }
 
     /// `keyword [BOOL]`: a bare keyword means true.
@@ -648,6 +668,12 @@ impl<'d> Builder<'d> {
                     self.d.global.garp.lower_prio_delay = v;
                 }
                 "vrrp_garp_lower_prio_delay"
+            }
+            "vrrp_garp_extra_if" => {
+                if let Some((v, all)) = self.extra_if(s, 1, "") {
+                    (self.d.global.garp.extra_if, self.d.global.garp.extra_if_all) = (v, all);
+                }
+                "vrrp_garp_extra_if"
             }
             "vrrp_garp_lower_prio_repeat" => {
                 if let Some(v) = self.int(s, 0, 255) {
@@ -1174,6 +1200,7 @@ impl<'d> Builder<'d> {
                 "garp_master_refresh_repeat" => d.garp.master_refresh_repeat = self.int(k, 0, 255).map(|v| v as u32),
                 "garp_lower_prio_delay" => d.garp.lower_prio_delay = self.secs(k, 86400),
                 "garp_lower_prio_repeat" => d.garp.lower_prio_repeat = self.int(k, 0, 255).map(|v| v as u32),
+                "garp_extra_if" => d.garp.extra_if = self.extra_if(k, 0, &format!("({}): ", d.name)),
                 "lower_prio_no_advert" => d.lower_prio_no_advert = self.flag(k),
                 "higher_prio_send_advert" => d.higher_prio_send_advert = self.flag(k),
                 "down_timer_adverts" => d.down_timer_adverts = self.int(k, 1, 100).map(|v| v as u32),

@@ -559,6 +559,9 @@ fn resolve_garp(g: &Garp, o: &GarpDraft, strict: bool) -> Garp {
     if let Some(v) = o.lower_prio_repeat {
         r.lower_prio_repeat = v;
     }
+    if let Some((v, all)) = o.extra_if {
+        (r.extra_if, r.extra_if_all) = (v, all);
+    }
     // keepalived: a repeat count of 0 means 1 for the master batches.
     r.master_repeat = r.master_repeat.max(1);
     r.master_refresh_repeat = r.master_refresh_repeat.max(1);
@@ -1077,6 +1080,11 @@ fn assign_vmac_names(instances: &mut [Instance], g: &GlobalDefs, host: &dyn Host
             if !i.addr_vmacs.iter().any(|m| m.name == v.name) {
                 i.addr_vmacs.push(v);
             }
+        }
+        // keepalived vrrp_complete_instance(): garp_extra_if is off without another
+        // interface to refresh (a VMAC, or with `all` any interface).
+        if i.extra_if_garps().iter().all(|a| i.vip_interface(*a) == i.interface.as_deref()) {
+            i.garp.extra_if = 0;
         }
     }
 }

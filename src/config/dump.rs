@@ -108,6 +108,15 @@ fn garp(o: &mut Out, indent: usize, g: &Garp) {
     o.kv(indent, "Gratuitous ARP lower priority repeat", g.lower_prio_repeat);
     o.kv(indent, "Gratuitous ARP interval", secs(g.interval));
     o.kv(indent, "Gratuitous NA interval", secs(g.na_interval));
+    // keepalived dump_vrrp() / dump_global_data(): "for each secondary VMAC" or "i/f" (`all`).
+    if g.extra_if > 0 {
+        let key = if g.extra_if_all {
+            "Gratuitous ARP for each secondary i/f"
+        } else {
+            "Gratuitous ARP for each secondary VMAC"
+        };
+        o.kv(indent, key, secs(g.extra_if));
+    }
 }
 
 pub fn vip_string(v: &Vip) -> String {

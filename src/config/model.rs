@@ -87,6 +87,11 @@ pub struct Garp {
     /// Gap between successive GARPs / unsolicited NAs on one interface.
     pub interval: Micros,
     pub na_interval: Micros,
+    /// keepalived `garp_extra_if [all] DELAY`: while MASTER, every DELAY one GARP on each
+    /// other VMAC holding a VIP (each other interface with `all`); 0 when off or when no
+    /// such interface exists (keepalived vrrp_complete_instance()).
+    pub extra_if: Micros,
+    pub extra_if_all: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,6 +170,8 @@ impl Default for GlobalDefs {
                 lower_prio_repeat: 5,
                 interval: 0,
                 na_interval: 0,
+                extra_if: 0,
+                extra_if_all: false,
             },
             min_garp: false,
             lower_prio_no_advert: false,
@@ -508,6 +515,25 @@ impl Instance {
     pub fn vip_interface(&self, addr: IpAddr) -> Option<&str> {
         let v = self.vips.iter().chain(&self.excluded_vips).find(|v| v.addr == addr);
         v.and_then(|v| v.dev.as_deref()).or(self.interface.as_deref())
+    }
+
+    /// keepalived vrrp_send_vmac_update() (`garp_extra_if`): the first VIP on each VMAC other
+    /// than the instance's own (on any other interface with `all`); the own one counts too
+    /// with `vmac_xmit_base`, whose adverts do not refresh it.
+    pub fn extra_if_garps(&self) -> Vec<IpAddr> {
+        let own = self.interface.as_deref();
+        let xmit_base = self.vmac.as_ref().is_some_and(|m| m.xmit_base);
+        let mut seen = Vec::new();
+        let mut out = Vec::new();
+        for v in self.vips.iter().chain(&self.excluded_vips) {
+            let dev = v.dev.as_deref().or(own);
+            let ours = self.vmac.iter().chain(&self.addr_vmacs).any(|m| dev == Some(m.name.as_str()));
+            if (ours || self.garp.extra_if_all) && (dev != own || xmit_base) && !seen.contains(&dev) {
+                seen.push(dev);
+                out.push(v.addr);
+            }
+        }
+        out
     }
 }
 

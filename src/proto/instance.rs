@@ -428,6 +428,13 @@ impl Agent {
                 self.send_garps(i, garp.master_refresh_repeat);
                 self.set_timer(i, InstanceTimer::GarpRefresh, now.plus(garp.master_refresh));
             }
+            InstanceTimer::GarpExtraIf if state == State::Master && garp.extra_if > 0 => {
+                // keepalived vrrp_send_vmac_update(): one GARP on each other interface.
+                for a in self.conf(i).extra_if_garps() {
+                    self.garp(i, a);
+                }
+                self.set_timer(i, InstanceTimer::GarpExtraIf, now.plus(garp.extra_if));
+            }
             _ => {}
         }
     }
@@ -585,6 +592,9 @@ impl Agent {
         if c.garp.master_refresh > 0 {
             self.set_timer(i, InstanceTimer::GarpRefresh, now.plus(c.garp.master_refresh));
         }
+        if c.garp.extra_if > 0 {
+            self.set_timer(i, InstanceTimer::GarpExtraIf, now.plus(c.garp.extra_if));
+        }
         self.inst[i.index()].stats.become_master += 1;
         self.notify(i, State::Master);
     }
@@ -639,6 +649,7 @@ impl Agent {
             InstanceTimer::GarpDelayed,
             InstanceTimer::GarpLowerPrio,
             InstanceTimer::GarpRefresh,
+            InstanceTimer::GarpExtraIf,
             InstanceTimer::Handover,
         ] {
             self.timers.stop(Timer::Instance(i, t));

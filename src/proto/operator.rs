@@ -64,6 +64,7 @@ impl Agent {
             InstanceTimer::GarpDelayed,
             InstanceTimer::GarpLowerPrio,
             InstanceTimer::GarpRefresh,
+            InstanceTimer::GarpExtraIf,
         ] {
             self.timers.stop(Timer::Instance(i, t));
         }
@@ -157,6 +158,10 @@ impl Agent {
         self.set_timer(i, InstanceTimer::Advert, now.plus(advert_int));
         if refresh > 0 {
             self.set_timer(i, InstanceTimer::GarpRefresh, now.plus(refresh));
+        }
+        let extra_if = self.conf(i).garp.extra_if;
+        if extra_if > 0 {
+            self.set_timer(i, InstanceTimer::GarpExtraIf, now.plus(extra_if));
         }
         // A backup may have taken over meanwhile (a sync group member whose peer answered):
         // clients learn again where the VIPs are.

@@ -161,6 +161,22 @@ mod tests {
         out
     }
 
+    /// keepalived `vrrp_garp_extra_if all 2` (vrrp_send_vmac_update()): after the MASTER
+    /// burst, one GARP every 2 s for the VIP on eth1 only; B, with no VIP elsewhere, has none.
+    #[test]
+    fn garp_extra_if_repeats_on_the_other_interface_only() {
+        let text = conf_with(
+            "global_defs {\n vrrp_garp_extra_if all 2\n}",
+            "10.0.0.240/24\n 10.0.1.1/24 dev eth1",
+            "10.0.0.241/24",
+        );
+        let got = garps(&text, 8 * SECOND);
+        let master = got[0].0;
+        assert_eq!(got.iter().filter(|g| g.0 == master).count(), 15, "{got:?}");
+        let later: Vec<_> = got.iter().filter(|g| g.0 > master).map(|(t, a)| (*t - master, a.as_str())).collect();
+        assert_eq!(later, [(2 * SECOND, "10.0.1.1"), (4 * SECOND, "10.0.1.1")]);
+    }
+
     #[test]
     fn unpaced_bursts_go_at_once() {
         let got = garps(&conf(""), 4 * SECOND);

@@ -75,9 +75,13 @@ impl Agent {
                     self.timers.set(moved, at);
                 }
             }
-            for t in
-                [InstanceTimer::MasterDown, InstanceTimer::Advert, InstanceTimer::GarpRefresh, InstanceTimer::Handover]
-            {
+            for t in [
+                InstanceTimer::MasterDown,
+                InstanceTimer::Advert,
+                InstanceTimer::GarpRefresh,
+                InstanceTimer::GarpExtraIf,
+                InstanceTimer::Handover,
+            ] {
                 if let Some(at) = old_timers.get(Timer::Instance(was, t)) {
                     self.set_timer(i, t, at);
                 }
@@ -87,6 +91,11 @@ impl Agent {
                 // A demoted master waiting for the new one stays silent (operator.rs).
                 if !self.handing_over(i) && self.timers.get(Timer::Instance(i, InstanceTimer::Advert)).is_none() {
                     self.set_timer(i, InstanceTimer::Advert, now);
+                }
+                // garp_extra_if turned on by the reload starts its period now.
+                let extra_if = self.conf(i).garp.extra_if;
+                if extra_if > 0 && self.timers.get(Timer::Instance(i, InstanceTimer::GarpExtraIf)).is_none() {
+                    self.set_timer(i, InstanceTimer::GarpExtraIf, now.plus(extra_if));
                 }
             }
         }

@@ -25,6 +25,8 @@ pub(crate) enum InstanceTimer {
     GarpLowerPrio,
     /// keepalived `garp_master_refresh`: periodic GARPs while MASTER.
     GarpRefresh,
+    /// keepalived `garp_extra_if`: periodic GARPs on the other interfaces while MASTER.
+    GarpExtraIf,
     /// A demoted MASTER, silent since its priority-0 advert, gives up waiting for a new
     /// master (operator.rs).
     Handover,
