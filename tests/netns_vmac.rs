@@ -362,3 +362,54 @@ fn recreating_a_vmac_leaks_no_descriptor() {
     lan.wait(Duration::from_secs(2), |l| fds(l) == before)
         .unwrap_or_else(|| panic!("{} descriptors before, {} after 20 re-creations", before, fds(&lan)));
 }
+
+/// A base that is gone for good (its VMAC went with it) is logged once, not at every netlink
+/// event that makes vrrpd try again.
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn a_lost_base_is_logged_once() {
+    let mut lan = Lan::new("vm9");
+    let ns = lan.ns("a");
+    common::lan::ip(&["-n", &ns, "link", "add", "ex0", "type", "veth", "peer", "name", "ex1"]);
+    common::lan::ip(&["-n", &ns, "addr", "add", "10.9.8.1/24", "dev", "ex0"]);
+    common::lan::ip(&["-n", &ns, "link", "set", "ex0", "up"]);
+    common::lan::ip(&["-n", &ns, "link", "set", "ex1", "up"]);
+    let two = format!(
+        "{}vrrp_instance VI_2 {{\n interface ex0\n virtual_router_id 52\n priority 150\n advert_int 0.1\n version 3\n use_vmac\n virtual_ipaddress {{\n  10.9.9.9/32\n }}\n}}\n",
+        conf(150, "")
+    );
+    let c = lan.conf("a.conf", &two);
+    lan.start_with_options("a", &c, &["-a"]);
+    lan.wait(Duration::from_secs(6), |l| addr_on(l, "a", "vrrp.52", "10.9.9.9"))
+        .unwrap_or_else(|| panic!("VI_2 never master on vrrp.52:\n{}", lan.log("a")));
+    common::lan::ip(&["-n", &ns, "link", "del", "ex0"]);
+    for k in 1..=5 {
+        let a = format!("10.7.7.{k}/32");
+        common::lan::ip(&["-n", &ns, "addr", "add", &a, "dev", "enp0s3"]);
+        common::lan::ip(&["-n", &ns, "addr", "del", &a, "dev", "enp0s3"]);
+    }
+    lan.wait(Duration::from_secs(3), |l| l.log("a").contains("address 10.7.7.5 removed"))
+        .unwrap_or_else(|| panic!("address events not seen:\n{}", lan.log("a")));
+    assert_eq!(lan.log("a").matches("has no interface to sit on").count(), 1, "{}", lan.log("a"));
+}
+
+/// A reload adding an instance makes its VMAC before the instance acts: an address owner
+/// (priority 255) goes MASTER at once, and its VIP must land on the new VMAC.
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn reload_makes_the_new_vmac_before_the_instance_acts() {
+    let mut lan = Lan::new("vm10");
+    let c = lan.conf("a.conf", &conf(150, ""));
+    lan.start("a", &c);
+    lan.wait(Duration::from_secs(6), |l| addr_on(l, "a", "vrrp.51", VIP))
+        .unwrap_or_else(|| panic!("VI_1 never master:\n{}", lan.log("a")));
+    let two = format!(
+        "{}vrrp_instance VI_2 {{\n interface enp0s3\n virtual_router_id 52\n priority 255\n advert_int 0.1\n version 3\n use_vmac\n virtual_ipaddress {{\n  192.168.31.241/32\n }}\n}}\n",
+        conf(150, "")
+    );
+    std::fs::write(&c, two).unwrap();
+    lan.signal("a", "HUP");
+    lan.wait(Duration::from_secs(3), |l| addr_on(l, "a", "vrrp.52", "192.168.31.241"))
+        .unwrap_or_else(|| panic!("VI_2's VIP not on vrrp.52:\n{}", lan.log("a")));
+    assert!(!lan.log("a").contains("no such interface"), "{}", lan.log("a"));
+}

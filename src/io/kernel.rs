@@ -73,7 +73,7 @@ fn note_link(
     up: bool,
 ) {
     if !deleted {
-        for (old, row) in ifaces.iter_mut().filter(|(n, i)| i.index == index && *n != name) {
+        if let Some((old, row)) = ifaces.iter_mut().find(|(n, i)| i.index == index && *n != name) {
             row.index = 0;
             events.push(KernelEvent::Link { name: old.clone(), up: false });
         }

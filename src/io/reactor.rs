@@ -142,8 +142,7 @@ fn open_control(opts: &Options, registry: &mio::Registry) -> Result<Control, Dae
 /// The VMACs the configuration wants and the kernel lacks are down: their instances go to
 /// FAULT (keepalived: a missing interface), never MASTER on a link that does not exist.
 fn report_missing_vmacs(agent: &mut Agent, kernel: &Kernel, now: Instant) {
-    let missing: Vec<String> = Vmacs::missing(agent.config(), kernel).into_iter().map(str::to_string).collect();
-    for name in &missing {
+    for name in &Vmacs::missing(agent.config(), kernel) {
         agent.handle(now, Input::Link { interface: name, up: false });
     }
 }

@@ -36,7 +36,7 @@ pub(crate) enum VmacError {
 }
 
 /// Why a VMAC was not made although the kernel was never asked.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug)]
 pub(crate) enum Refusal {
     /// An interface of its name that is not ours (another MAC).
     Conflict,
@@ -44,21 +44,18 @@ pub(crate) enum Refusal {
     NoBase,
 }
 
-impl fmt::Display for Refusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Refusal::Conflict => "conflicts with existing interface",
-            Refusal::NoBase => "has no interface to sit on",
-        })
-    }
-}
-
 impl fmt::Display for VmacError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             VmacError::Sysctl { interface, path, error } => write!(f, "VMAC {interface}: {path}: {error}"),
             VmacError::Netlink { interface, error } => write!(f, "VMAC {interface}: {error}"),
-            VmacError::Refused { interface, why } => write!(f, "VMAC {interface} {why}"),
+            VmacError::Refused { interface, why } => {
+                let why = match why {
+                    Refusal::Conflict => "conflicts with existing interface",
+                    Refusal::NoBase => "has no interface to sit on",
+                };
+                write!(f, "VMAC {interface} {why}")
+            }
         }
     }
 }
@@ -184,31 +181,26 @@ impl Vmacs {
     /// arp_ignore / arp_filter once it carries no IPv4 VMAC of `v4_bases`, the rp_filter
     /// values once no IPv4 VMAC is left at all.
     fn restore(&mut self, root: &str, v4_bases: &[&str]) {
-        let mut kept = Vec::new();
-        for (interface, name, value) in self.saved.drain(..).rev() {
-            let needed = if BASE_SYSCTLS.contains(&name) {
-                v4_bases.contains(&interface.as_str())
-            } else {
-                !v4_bases.is_empty()
-            };
-            if needed {
-                kept.push((interface, name, value));
-            } else if let Err(e) = sysctl_in(root, "ipv4", &interface, name, Some(value)) {
-                log::error!("{e}");
+        self.saved.retain(|(interface, name, value)| {
+            let needed =
+                if BASE_SYSCTLS.contains(name) { v4_bases.contains(&interface.as_str()) } else { !v4_bases.is_empty() };
+            if !needed {
+                if let Err(e) = sysctl_in(root, "ipv4", interface, name, Some(*value)) {
+                    log::error!("{e}");
+                }
             }
-        }
-        kept.reverse();
-        self.saved = kept;
+            needed
+        });
     }
 
     /// The wanted VMACs of `cfg` that the kernel does not have (their creation failed):
     /// the reactor reports them down, so that their instances go to FAULT as keepalived's
     /// do when their interface is missing, never MASTER on a missing link.
-    pub(crate) fn missing<'a>(cfg: &'a Config, kernel: &Kernel) -> Vec<&'a str> {
-        let mut out: Vec<&str> = Vec::new();
+    pub(crate) fn missing(cfg: &Config, kernel: &Kernel) -> Vec<String> {
+        let mut out = Vec::new();
         for (_, v) in wanted(cfg) {
-            if kernel.iface(&v.name).is_none_or(|i| i.index == 0) && !out.contains(&v.name.as_str()) {
-                out.push(&v.name);
+            if kernel.iface(&v.name).is_none() && !out.contains(&v.name) {
+                out.push(v.name.clone());
             }
         }
         out
