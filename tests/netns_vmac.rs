@@ -346,3 +346,138 @@ fn garp_extra_if_vrrpd() {
 fn garp_extra_if_keepalived() {
     garp_extra_if("vm7", "keepalived");
 }
+
+/// vrrpd in `node`'s namespace without capability `cap` (setpriv drops it from the bounding
+/// set, so the exec'd daemon never has it), logging to NODE.log.
+fn start_without(lan: &mut Lan, node: &str, cap: &str, c: &std::path::Path) -> std::path::PathBuf {
+    let log = c.with_file_name(format!("{node}.log"));
+    let child = std::process::Command::new("ip")
+        .args(["netns", "exec", &lan.ns(node), "setpriv", "--bounding-set", cap, env!("CARGO_BIN_EXE_vrrpd")])
+        .args(["-n", "-l", "-D", "-G", "-f"])
+        .arg(c)
+        .arg("-p")
+        .arg(c.with_extension("pid"))
+        .arg("-r")
+        .arg(c.with_extension("vrrp.pid"))
+        .arg("--control-socket")
+        .arg(lan.control_socket(node))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    lan.adopt(node, child);
+    log
+}
+
+/// A start that fails (no CAP_NET_RAW: the packet socket cannot be opened) exits non-zero and
+/// leaves no VMAC and no changed sysctl behind: the VMACs are made after the set-up steps that
+/// can fail.
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn a_failed_start_leaves_nothing_behind() {
+    let mut lan = Lan::new("vm6");
+    common::lan::ip(&["netns", "exec", &lan.ns("a"), "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=1"]);
+    let c = lan.conf("a.conf", &conf(150, ""));
+    let log = start_without(&mut lan, "a", "-net_raw", &c);
+    assert_eq!(lan.wait_exit("a", Duration::from_secs(5)), Some(1), "{}", std::fs::read_to_string(&log).unwrap());
+    assert!(link(&lan, "a", "vrrp.51").is_empty(), "no VMAC left: {}", std::fs::read_to_string(&log).unwrap());
+    for p in ["arp_ignore", "arp_filter"] {
+        assert_eq!(sysctl(&lan, "a", &format!("ipv4/conf/enp0s3/{p}")), "0", "enp0s3 {p} untouched");
+    }
+    assert_eq!(sysctl(&lan, "a", "ipv4/conf/all/rp_filter"), "1", "all.rp_filter untouched");
+}
+
+/// A VMAC the kernel refuses to make (no CAP_NET_ADMIN) is a missing link: the instance goes
+/// to FAULT, as keepalived's does when its interface is missing, never MASTER.
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn a_vmac_that_could_not_be_made_is_fault() {
+    let mut lan = Lan::new("vm7");
+    let c = lan.conf("a.conf", &conf(150, ""));
+    let log = start_without(&mut lan, "a", "-net_admin", &c);
+    let text = |_: &Lan| std::fs::read_to_string(&log).unwrap_or_default();
+    lan.wait(Duration::from_secs(3), |l| text(l).contains("(VI_1) entering FAULT state"))
+        .unwrap_or_else(|| panic!("VI_1 not FAULT:\n{}", text(&lan)));
+    // Well past the master-down interval (3 x 0.1 s + skew): still not MASTER.
+    std::thread::sleep(Duration::from_millis(800));
+    assert!(!text(&lan).contains("Entering MASTER STATE"), "{}", text(&lan));
+}
+
+/// Each re-creation of a deleted VMAC replaces its sockets: the daemon's file descriptors are
+/// as many after 20 deletions as before (the old receive socket is closed, its slot reused).
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn recreating_a_vmac_leaks_no_descriptor() {
+    let mut lan = Lan::new("vm8");
+    let c = lan.conf("a.conf", &conf(150, ""));
+    lan.start("a", &c);
+    let master = |l: &Lan| addr_on(l, "a", "vrrp.51", VIP);
+    lan.wait(Duration::from_secs(6), master).unwrap_or_else(|| panic!("never master:\n{}", lan.log("a")));
+    let fds = |l: &Lan| std::fs::read_dir(format!("/proc/{}/fd", l.pid("a"))).unwrap().count();
+    let before = fds(&lan);
+    let ns = lan.ns("a");
+    for k in 0..20 {
+        let old = link(&lan, "a", "vrrp.51");
+        common::lan::ip(&["-n", &ns, "link", "del", "vrrp.51"]);
+        lan.wait(Duration::from_secs(3), |l| {
+            let now = link(l, "a", "vrrp.51");
+            !now.is_empty() && now != old && l.log("a").matches("Success creating VMAC").count() > k + 1
+        })
+        .unwrap_or_else(|| panic!("vrrp.51 not made again ({k}):\n{}", lan.log("a")));
+    }
+    lan.wait(Duration::from_secs(6), master).unwrap_or_else(|| panic!("not master again:\n{}", lan.log("a")));
+    lan.wait(Duration::from_secs(2), |l| fds(l) == before)
+        .unwrap_or_else(|| panic!("{} descriptors before, {} after 20 re-creations", before, fds(&lan)));
+}
+
+/// A base that is gone for good (its VMAC went with it) is logged once, not at every netlink
+/// event that makes vrrpd try again.
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn a_lost_base_is_logged_once() {
+    let mut lan = Lan::new("vm9");
+    let ns = lan.ns("a");
+    common::lan::ip(&["-n", &ns, "link", "add", "ex0", "type", "veth", "peer", "name", "ex1"]);
+    common::lan::ip(&["-n", &ns, "addr", "add", "10.9.8.1/24", "dev", "ex0"]);
+    common::lan::ip(&["-n", &ns, "link", "set", "ex0", "up"]);
+    common::lan::ip(&["-n", &ns, "link", "set", "ex1", "up"]);
+    let two = format!(
+        "{}vrrp_instance VI_2 {{\n interface ex0\n virtual_router_id 52\n priority 150\n advert_int 0.1\n version 3\n use_vmac\n virtual_ipaddress {{\n  10.9.9.9/32\n }}\n}}\n",
+        conf(150, "")
+    );
+    let c = lan.conf("a.conf", &two);
+    lan.start_with_options("a", &c, &["-a"]);
+    lan.wait(Duration::from_secs(6), |l| addr_on(l, "a", "vrrp.52", "10.9.9.9"))
+        .unwrap_or_else(|| panic!("VI_2 never master on vrrp.52:\n{}", lan.log("a")));
+    common::lan::ip(&["-n", &ns, "link", "del", "ex0"]);
+    for k in 1..=5 {
+        let a = format!("10.7.7.{k}/32");
+        common::lan::ip(&["-n", &ns, "addr", "add", &a, "dev", "enp0s3"]);
+        common::lan::ip(&["-n", &ns, "addr", "del", &a, "dev", "enp0s3"]);
+    }
+    lan.wait(Duration::from_secs(3), |l| l.log("a").contains("address 10.7.7.5 removed"))
+        .unwrap_or_else(|| panic!("address events not seen:\n{}", lan.log("a")));
+    assert_eq!(lan.log("a").matches("has no interface to sit on").count(), 1, "{}", lan.log("a"));
+}
+
+/// A reload adding an instance makes its VMAC before the instance acts: an address owner
+/// (priority 255) goes MASTER at once, and its VIP must land on the new VMAC.
+#[test]
+#[ignore = "needs root: creates network namespaces (make test runs it as root)"]
+fn reload_makes_the_new_vmac_before_the_instance_acts() {
+    let mut lan = Lan::new("vm10");
+    let c = lan.conf("a.conf", &conf(150, ""));
+    lan.start("a", &c);
+    lan.wait(Duration::from_secs(6), |l| addr_on(l, "a", "vrrp.51", VIP))
+        .unwrap_or_else(|| panic!("VI_1 never master:\n{}", lan.log("a")));
+    let two = format!(
+        "{}vrrp_instance VI_2 {{\n interface enp0s3\n virtual_router_id 52\n priority 255\n advert_int 0.1\n version 3\n use_vmac\n virtual_ipaddress {{\n  192.168.31.241/32\n }}\n}}\n",
+        conf(150, "")
+    );
+    std::fs::write(&c, two).unwrap();
+    lan.signal("a", "HUP");
+    lan.wait(Duration::from_secs(3), |l| addr_on(l, "a", "vrrp.52", "192.168.31.241"))
+        .unwrap_or_else(|| panic!("VI_2's VIP not on vrrp.52:\n{}", lan.log("a")));
+    assert!(!lan.log("a").contains("no such interface"), "{}", lan.log("a"));
+}

@@ -57,6 +57,64 @@ pub(crate) struct Kernel {
     rules: Vec<Rule>,
 }
 
+/// One link report into the table, as a `Link` event for [`absorb`]. A link made after start
+/// (a VMAC we create) needs its index and MAC in the table at once; a deleted one gets index 0
+/// (gone), and so does the old name of a renamed one (same index, another name), reported
+/// down. [`absorb`] then drops the gone rows.
+#[allow(clippy::too_many_arguments)]
+fn note_link(
+    ifaces: &mut HashMap<String, Iface>,
+    names: &mut HashMap<u32, String>,
+    events: &mut Vec<KernelEvent>,
+    name: &str,
+    index: u32,
+    mac: Option<[u8; 6]>,
+    deleted: bool,
+    up: bool,
+) {
+    if !deleted {
+        if let Some((old, row)) = ifaces.iter_mut().find(|(n, i)| i.index == index && *n != name) {
+            row.index = 0;
+            events.push(KernelEvent::Link { name: old.clone(), up: false });
+        }
+        names.insert(index, name.to_string());
+    }
+    let row = ifaces.entry(name.to_string()).or_default();
+    row.index = if deleted { 0 } else { index };
+    if let Some(m) = mac {
+        row.mac = m;
+    }
+    events.push(KernelEvent::Link { name: name.to_string(), up: up && !deleted });
+}
+
+/// Brings the table up to date with one drain's events, keeping those the agent needs to
+/// hear (not a link already in that state), then drops the rows of the links that are gone:
+/// on a host with interface churn the table holds what exists, nothing more (every reader
+/// treats a missing row as a missing link).
+fn absorb(ifaces: &mut HashMap<String, Iface>, mut events: Vec<KernelEvent>) -> Vec<KernelEvent> {
+    events.retain(|e| match e {
+        KernelEvent::Link { name, up } => {
+            let i = ifaces.entry(name.clone()).or_default();
+            let changed = i.up != *up;
+            i.up = *up;
+            changed
+        }
+        KernelEvent::AddressAdded { interface, addr } => {
+            let known = &mut ifaces.entry(interface.clone()).or_default().addrs;
+            if !known.contains(addr) {
+                known.push(*addr);
+            }
+            true
+        }
+        KernelEvent::AddressRemoved { interface, addr } => {
+            ifaces.entry(interface.clone()).or_default().addrs.retain(|a| a != addr);
+            true
+        }
+    });
+    ifaces.retain(|_, i| i.index != 0);
+    events
+}
+
 impl crate::proto::status::KernelView for Kernel {
     fn has_address(&self, interface: &str, addr: IpAddr) -> bool {
         self.ifaces.get(interface).is_some_and(|i| i.addrs.contains(&addr))
@@ -145,9 +203,8 @@ impl Kernel {
     /// table, and returns the changes for the agent in order. A link report that does not
     /// change the interface's up state is left out; address reports are all passed on.
     pub(crate) fn events(&mut self) -> Vec<KernelEvent> {
-        let mut events = self.drain_monitor();
-        events.retain(|e| self.record(e));
-        events
+        let events = self.drain_monitor();
+        absorb(&mut self.ifaces, events)
     }
 
     /// Everything the monitor reported, then (after ENOBUFS) the differences a full dump shows
@@ -159,17 +216,7 @@ impl Kernel {
         let complete = self.monitor.drain(|p| match p {
             Parsed::Link(l) => {
                 if let Some(name) = l.name {
-                    // A link made after start (a VMAC we create) needs its index and MAC in the
-                    // table at once; a deleted one keeps its row with index 0 (gone).
-                    let row = ifaces.entry(name.to_string()).or_default();
-                    row.index = if l.deleted { 0 } else { l.ifindex };
-                    if let Some(m) = l.mac {
-                        row.mac = m;
-                    }
-                    if !l.deleted {
-                        names.insert(l.ifindex, name.to_string());
-                    }
-                    events.push(KernelEvent::Link { name: name.to_string(), up: l.is_up() && !l.deleted });
+                    note_link(ifaces, &mut names, &mut events, name, l.ifindex, l.mac, l.deleted, l.is_up());
                 }
             }
             Parsed::Addr(a) => {
@@ -190,30 +237,6 @@ impl Kernel {
             events.extend(self.redump());
         }
         events
-    }
-
-    /// Brings the table up to date with one event; false when it changes nothing the agent
-    /// needs to hear (a link already in that state).
-    fn record(&mut self, e: &KernelEvent) -> bool {
-        match e {
-            KernelEvent::Link { name, up } => {
-                let i = self.ifaces.entry(name.clone()).or_default();
-                if i.up == *up {
-                    return false;
-                }
-                i.up = *up;
-            }
-            KernelEvent::AddressAdded { interface, addr } => {
-                let known = &mut self.ifaces.entry(interface.clone()).or_default().addrs;
-                if !known.contains(addr) {
-                    known.push(*addr);
-                }
-            }
-            KernelEvent::AddressRemoved { interface, addr } => {
-                self.ifaces.entry(interface.clone()).or_default().addrs.retain(|a| a != addr);
-            }
-        }
-        true
     }
 
     /// A full dump compared with what we knew: link changes, addresses added and removed.
@@ -441,5 +464,45 @@ impl Kernel {
             }
             Err(e) => log::error!("{e}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One drain holding these link reports (name, index, deleted).
+    fn drain(ifaces: &mut HashMap<String, Iface>, links: &[(&str, u32, bool)]) -> Vec<KernelEvent> {
+        let mut names = HashMap::new();
+        let mut events = Vec::new();
+        for (name, index, deleted) in links {
+            note_link(ifaces, &mut names, &mut events, name, *index, None, *deleted, true);
+        }
+        absorb(ifaces, events)
+    }
+
+    #[test]
+    fn the_table_forgets_deleted_and_renamed_links() {
+        let mut ifaces = HashMap::new();
+        drain(&mut ifaces, &[("eth0", 2, false)]);
+        for k in 0..200 {
+            let name = format!("veth{k}");
+            let up = drain(&mut ifaces, &[(&name, 100 + k, false)]);
+            assert_eq!(up, vec![KernelEvent::Link { name: name.clone(), up: true }]);
+            let down = drain(&mut ifaces, &[(&name, 100 + k, true)]);
+            assert_eq!(down, vec![KernelEvent::Link { name, up: false }]);
+        }
+        assert_eq!(ifaces.keys().collect::<Vec<_>>(), ["eth0"]);
+        // A rename: the old name is down and gone, the new one up.
+        let events = drain(&mut ifaces, &[("wan", 2, false)]);
+        assert_eq!(
+            events,
+            vec![
+                KernelEvent::Link { name: "eth0".into(), up: false },
+                KernelEvent::Link { name: "wan".into(), up: true }
+            ]
+        );
+        assert_eq!(ifaces.keys().collect::<Vec<_>>(), ["wan"]);
+        assert_eq!(ifaces["wan"].index, 2);
     }
 }

@@ -139,17 +139,23 @@ fn open_control(opts: &Options, registry: &mio::Registry) -> Result<Control, Dae
     setup("register", Control::new(unix, http, registry, CONTROL, METRICS, CLIENT_BASE))
 }
 
+/// The VMACs the configuration wants and the kernel lacks are down: their instances go to
+/// FAULT (keepalived: a missing interface), never MASTER on a link that does not exist.
+fn report_missing_vmacs(agent: &mut Agent, kernel: &Kernel, now: Instant) {
+    for name in &Vmacs::missing(agent.config(), kernel) {
+        agent.handle(now, Input::Link { interface: name, up: false });
+    }
+}
+
 impl Daemon {
     /// Sets everything up in this order: epoll, rtnetlink (with the first link and address
-    /// dump), signal handlers, the packet socket, the agent (told of every address and of
-    /// the interfaces that are down, then started), the notify FIFOs and their scripts, the
-    /// VRRP sockets.
+    /// dump), signal handlers, the packet socket, the control socket, the VMACs, the agent
+    /// (told of every address and of the interfaces that are down, then started), the notify
+    /// FIFOs and their scripts, the VRRP sockets. The VMACs come after every step that can
+    /// fail but the registrations and the VRRP sockets, whose failure deletes them again.
     pub fn new(config: Config, opts: Options) -> Result<Daemon, DaemonError> {
         let poll = setup("epoll", Poll::new())?;
         let mut kernel = Kernel::open()?;
-        // The VMACs exist before the agent hears of the links and before the sockets open.
-        let mut vmacs = Vmacs::default();
-        vmacs.reconcile(Some(&config), &mut kernel);
         let signals = Signals::install()?;
         setup("register", poll.registry().register(&mut SourceFd(&signals.fd()), SIGNALS, Interest::READABLE))?;
         setup(
@@ -157,6 +163,10 @@ impl Daemon {
             poll.registry().register(&mut SourceFd(&kernel.monitor_fd()), NETLINK_MONITOR, Interest::READABLE),
         )?;
         let packet = PacketSocket::open()?;
+        let control = open_control(&opts, poll.registry())?;
+        // The VMACs exist before the agent hears of the links and before the sockets open.
+        let mut vmacs = Vmacs::default();
+        vmacs.reconcile(Some(&config), &mut kernel);
 
         let start = now();
         let mut agent = Agent::new(config, start);
@@ -168,25 +178,19 @@ impl Daemon {
                 agent.handle(start, Input::Link { interface: name, up: false });
             }
         }
+        report_missing_vmacs(&mut agent, &kernel, start);
         let mut track_files = TrackFiles::default();
         for (file, value) in track_files.watch(&agent, true) {
             agent.handle(start, Input::TrackFile { file, value });
-        }
-        if let Some(fd) = track_files.fd() {
-            setup("register", poll.registry().register(&mut SourceFd(&fd), TRACK_FILES, Interest::READABLE))?;
         }
         let mut processes = Processes::new();
         for (process, count, forked) in processes.configure(&agent, true) {
             agent.handle(start, Input::ProcessCount { process, count, forked });
         }
-        if let Some(fd) = processes.exits_fd() {
-            setup("register", poll.registry().register(&mut SourceFd(&fd), PROCESS_EXITS, Interest::READABLE))?;
-        }
         agent.start_at_uptime(start, super::host::uptime());
         let vrrp = VrrpSockets::new(agent.instance_count());
         let mut children = Children::default();
         let fifos = Fifos::open(&agent.config().global, &mut children);
-        let control = open_control(&opts, poll.registry())?;
         let demotions = Demotions::open(opts.control_socket.as_deref());
         for p in demotions.pending(unix_us()) {
             let Some(i) = agent.instance_id(&p.instance) else { continue };
@@ -215,8 +219,24 @@ impl Daemon {
             vmacs,
         };
         d.schedule_process_scan(start.as_micros() + super::track_process::SCAN_INTERVAL_US);
-        d.open_vrrp_sockets()?;
+        if let Err(e) = d.register_watches().and_then(|()| d.open_vrrp_sockets()) {
+            // main exits: nothing of ours may stay behind.
+            d.vmacs.reconcile(None, &mut d.kernel);
+            return Err(e);
+        }
         Ok(d)
+    }
+
+    /// The track files' inotify fd and the tracked processes' pidfd epoll, when in use.
+    fn register_watches(&mut self) -> Result<(), DaemonError> {
+        let registry = self.poll.registry();
+        if let Some(fd) = self.track_files.fd() {
+            setup("register", registry.register(&mut SourceFd(&fd), TRACK_FILES, Interest::READABLE))?;
+        }
+        if let Some(fd) = self.processes.exits_fd() {
+            setup("register", registry.register(&mut SourceFd(&fd), PROCESS_EXITS, Interest::READABLE))?;
+        }
+        Ok(())
     }
 
     fn open_vrrp_sockets(&mut self) -> Result<(), DaemonError> {
@@ -238,6 +258,7 @@ impl Daemon {
                 if e.kind() != std::io::ErrorKind::Interrupted {
                     log::error!("epoll_wait: {e}");
                     self.control.remove_socket();
+                    self.release_vmacs();
                     return 1;
                 }
             }
@@ -481,9 +502,12 @@ impl Daemon {
                     log::warn!("control_socket and metrics_listen take effect at the next start, not on reload");
                 }
                 self.vrrp.resize(l.config.instances.len());
+                // The new VMACs exist before the new instances act on them, ours that the new
+                // configuration drops stay: the priority-0 adverts of removed instances leave
+                // from them, and they go after those.
+                self.vmacs.add(&l.config, &mut self.kernel);
                 self.agent.handle(now, Input::Reload(Box::new(l.config)));
-                // The priority-0 adverts of removed instances leave from their VMACs: send
-                // them before those VMACs go.
+                report_missing_vmacs(&mut self.agent, &self.kernel, now);
                 self.apply_actions(now);
                 self.vmacs.reconcile(Some(self.agent.config()), &mut self.kernel);
                 self.rewatch_track_files(now);
@@ -668,15 +692,19 @@ impl Daemon {
         }
     }
 
+    /// keepalived deletes its VMACs at exit (and puts the sysctls back); with
+    /// --dont-release-vrrp the VIPs stay, and so do the VMACs that carry them.
+    fn release_vmacs(&mut self) {
+        if !self.opts.dont_release_vrrp {
+            self.vmacs.reconcile(None, &mut self.kernel);
+        }
+    }
+
     /// After SIGTERM: the agent has queued priority-0 adverts, VIP removals and STOP
     /// notifies (applied by the last turn); give notify_stop its second, then exit 0.
     fn finish_stop(&mut self) -> i32 {
         self.control.remove_socket();
-        // keepalived deletes its VMACs at exit; with --dont-release-vrrp the VIPs stay, and
-        // so do the VMACs that carry them.
-        if !self.opts.dont_release_vrrp {
-            self.vmacs.reconcile(None, &mut self.kernel);
-        }
+        self.release_vmacs();
         let agent = &mut self.agent;
         self.children
             .finish(&mut self.wheel, |now, script, result| agent.handle(now, Input::ScriptExited { script, result }));

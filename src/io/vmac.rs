@@ -31,8 +31,17 @@ pub(crate) enum VmacError {
     Sysctl { interface: String, path: String, error: std::io::Error },
     /// The kernel refused a link or address request.
     Netlink { interface: String, error: NetlinkError },
-    /// Not made: an interface of its name that is not ours (another MAC), or no base.
-    Refused { interface: String, why: &'static str },
+    /// Not made: see [`Refusal`].
+    Refused { interface: String, why: Refusal },
+}
+
+/// Why a VMAC was not made although the kernel was never asked.
+#[derive(Debug)]
+pub(crate) enum Refusal {
+    /// An interface of its name that is not ours (another MAC).
+    Conflict,
+    /// Its base interface does not exist.
+    NoBase,
 }
 
 impl fmt::Display for VmacError {
@@ -40,7 +49,13 @@ impl fmt::Display for VmacError {
         match self {
             VmacError::Sysctl { interface, path, error } => write!(f, "VMAC {interface}: {path}: {error}"),
             VmacError::Netlink { interface, error } => write!(f, "VMAC {interface}: {error}"),
-            VmacError::Refused { interface, why } => write!(f, "VMAC {interface} {why}"),
+            VmacError::Refused { interface, why } => {
+                let why = match why {
+                    Refusal::Conflict => "conflicts with existing interface",
+                    Refusal::NoBase => "has no interface to sit on",
+                };
+                write!(f, "VMAC {interface} {why}")
+            }
         }
     }
 }
@@ -55,12 +70,22 @@ pub(crate) struct Vmacs {
     saved: Vec<(String, &'static str, u8)>,
     /// keepalived clear_rp_filter() is done.
     rp_cleared: bool,
+    /// The VMACs whose missing base was logged (once per loss: every netlink event retries).
+    no_base_logged: Vec<String>,
 }
+
+/// Where the sysctls are (a test's temporary directory stands in for it).
+const PROC_SYS: &str = "/proc/sys";
 
 /// Writes `value` to /proc/sys/net/FAMILY/conf/INTERFACE/NAME, or with None reads its first
 /// byte.
 fn sysctl(family: &str, interface: &str, name: &str, value: Option<u8>) -> Result<u8, VmacError> {
-    let path = format!("/proc/sys/net/{family}/conf/{interface}/{name}");
+    sysctl_in(PROC_SYS, family, interface, name, value)
+}
+
+/// [`sysctl`] under `root` instead of /proc/sys.
+fn sysctl_in(root: &str, family: &str, interface: &str, name: &str, value: Option<u8>) -> Result<u8, VmacError> {
+    let path = format!("{root}/net/{family}/conf/{interface}/{name}");
     let done = match value {
         Some(v) => std::fs::write(&path, [v]).map(|_| v),
         None => std::fs::read_to_string(&path).map(|t| t.bytes().next().unwrap_or(b'0')),
@@ -97,9 +122,20 @@ impl Vmacs {
     /// Returns the names it made, whose sockets must be opened anew. At start, after a reload
     /// has released what it removed, when one of ours was deleted, and at shutdown.
     pub(crate) fn reconcile(&mut self, cfg: Option<&Config>, kernel: &mut Kernel) -> Vec<String> {
+        self.sync(cfg, kernel, true)
+    }
+
+    /// At reload, before the new configuration applies: makes what `cfg` adds, deletes
+    /// nothing and puts nothing back (the removed instances' last adverts leave from their
+    /// VMACs; [`Vmacs::reconcile`] comes after them).
+    pub(crate) fn add(&mut self, cfg: &Config, kernel: &mut Kernel) {
+        self.sync(Some(cfg), kernel, false);
+    }
+
+    fn sync(&mut self, cfg: Option<&Config>, kernel: &mut Kernel, delete: bool) -> Vec<String> {
         let want: Vec<(&Instance, &Vmac)> = cfg.map(|c| wanted(c).collect()).unwrap_or_default();
         for name in self.ours.clone() {
-            if !want.iter().any(|(_, v)| v.name == name) {
+            if delete && !want.iter().any(|(_, v)| v.name == name) {
                 self.delete(&name, kernel);
             }
         }
@@ -110,13 +146,14 @@ impl Vmacs {
                 log::error!("{e}");
             }
         }
-        if !v4 {
-            self.rp_cleared = false;
-            for (interface, name, value) in self.saved.drain(..).rev() {
-                if let Err(e) = sysctl("ipv4", &interface, name, Some(value)) {
-                    log::error!("{e}");
-                }
-            }
+        if delete {
+            self.rp_cleared = v4;
+            let v4_bases: Vec<&str> = want
+                .iter()
+                .filter(|(_, v)| v.family == crate::wire::Family::V4)
+                .map(|(_, v)| v.base.as_str())
+                .collect();
+            self.restore(PROC_SYS, &v4_bases);
         }
         let mut made = Vec::new();
         for (inst, v) in want {
@@ -124,11 +161,49 @@ impl Vmacs {
                 continue;
             }
             match self.make(inst, v, kernel) {
-                Ok(()) => made.push(v.name.clone()),
-                Err(e) => log::error!("({}) {e}", inst.name),
+                Ok(()) => {
+                    self.no_base_logged.retain(|n| *n != v.name);
+                    made.push(v.name.clone())
+                }
+                Err(VmacError::Refused { why: Refusal::NoBase, .. }) if self.no_base_logged.contains(&v.name) => {}
+                Err(e) => {
+                    if matches!(e, VmacError::Refused { why: Refusal::NoBase, .. }) {
+                        self.no_base_logged.push(v.name.clone());
+                    }
+                    log::error!("({}) {e}", inst.name)
+                }
             }
         }
         made
+    }
+
+    /// Puts back (under `root`) the saved sysctls no VMAC needs any more: a base's
+    /// arp_ignore / arp_filter once it carries no IPv4 VMAC of `v4_bases`, the rp_filter
+    /// values once no IPv4 VMAC is left at all.
+    fn restore(&mut self, root: &str, v4_bases: &[&str]) {
+        self.saved.retain(|(interface, name, value)| {
+            let needed =
+                if BASE_SYSCTLS.contains(name) { v4_bases.contains(&interface.as_str()) } else { !v4_bases.is_empty() };
+            if !needed {
+                if let Err(e) = sysctl_in(root, "ipv4", interface, name, Some(*value)) {
+                    log::error!("{e}");
+                }
+            }
+            needed
+        });
+    }
+
+    /// The wanted VMACs of `cfg` that the kernel does not have (their creation failed):
+    /// the reactor reports them down, so that their instances go to FAULT as keepalived's
+    /// do when their interface is missing, never MASTER on a missing link.
+    pub(crate) fn missing(cfg: &Config, kernel: &Kernel) -> Vec<String> {
+        let mut out = Vec::new();
+        for (_, v) in wanted(cfg) {
+            if kernel.iface(&v.name).is_none() && !out.contains(&v.name) {
+                out.push(v.name.clone());
+            }
+        }
+        out
     }
 
     /// One of ours is gone from the kernel (someone deleted it).
@@ -137,18 +212,20 @@ impl Vmacs {
     }
 
     fn make(&mut self, inst: &Instance, v: &Vmac, kernel: &mut Kernel) -> Result<(), VmacError> {
-        let refused = |why| Err(VmacError::Refused { interface: v.name.clone(), why });
+        let refused = |why: Refusal| Err(VmacError::Refused { interface: v.name.clone(), why });
         let mut buf = [0u8; 256];
         match kernel.iface(&v.name) {
-            Some(i) if i.index != 0 && i.mac != v.mac => return refused("conflicts with existing interface"),
+            Some(i) if i.index != 0 && i.mac != v.mac => return refused(Refusal::Conflict),
             // Our own name and MAC: adopted, set up again below.
             Some(i) if i.index != 0 => {}
             _ => {
                 let Some(base) = kernel.iface(&v.base).map(|b| b.index).filter(|&i| i != 0) else {
-                    return refused("has no interface to sit on");
+                    return refused(Refusal::NoBase);
                 };
                 let n = nl::macvlan_request(&mut buf, &v.name, base, v.mac, 0);
                 request(kernel, &v.name, "RTM_NEWLINK macvlan", &buf, n)?;
+                // Ours from the ACK on: a failure below must not leave it behind at exit.
+                self.ours.push(v.name.clone());
                 log::info!("({}): Success creating VMAC interface {}", inst.name, v.name);
                 refresh(kernel, &v.name)?;
             }
@@ -259,13 +336,63 @@ impl Vmacs {
 mod tests {
     use super::*;
 
+    /// A temporary stand-in for /proc/sys with net/ipv4/conf/IF/NAME = value for each entry.
+    fn fake_proc(tag: &str, entries: &[(&str, &str, u8)]) -> String {
+        let root = std::env::temp_dir().join(format!("vrrpd-vmac-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        for (interface, name, value) in entries {
+            let dir = root.join(format!("net/ipv4/conf/{interface}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join(name), [*value, b'\n']).unwrap();
+        }
+        root.to_str().unwrap().to_string()
+    }
+
     #[test]
     fn sysctl_errors_name_the_interface_and_path() {
-        let e = sysctl("ipv4", "nosuch0", "arp_ignore", Some(b'1')).unwrap_err();
+        let root = fake_proc("errors", &[("lo", "arp_ignore", b'2')]);
+        let e = sysctl_in(&root, "ipv4", "nosuch0", "arp_ignore", Some(b'1')).unwrap_err();
         let text = e.to_string();
-        assert!(text.starts_with("VMAC nosuch0: /proc/sys/net/ipv4/conf/nosuch0/arp_ignore: "), "{text}");
-        assert!(matches!(sysctl("ipv4", "nosuch0", "arp_filter", None), Err(VmacError::Sysctl { .. })));
-        // Reading one that exists everywhere: the loopback's.
-        assert!(matches!(sysctl("ipv4", "lo", "arp_ignore", None), Ok(b'0'..=b'9')));
+        assert!(text.starts_with(&format!("VMAC nosuch0: {root}/net/ipv4/conf/nosuch0/arp_ignore: ")), "{text}");
+        assert!(matches!(sysctl_in(&root, "ipv4", "nosuch0", "arp_filter", None), Err(VmacError::Sysctl { .. })));
+        assert!(matches!(sysctl_in(&root, "ipv4", "lo", "arp_ignore", None), Ok(b'2')));
+        assert!(matches!(sysctl_in(&root, "ipv4", "lo", "arp_ignore", Some(b'1')), Ok(b'1')));
+        assert!(matches!(sysctl_in(&root, "ipv4", "lo", "arp_ignore", None), Ok(b'1')));
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn a_base_gets_its_sysctls_back_when_its_last_vmac_goes() {
+        let root = fake_proc(
+            "restore",
+            &[("eth0", "arp_ignore", b'1'), ("eth1", "arp_ignore", b'1'), ("all", "rp_filter", b'0')],
+        );
+        let saved = vec![
+            ("all".into(), "rp_filter", b'2'),
+            ("eth0".into(), "arp_ignore", b'0'),
+            ("eth1".into(), "arp_ignore", b'0'),
+        ];
+        let mut v = Vmacs { saved, ..Vmacs::default() };
+        let read = |i: &str, n: &str| sysctl_in(&root, "ipv4", i, n, None).unwrap();
+        // eth1's VMACs are gone, eth0 still has one: eth1 alone is put back.
+        v.restore(&root, &["eth0"]);
+        assert_eq!(
+            (read("eth0", "arp_ignore"), read("eth1", "arp_ignore"), read("all", "rp_filter")),
+            (b'1', b'0', b'0')
+        );
+        assert_eq!(v.saved.len(), 2);
+        // None left: everything.
+        v.restore(&root, &[]);
+        assert_eq!((read("eth0", "arp_ignore"), read("all", "rp_filter")), (b'0', b'2'));
+        assert!(v.saved.is_empty());
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn refusals_say_why() {
+        let e = VmacError::Refused { interface: "vrrp.1".into(), why: Refusal::NoBase };
+        assert_eq!(e.to_string(), "VMAC vrrp.1 has no interface to sit on");
+        let e = VmacError::Refused { interface: "vrrp.1".into(), why: Refusal::Conflict };
+        assert_eq!(e.to_string(), "VMAC vrrp.1 conflicts with existing interface");
     }
 }

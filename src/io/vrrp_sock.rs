@@ -22,7 +22,8 @@
 //! IP_HDRINCL sends our header's protocol, so the one send socket serves AH too.
 //! Multicast loopback is off on the send sockets, so our own adverts do not come back to us.
 //! Sockets are opened at start and for new (interface, family[, protocol]) on reload; they are
-//! never closed while the daemon runs.
+//! closed only when a VMAC is made again ([`VrrpSockets::forget`]): its new receive socket
+//! takes the old one's slot and token, the old one is closed then.
 use super::error::{setup, DaemonError};
 use super::kernel::Iface;
 use super::sys;
@@ -95,9 +96,15 @@ impl VrrpSockets {
                     )?;
                     setup("IPV6_RECVPKTINFO", sys::setsockopt_int(&fd, libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO, 1))?;
                 }
-                let token = Token(token_base + self.rx.len());
+                // A forgotten slot is reused (its old socket closed here), else a new one.
+                let k = self.rx.iter().position(|r| r.0.is_empty()).unwrap_or(self.rx.len());
+                let token = Token(token_base + k);
                 setup("register", registry.register(&mut SourceFd(&fd.as_raw_fd()), token, Interest::READABLE))?;
-                self.rx.push((ifname.clone(), fam, proto, fd));
+                let entry = (ifname.clone(), fam, proto, fd);
+                match self.rx.get_mut(k) {
+                    Some(slot) => *slot = entry,
+                    None => self.rx.push(entry),
+                }
             }
             if inst.unicast_peers.is_empty() {
                 let fd = &self.rx.iter().find(this).expect("just opened").3;
@@ -183,8 +190,8 @@ impl VrrpSockets {
 
     /// Drops the sockets of `interface` (a VMAC deleted and made again has a new index, which
     /// the old sockets, bound to the old one, never see): [`VrrpSockets::open`] opens new ones.
-    /// A receive socket keeps its slot, so the other tokens stay valid; it is only
-    /// deregistered, and stays open until exit (one per re-creation).
+    /// A receive socket keeps its slot, so the other tokens stay valid; it is deregistered,
+    /// and closed when [`VrrpSockets::open`] puts the new one in its slot.
     pub(crate) fn forget(&mut self, interface: &str, registry: &Registry) {
         for (name, _, _, fd) in self.rx.iter_mut().filter(|(n, _, _, _)| n == interface) {
             let _ = registry.deregister(&mut SourceFd(&fd.as_raw_fd()));
