@@ -448,14 +448,21 @@ mod tests {
     }
 
     /// This test's own comm, a process that surely runs.
-    fn own_comm() -> String {
-        let stat = std::fs::read("/proc/self/stat").unwrap();
-        String::from_utf8(parse_stat(&stat).unwrap().0.to_vec()).unwrap()
+    /// A child `sleep` the scan is sure to find: not the test process itself, whose comm
+    /// under qemu-user is the emulator's when read through the /proc directory (qemu only
+    /// rewrites /proc/self), while a native child is itself everywhere.
+    struct Sleeper(std::process::Child);
+    impl Drop for Sleeper {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
     }
 
     #[test]
     fn a_reload_carries_the_counts_over_and_leaves_the_scan_to_the_bounded_turns() {
-        let me = own_comm();
+        let _sleeper = Sleeper(std::process::Command::new("sleep").arg("30").spawn().unwrap());
+        let me = "sleep".to_string();
         let mut p = Processes::new();
         let boot = p.configure(&agent(&[&me]), true);
         assert!(matches!(boot[..], [(_, n, false)] if n >= 1), "boot scans whole: {boot:?}");
