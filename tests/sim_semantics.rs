@@ -30,21 +30,10 @@ impl Solo {
         s
     }
     fn drain(&mut self) {
-        while let Some(a) = self.agent.poll_action() {
-            self.actions.push((self.now, a));
-        }
+        drain_into(&mut self.agent, self.now, &mut self.actions);
     }
     fn at(&mut self, us: u64) -> &mut Self {
-        // Fire every timer up to `us` in order, as the reactor would.
-        while let Some(t) = self.agent.poll_timeout() {
-            if t.as_micros() > us {
-                break;
-            }
-            self.now = t;
-            self.agent.handle(t, Input::Timeout);
-            self.drain();
-        }
-        self.now = Instant::from_micros(us);
+        run_timers_until(&mut self.agent, &mut self.now, &mut self.actions, us);
         self
     }
     fn input(&mut self, i: Input) -> &mut Self {

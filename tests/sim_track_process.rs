@@ -24,20 +24,10 @@ impl Node {
         n
     }
     fn drain(&mut self) {
-        while let Some(a) = self.agent.poll_action() {
-            self.actions.push((self.now, a));
-        }
+        drain_into(&mut self.agent, self.now, &mut self.actions);
     }
     fn at(&mut self, us: u64) -> &mut Self {
-        while let Some(t) = self.agent.poll_timeout() {
-            if t.as_micros() > us {
-                break;
-            }
-            self.now = t;
-            self.agent.handle(t, Input::Timeout);
-            self.drain();
-        }
-        self.now = Instant::from_micros(us);
+        run_timers_until(&mut self.agent, &mut self.now, &mut self.actions, us);
         self
     }
     fn process(&self) -> TrackProcessId {

@@ -3,6 +3,7 @@
 // shared by several test binaries; pub is how a test module exports
 #![allow(unreachable_pub)]
 use vrrpd::config::model::Config;
+use vrrpd::proto::{Action, Agent, Input, Instant};
 pub use vrrpd::sim::*;
 
 /// Seconds as microseconds (test shorthand; the core's times are integers).
@@ -27,4 +28,26 @@ pub fn instance(n: usize) -> vrrpd::proto::InstanceId {
 pub fn advert_of(cfg: &Config, priority: u8, src: std::net::IpAddr, dst: std::net::IpAddr) -> Vec<u8> {
     let agent = vrrpd::proto::Agent::new(cfg.clone(), vrrpd::proto::Instant::ZERO);
     advert_from(&agent, instance(0), priority, src, dst)
+}
+
+/// Moves the actions `agent` queued into `actions`, stamped `now` (what the reactor drains
+/// after each input).
+pub fn drain_into(agent: &mut Agent, now: Instant, actions: &mut Vec<(Instant, Action)>) {
+    while let Some(a) = agent.poll_action() {
+        actions.push((now, a));
+    }
+}
+
+/// Fires every timer of `agent` due up to `us`, in order, as the reactor would, draining after
+/// each; `now` ends at `us`.
+pub fn run_timers_until(agent: &mut Agent, now: &mut Instant, actions: &mut Vec<(Instant, Action)>, us: u64) {
+    while let Some(t) = agent.poll_timeout() {
+        if t.as_micros() > us {
+            break;
+        }
+        *now = t;
+        agent.handle(t, Input::Timeout);
+        drain_into(agent, t, actions);
+    }
+    *now = Instant::from_micros(us);
 }
