@@ -354,20 +354,6 @@ fn output(args: &[&str]) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-/// The client's neighbour entry for the VIP, as `ip neigh` prints it.
-fn client_neighbour(lan: &Lan) -> String {
-    output(&["ip", "-n", &lan.ns("c"), "neigh", "show", VIP])
-}
-
-/// The client pings the VIP once; true when it answers.
-fn client_pings(lan: &Lan) -> bool {
-    let ping = Command::new("ip")
-        .args(["netns", "exec", &lan.ns("c"), "ping", "-c1", "-W1", VIP])
-        .stdout(Stdio::null())
-        .status();
-    ping.unwrap().success()
-}
-
 /// vrrpd with `use_vmac` (its macvlan vrrp.51, 00:00:5e:00:01:33) is the master, FRR (whose
 /// macvlan has the same MAC) the backup: the client's neighbour entry for the VIP holds the
 /// virtual MAC before and after FRR takes over from a killed vrrpd.
@@ -404,8 +390,8 @@ fn vmac_vrrpd_master_killed_frr_takes_over_and_the_client_keeps_the_virtual_mac(
     assert!(!frr_link_up(&lan, case), "FRR's macvlan stays in protodown while vrrpd is the master");
     let ours = output(&["ip", "-n", &lan.ns("b"), "-d", "link", "show", "dev", "vrrp.51"]);
     assert!(ours.contains(&format!("link/ether {vmac}")) && ours.contains("macvlan mode private"), "{ours}");
-    assert!(client_pings(&lan), "the client reaches the VIP on vrrpd");
-    assert!(client_neighbour(&lan).contains(&vmac), "{}", client_neighbour(&lan));
+    assert!(lan.client_pings(VIP), "the client reaches the VIP on vrrpd");
+    assert!(lan.client_neighbour(VIP).contains(&vmac), "{}", lan.client_neighbour(VIP));
 
     let start = Instant::now();
     lan.signal("b", "KILL");
@@ -417,7 +403,7 @@ fn vmac_vrrpd_master_killed_frr_takes_over_and_the_client_keeps_the_virtual_mac(
     assert!(took.as_micros() as u64 <= limit_us, "{took:?}");
     // The address moved, the MAC did not: the client's entry still holds the virtual MAC, and
     // FRR answers behind it.
-    let answered = lan.wait(Duration::from_secs(5), client_pings);
+    let answered = lan.wait(Duration::from_secs(5), |l| l.client_pings(VIP));
     assert!(answered.is_some(), "the client reaches the VIP on FRR");
-    assert!(client_neighbour(&lan).contains(&vmac), "after the failover: {}", client_neighbour(&lan));
+    assert!(lan.client_neighbour(VIP).contains(&vmac), "after the failover: {}", lan.client_neighbour(VIP));
 }

@@ -40,20 +40,6 @@ fn mac_of(lan: &Lan, node: &str) -> String {
     t.split("link/ether ").nth(1).unwrap().split_whitespace().next().unwrap().to_string()
 }
 
-/// The client pings the VIP; true when it answers.
-fn ping(lan: &Lan) -> bool {
-    Command::new("ip")
-        .args(["netns", "exec", &lan.ns("c"), "ping", "-c1", "-W1", VIP])
-        .stdout(std::process::Stdio::null())
-        .status()
-        .unwrap()
-        .success()
-}
-
-fn client_neighbour(lan: &Lan) -> String {
-    out(&["ip", "-n", &lan.ns("c"), "neigh", "show", VIP])
-}
-
 /// The nodes know the client's MAC for good: their replies then never ARP for it, and such a
 /// request (sent from the base interface, the route to the client's subnet being there)
 /// would teach the client the base's MAC for the VIP, keepalived's nodes alike.
@@ -108,8 +94,8 @@ fn failover(tag: &str, high: &str, low: &str) {
         assert!(l.contains("addrgenmode none") && l.contains(",UP,"), "{n}: {l}");
     }
     assert!(!on_vmac(&lan, "b") && !lan.has_addr("a", VIP), "the VIP is on the master's VMAC only");
-    assert!(ping(&lan), "the VIP answers");
-    assert!(client_neighbour(&lan).contains(VMAC), "client: {}", client_neighbour(&lan));
+    assert!(lan.client_pings(VIP), "the VIP answers");
+    assert!(lan.client_neighbour(VIP).contains(VMAC), "client: {}", lan.client_neighbour(VIP));
     let sent = |_: &Lan| std::fs::read_to_string(&adverts).unwrap_or_default();
     lan.wait(Duration::from_secs(2), |l| sent(l).contains(&format!("{VMAC} > 01:00:5e:00:00:12")))
         .unwrap_or_else(|| panic!("no advert from the VMAC:\n{}", sent(&lan)));
@@ -118,8 +104,8 @@ fn failover(tag: &str, high: &str, low: &str) {
     lan.signal("a", "TERM");
     lan.wait(Duration::from_secs(3), |l| on_vmac(l, "b"))
         .unwrap_or_else(|| panic!("{low} never took over:\n{}", lan.log("b")));
-    assert!(ping(&lan), "the VIP answers after the failover");
-    assert!(client_neighbour(&lan).contains(VMAC), "after failover: {}", client_neighbour(&lan));
+    assert!(lan.client_pings(VIP), "the VIP answers after the failover");
+    assert!(lan.client_neighbour(VIP).contains(VMAC), "after failover: {}", lan.client_neighbour(VIP));
     assert_eq!(lan.wait_exit("a", Duration::from_secs(3)), Some(0));
     assert!(link(&lan, "a", "vrrp.51").is_empty(), "a's VMAC is removed at shutdown");
 }

@@ -284,6 +284,21 @@ impl Lan {
         }
     }
 
+    /// The client (node c) pings `addr` once; true when it answers.
+    pub fn client_pings(&self, addr: &str) -> bool {
+        let ping = Command::new("ip")
+            .args(["netns", "exec", &self.ns("c"), "ping", "-c1", "-W1", addr])
+            .stdout(Stdio::null())
+            .status();
+        ping.unwrap().success()
+    }
+
+    /// The client's neighbour entry for `addr`, as `ip neigh` prints it.
+    pub fn client_neighbour(&self, addr: &str) -> String {
+        let out = Command::new("ip").args(["-n", &self.ns("c"), "neigh", "show", addr]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     pub fn has_vip(&self, node: &str) -> bool {
         let out =
             Command::new("ip").args(["-n", &self.ns(node), "-4", "addr", "show", "dev", "enp0s3"]).output().unwrap();
