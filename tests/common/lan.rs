@@ -236,7 +236,6 @@ impl Lan {
 
     /// Makes `child` (named `name` for `pid`, `signal`, `wait_exit`) one of the LAN's
     /// processes: killed and reaped when the LAN is dropped.
-    #[allow(dead_code)]
     pub fn adopt(&mut self, name: &str, child: Child) {
         self.procs.push((name.to_string(), child));
     }
